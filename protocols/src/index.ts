@@ -1,1 +1,3 @@
-export {};
+export * from './errors.js';
+export * from './bytes.js';
+export * from './modbus/index.js';

@@ -54,7 +54,7 @@ export class RtuAccumulator {
   }
 
   /** The line went silent: whatever is buffered is one frame candidate. */
-  silence(): { frame?: Buffer; error?: PrepaidError } {
+  silence(): { frame?: Buffer; error?: PrepaidError; bytes?: Buffer } {
     if (this.buf.length === 0) return {};
     const bytes = this.buf;
     this.buf = Buffer.alloc(0);
@@ -62,7 +62,7 @@ export class RtuAccumulator {
       decodeRtu(bytes);
       return { frame: bytes };
     } catch (e) {
-      return { error: e as PrepaidError };
+      return { error: e as PrepaidError, bytes };
     }
   }
 }
@@ -75,7 +75,8 @@ function crcOk(buf: Uint8Array, len: number): boolean {
 
 /**
  * Stream form: write raw serial bytes, read whole frames (Buffers). Garbage is emitted as
- * 'frameError' events carrying a PrepaidError (E_FRAME_CRC / E_FRAME_SHORT).
+ * 'frameError' events carrying a PrepaidError (E_FRAME_CRC / E_FRAME_SHORT) and the raw bytes
+ * (which another protocol on the same line, e.g. DL/T 645, may still understand).
  */
 export class RtuSplitter extends Transform {
   private readonly acc: RtuAccumulator;
@@ -111,8 +112,8 @@ export class RtuSplitter extends Transform {
 
   private onSilence(): void {
     this.timer = undefined;
-    const { frame, error } = this.acc.silence();
+    const { frame, error, bytes } = this.acc.silence();
     if (frame) this.push(frame);
-    if (error) this.emit('frameError', error);
+    if (error) this.emit('frameError', error, bytes);
   }
 }

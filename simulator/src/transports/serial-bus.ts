@@ -1,0 +1,64 @@
+/**
+ * The bus on a serial device (e.g. one end of a socat pseudo-terminal pair or a USB-RS485
+ * adapter): all meters answer on this one line by unit id, as on RS-485.
+ */
+import { SerialPort } from 'serialport';
+import { bitsPerChar, interFrameMs, RtuSplitter } from '@prepaid-edge/protocols';
+import type { SimBus } from '../bus.js';
+import type { LineSettings } from '../meters/sim-meter.js';
+import type { Logger } from '../log.js';
+
+export interface SerialBusOptions extends LineSettings {
+  path: string;
+}
+
+export class SerialBusTransport {
+  private port: SerialPort | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly bus: SimBus,
+    private readonly log?: Logger,
+  ) {}
+
+  async open(opts: SerialBusOptions): Promise<void> {
+    const port = new SerialPort({ path: opts.path, baudRate: opts.baudRate, parity: opts.parity, dataBits: 8, stopBits: 1, autoOpen: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    this.port = port;
+    const line: LineSettings = { baudRate: opts.baudRate, parity: opts.parity };
+    const splitter = new RtuSplitter({ direction: 'request', silenceMs: interFrameMs(opts.baudRate, bitsPerChar(opts.parity)) });
+    // Frames the Modbus rules reject (noise, or DL/T 645 on the same line) go to the bus as they are.
+    splitter.on('frameError', (e: { code: string }, bytes: Buffer) => {
+      this.log?.debug({ bus: this.bus.id, code: e.code }, 'non-Modbus frame at silence');
+      if (bytes) this.onFrame(bytes, line);
+    });
+    port.pipe(splitter);
+    splitter.on('data', (frame: Buffer) => this.onFrame(frame, line));
+    port.on('error', (err) => this.log?.error({ bus: this.bus.id, err: err.message }, 'serial port error'));
+    this.rawTap = splitter;
+  }
+
+  /** Splitter kept for tests that want its frameError events. */
+  rawTap: RtuSplitter | undefined;
+
+  private onFrame(frame: Buffer, line: LineSettings): void {
+    const reply = this.bus.handleRtu(frame, line);
+    if (!reply) return;
+    const write = () => this.port?.isOpen && this.port.write(reply.bytes);
+    if (reply.delayMs <= 0) write();
+    else {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        write();
+      }, reply.delayMs);
+      this.timers.add(t);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}

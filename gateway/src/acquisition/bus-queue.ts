@@ -1,0 +1,52 @@
+/**
+ * One transaction at a time on a bus (RS-485 is half duplex; a TCP-to-RTU converter is too).
+ * Writes from commands jump ahead of queued reads; every transaction is followed by the bus's
+ * inter-frame delay. The queue never rejects on its own: a task's failure is its caller's.
+ */
+type Task = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+export class BusQueue {
+  private readonly high: Task[] = [];
+  private readonly low: Task[] = [];
+  private busy = false;
+  private closed = false;
+  transactions = 0;
+
+  constructor(private readonly interFrameDelayMs = 0) {}
+
+  get depth(): number {
+    return this.high.length + this.low.length + (this.busy ? 1 : 0);
+  }
+
+  /** Queue a transaction; `priority: 'high'` for commands (relay, thresholds). */
+  run<T>(fn: () => Promise<T>, priority: 'high' | 'low' = 'low'): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('bus queue closed'));
+    return new Promise<T>((resolve, reject) => {
+      (priority === 'high' ? this.high : this.low).push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /** Resolves when the transaction in flight (if any) is done; queued ones are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of [...this.high.splice(0), ...this.low.splice(0)]) t.reject(new Error('bus queue closed'));
+    while (this.busy) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    const task = this.high.shift() ?? this.low.shift();
+    if (!task) return;
+    this.busy = true;
+    this.transactions++;
+    task
+      .run()
+      .then(task.resolve, task.reject)
+      .finally(async () => {
+        if (this.interFrameDelayMs > 0) await new Promise((r) => setTimeout(r, this.interFrameDelayMs));
+        this.busy = false;
+        this.pump();
+      });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * A Modbus master on one bus, over modbus-serial (RTU on a serial device, or TCP). It opens the
+ * line lazily, reopens it after failures, and turns modbus-serial's errors into stable codes.
+ */
+import modbusSerial from 'modbus-serial';
+import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import { PrepaidError, type RegisterKind } from '@prepaid-edge/protocols';
+import type { RtuBusConfig, TcpBusConfig } from '../config/types.js';
+
+type Ctor = new () => ModbusRTU;
+const ModbusClient: Ctor =
+  typeof modbusSerial === 'function' ? (modbusSerial as unknown as Ctor) : (modbusSerial as unknown as { default: Ctor }).default;
+
+/** Map a modbus-serial failure onto our codes; the message text is all it gives us. */
+export function classifyModbusError(e: unknown, ctx: Record<string, unknown>): PrepaidError {
+  if (e instanceof PrepaidError) return e;
+  const err = e as { message?: string; modbusCode?: number; errno?: string; code?: string };
+  const msg = err?.message ?? String(e);
+  if (typeof err?.modbusCode === 'number')
+    return new PrepaidError('E_MODBUS_EXCEPTION', `exception ${err.modbusCode}: ${msg}`, { ...ctx, exception: err.modbusCode }, { cause: e });
+  if (/timed out/i.test(msg) || err?.errno === 'ETIMEDOUT') return new PrepaidError('E_MODBUS_TIMEOUT', msg, ctx, { cause: e });
+  if (/crc/i.test(msg)) return new PrepaidError('E_MODBUS_CRC', msg, ctx, { cause: e });
+  if (/unexpected|length|data length|function/i.test(msg)) return new PrepaidError('E_MODBUS_REPLY', msg, ctx, { cause: e });
+  return new PrepaidError('E_BUS_UNAVAILABLE', msg, ctx, { cause: e });
+}
+
+export interface ModbusMaster {
+  read(unit: number, kind: RegisterKind, address: number, count: number): Promise<number[]>;
+  writeCoil(unit: number, address: number, value: boolean): Promise<void>;
+  writeRegisters(unit: number, address: number, words: number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class ModbusSerialMaster implements ModbusMaster {
+  private client: ModbusRTU | undefined;
+  private opening: Promise<ModbusRTU> | undefined;
+
+  constructor(private readonly bus: RtuBusConfig | TcpBusConfig) {}
+
+  private async open(): Promise<ModbusRTU> {
+    if (this.client?.isOpen) return this.client;
+    this.opening ??= (async () => {
+      const c = new ModbusClient();
+      try {
+        if (this.bus.type === 'tcp') await c.connectTCP(this.bus.host, { port: this.bus.port });
+        else await c.connectRTUBuffered(this.bus.path, { baudRate: this.bus.baudRate, parity: this.bus.parity, stopBits: this.bus.stopBits, dataBits: 8 });
+      } catch (e) {
+        throw new PrepaidError('E_BUS_UNAVAILABLE', `cannot open bus ${this.bus.id}: ${(e as Error).message}`, { bus: this.bus.id }, { cause: e });
+      } finally {
+        this.opening = undefined;
+      }
+      c.setTimeout(this.bus.timeoutMs);
+      this.client = c;
+      return c;
+    })();
+    return this.opening;
+  }
+
+  private async call<T>(unit: number, what: string, fn: (c: ModbusRTU) => Promise<T>): Promise<T> {
+    const c = await this.open();
+    c.setID(unit);
+    try {
+      return await fn(c);
+    } catch (e) {
+      const err = classifyModbusError(e, { bus: this.bus.id, unit, op: what });
+      // A dropped TCP connection or unplugged adapter: reopen on the next call.
+      if (err.code === 'E_BUS_UNAVAILABLE' || (this.bus.type === 'tcp' && !c.isOpen)) await this.drop();
+      throw err;
+    }
+  }
+
+  async read(unit: number, kind: RegisterKind, address: number, count: number): Promise<number[]> {
+    return this.call(unit, `read ${kind} ${address}+${count}`, async (c) => {
+      switch (kind) {
+        case 'coil':
+          return (await c.readCoils(address, count)).data.slice(0, count).map((b) => (b ? 1 : 0));
+        case 'discrete':
+          return (await c.readDiscreteInputs(address, count)).data.slice(0, count).map((b) => (b ? 1 : 0));
+        case 'holding':
+          return (await c.readHoldingRegisters(address, count)).data;
+        case 'input':
+          return (await c.readInputRegisters(address, count)).data;
+      }
+    });
+  }
+
+  async writeCoil(unit: number, address: number, value: boolean): Promise<void> {
+    await this.call(unit, `write coil ${address}`, (c) => c.writeCoil(address, value));
+  }
+
+  async writeRegisters(unit: number, address: number, words: number[]): Promise<void> {
+    await this.call(unit, `write registers ${address}+${words.length}`, (c) => c.writeRegisters(address, words));
+  }
+
+  private async drop(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await new Promise<void>((r) => c.close(() => r()));
+  }
+
+  close(): Promise<void> {
+    return this.drop();
+  }
+}

@@ -1,0 +1,93 @@
+/** The gateway's configuration after validation and defaults (see schema/gateway-config.schema.json). */
+
+export interface GatewayConfig {
+  gateway: { id: string; timezone: string };
+  storage: StorageConfig;
+  mqtt: MqttConfig;
+  buses: BusConfig[];
+  meters: MeterConfig[];
+  log: { level: string };
+}
+
+export interface StorageConfig {
+  /** SQLite file; created if missing. */
+  path: string;
+  /** Outbox bounds: when either is exceeded the oldest readings are dropped (events never). */
+  maxReadings: number;
+  maxBytes: number;
+  /** 'full' survives power loss; 'normal' survives process crashes only. */
+  synchronous: 'full' | 'normal';
+}
+
+export interface MqttConfig {
+  url: string;
+  topicPrefix: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** PEM file paths for TLS / mutual TLS. */
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
+  /** Persistent session (clean start false). */
+  persistentSession: boolean;
+  keepaliveSec: number;
+  /** Reconnect backoff: min/max delay, jittered. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** Readings per MQTT message at most, and messages awaiting PUBACK at once. */
+  batchSize: number;
+  inflight: number;
+  /** Health messages at least this often. */
+  healthIntervalMs: number;
+}
+
+export type Parity = 'none' | 'even' | 'odd';
+
+export interface RtuBusConfig {
+  id: string;
+  type: 'rtu';
+  path: string;
+  baudRate: number;
+  parity: Parity;
+  stopBits: 1 | 2;
+  timeoutMs: number;
+  /** Extra silence between transactions (some adapters need it). */
+  interFrameDelayMs: number;
+}
+
+export interface TcpBusConfig {
+  id: string;
+  type: 'tcp';
+  host: string;
+  port: number;
+  timeoutMs: number;
+  interFrameDelayMs: number;
+}
+
+export interface Dlt645BusConfig {
+  id: string;
+  type: 'dlt645';
+  path: string;
+  baudRate: number;
+  parity: Parity;
+  stopBits: 1 | 2;
+  timeoutMs: number;
+  interFrameDelayMs: number;
+}
+
+export type BusConfig = RtuBusConfig | TcpBusConfig | Dlt645BusConfig;
+
+export interface MeterConfig {
+  id: string;
+  bus: string;
+  /** Modbus unit id (1..247); for DL/T 645 meters, `address` is used instead. */
+  unit: number;
+  /** 12-digit DL/T 645 address. */
+  address?: string;
+  profile: string;
+  pollMs: number;
+  retries: number;
+  /** Dead-meter backoff: after a failed poll, wait pollMs * 2^n up to this. */
+  maxBackoffMs: number;
+  /** Consecutive failures before comm-lost is raised. */
+  commLostAfter: number;
+}

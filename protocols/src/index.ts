@@ -1,3 +1,5 @@
 export * from './errors.js';
 export * from './bytes.js';
 export * from './modbus/index.js';
+export * from './registers/index.js';
+export * from './tokens/sts/index.js';

@@ -3,3 +3,4 @@ export * from './bytes.js';
 export * from './modbus/index.js';
 export * from './registers/index.js';
 export * from './tokens/sts/index.js';
+export * from './tokens/openpaygo/index.js';

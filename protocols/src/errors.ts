@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   E_CONFIG_INVALID: 'configuration failed validation',
   E_SCENARIO_INVALID: 'scenario file failed validation',
   E_CONTROL_AUTH: 'control API request without a valid token',
+  E_CONTROL_REQUEST: 'control API request that is malformed or names no such meter',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,3 +4,4 @@ export * from './modbus/index.js';
 export * from './registers/index.js';
 export * from './tokens/sts/index.js';
 export * from './tokens/openpaygo/index.js';
+export * from './dlt645/index.js';

@@ -56,7 +56,7 @@ test('modbus-serial (npm) master: every unit answers with its own values; unknow
     t.is(Math.floor(f32(r.data[0]!, r.data[1]!) * 1000), Math.floor(Math.fround(sim.trueState(unit).snapshot.energyImportWh / 1000) * 1000));
   }
   client.setID(9);
-  const err = await t.throwsAsync(client.readInputRegisters(0, 2));
+  const err = await t.throwsAsync(client.readInputRegisters(0, 2), { any: true });
   t.regex(String((err as { message: string }).message), /Gateway target|0x0?b|11/i);
 });
 
@@ -70,8 +70,8 @@ test('illegal address and illegal quantity come back as Modbus exceptions 02 and
   await client.connectTCP('127.0.0.1', { port });
   client.setID(1);
   client.setTimeout(2000);
-  const e2 = (await t.throwsAsync(client.readInputRegisters(0x4000, 2))) as { modbusCode?: number };
+  const e2 = (await t.throwsAsync(client.readInputRegisters(0x4000, 2), { any: true })) as { modbusCode?: number };
   t.is(e2.modbusCode, 2);
-  const e3 = (await t.throwsAsync(client.readHoldingRegisters(0, 126))) as { modbusCode?: number };
+  const e3 = (await t.throwsAsync(client.readHoldingRegisters(0, 126), { any: true })) as { modbusCode?: number };
   t.is(e3.modbusCode, 3);
 });

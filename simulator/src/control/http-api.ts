@@ -41,7 +41,7 @@ export class ControlApi {
           send(res, 200, out ?? { ok: true });
         } catch (e) {
           const err = e as Error & { status?: number };
-          send(res, err.status ?? 400, { error: (e as { code?: string }).code ?? 'E_BAD_REQUEST', message: err.message });
+          send(res, err.status ?? 400, { error: (e as { code?: string }).code ?? 'E_CONTROL_REQUEST', message: err.message });
         }
       });
     });

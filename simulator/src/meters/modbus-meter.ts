@@ -67,6 +67,12 @@ export class ModbusSimMeter extends SimMeter {
         return (snap.relayClosed ? 1 : 0) | (this.tamperLatched ? 1 << 2 : 0) | (this.physics.bypass && !snap.relayClosed ? 1 << 7 : 0);
       case 'meterTime':
         return Math.floor(this.meterClock(now) / 1000);
+      case 'modbusAddress':
+        return this.unit;
+      case 'baudRateCode':
+        return ({ 1200: 5, 2400: 0, 4800: 1, 9600: 2, 19200: 3, 38400: 4 } as Record<number, number>)[this.line?.baudRate ?? 9600] ?? 2;
+      case 'parityStopCode':
+        return this.line?.parity === 'even' ? 1 : this.line?.parity === 'odd' ? 2 : 0;
       case 'serialNumber':
         return 10_000_000 + this.unit;
     }

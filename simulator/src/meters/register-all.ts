@@ -1,2 +1,6 @@
 /** Registers the meter kinds that need more than a register map (imported for its side effect). */
-export {};
+import { registerMeterFactory } from './factories.js';
+import { FirmwareSimMeter } from './firmware-meter.js';
+
+// `prepaid` meters are the real firmware (firmware-ts) on a virtual board, fed by the physics.
+registerMeterFactory('prepaid', (opts) => new FirmwareSimMeter(opts));

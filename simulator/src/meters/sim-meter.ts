@@ -74,6 +74,13 @@ export abstract class SimMeter {
    */
   sync(now = this.clock.now()): void {
     if (now < this.lastSyncMs) return;
+    if (this.faults.length === 0) {
+      // the common case, once per request: no fault edges to collect
+      this.physics.advanceTo(now);
+      this.applyStateFaults(now);
+      this.lastSyncMs = now;
+      return;
+    }
     const edges: number[] = [];
     for (const f of this.faults) {
       for (const e of [f.from, f.until]) {

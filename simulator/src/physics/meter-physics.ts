@@ -91,11 +91,13 @@ export class MeterPhysics {
     return this.loadSpecValue;
   }
 
-  /** Change the load from the next tick on (integration so far is kept). */
+  /** Change the load from `atMs` on (integration so far is kept). */
   setLoad(spec: LoadSpec, atMs: number): void {
     this.advanceTo(atMs);
     this.loadSpecValue = spec;
     this.load = createLoadModel(spec, this.utcOffsetMin);
+    // Takes effect now, not at the next tick: redraw this tick's demand from the new load.
+    this.demandW = this.load.next(atMs, this.tickMs, this.rng);
   }
 
   /** Power actually flowing through the meter now. */

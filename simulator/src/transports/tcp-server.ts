@@ -8,6 +8,8 @@ import { encodeTcp, readTcpFrame, isPrepaidError } from '@prepaid-edge/protocols
 import type { SimBus } from '../bus.js';
 import type { Logger } from '../log.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export interface TcpServerOptions {
   port: number;
   host?: string;
@@ -39,11 +41,14 @@ export class ModbusTcpServer {
     this.connections++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    let buf: Buffer = Buffer.alloc(0);
+    let buf: Buffer = EMPTY;
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       let off = 0;
-      socket.cork();
+      // Replies to the requests in one chunk leave in one write: a write is a syscall, and on
+      // loopback the kernel's send path (which wakes the client) is most of the cost of a request.
+      let first: Buffer | undefined;
+      let more: Buffer[] | undefined;
       try {
         for (;;) {
           const r = readTcpFrame(buf, off);
@@ -53,17 +58,18 @@ export class ModbusTcpServer {
           if (!reply) continue;
           const out = encodeTcp(r.frame.transactionId, reply.unit, reply.pdu);
           if (reply.delayMs > 0) setTimeout(() => socket.writable && socket.write(out), reply.delayMs);
-          else socket.write(out);
+          else if (!first) first = out;
+          else (more ??= [first]).push(out);
         }
       } catch (e) {
         // A TCP stream cannot be resynchronised after a bad header: drop the connection.
         this.log?.warn({ bus: this.bus.id, err: isPrepaidError(e) ? e.code : String(e) }, 'bad MBAP frame, closing connection');
         socket.destroy();
         return;
-      } finally {
-        socket.uncork();
       }
-      buf = off === buf.length ? Buffer.alloc(0) : buf.subarray(off);
+      if (more) socket.write(Buffer.concat(more));
+      else if (first) socket.write(first);
+      buf = off === buf.length ? EMPTY : buf.subarray(off);
     });
     socket.on('error', () => {});
     socket.on('close', () => this.sockets.delete(socket));

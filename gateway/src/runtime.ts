@@ -1,0 +1,121 @@
+/**
+ * The gateway process: config -> outbox (SQLite) <- acquisition (buses, meters)
+ *                                  outbox -> uplink (MQTT).
+ * Acquisition never waits on the uplink; the uplink only ever reads what is committed.
+ */
+import type { GatewayConfig } from './config/types.js';
+import { Acquisition, type AcquisitionDeps } from './acquisition/index.js';
+import type { BusHealth, MeterHealth } from './acquisition/health.js';
+import type { NewEvent, NewReading, Outbox, OutboxStats } from './model.js';
+import { openOutbox } from './store/index.js';
+import { createUplink, type Uplink, type UplinkState } from './uplink/index.js';
+import type { Logger } from './log.js';
+import { VERSION } from './version.js';
+
+export interface GatewayOptions {
+  log: Logger;
+  now?: () => number;
+  monotonic?: () => number;
+  /** Inject a Modbus master per bus (tests). */
+  master?: AcquisitionDeps['master'];
+}
+
+export interface GatewayStatus {
+  gateway: string;
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  clock: { now: number; iso: string };
+  buses: BusHealth[];
+  meters: Array<MeterHealth & { latest: NewReading | null }>;
+  outbox: OutboxStats;
+  uplink: UplinkState;
+}
+
+export class Gateway {
+  private outbox: Outbox | undefined;
+  private acquisition: Acquisition | undefined;
+  private uplink: Uplink | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+  private startedMono = 0;
+  startedAt = 0;
+
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly opts: GatewayOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.monotonic = opts.monotonic ?? (() => performance.now());
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    this.startedAt = this.now();
+    this.startedMono = this.monotonic();
+    this.outbox = await openOutbox(config.storage, { now: this.now });
+    await this.outbox.appendEvent({ ts: this.now(), type: 'gateway-started', data: { version: VERSION } });
+    this.acquisition = new Acquisition(config, {
+      now: this.now,
+      monotonic: this.monotonic,
+      reading: (r) => this.track(this.outbox!.appendReadings([r]), 'reading', r.meter),
+      event: (e) => this.onEvent(e),
+      ...(this.opts.master ? { master: this.opts.master } : {}),
+    });
+    this.uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, now: this.now, monotonic: this.monotonic });
+    this.acquisition.start();
+    await this.uplink.start();
+    this.healthTimer = setInterval(() => this.publishHealth(), config.mqtt.healthIntervalMs);
+    this.healthTimer.unref();
+    log.info({ buses: config.buses.length, meters: config.meters.length, db: config.storage.path }, 'gateway started');
+  }
+
+  private onEvent(e: NewEvent): void {
+    this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
+    this.track(this.outbox!.appendEvent(e), 'event', e.meter);
+    if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
+  }
+
+  private track(p: Promise<unknown>, what: string, meter?: string): void {
+    const t = p.catch((err: Error & { code?: string }) => this.log.error({ meter, code: err.code, err: err.message }, `could not store ${what}`));
+    this.pendingWrites.add(t);
+    void t.finally(() => this.pendingWrites.delete(t));
+  }
+
+  private publishHealth(only?: string): void {
+    if (!this.acquisition || !this.uplink) return;
+    for (const h of this.acquisition.meterHealth()) if (!only || h.meter === only) this.uplink.publishHealth(h.meter, h);
+  }
+
+  async status(): Promise<GatewayStatus> {
+    const now = this.now();
+    return {
+      gateway: this.config.gateway.id,
+      version: VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: Math.round(this.monotonic() - this.startedMono),
+      clock: { now, iso: new Date(now).toISOString() },
+      buses: this.acquisition?.busHealth() ?? [],
+      meters: [...(this.acquisition?.pollers.values() ?? [])].map((p) => ({ ...p.health, latest: p.latest ?? null })),
+      outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
+      uplink: this.uplink!.state(),
+    };
+  }
+
+  /** Clean stop: finish the transaction in flight on each bus, commit, flush the uplink, close the DB. */
+  async stop(reason = 'stop'): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    await this.acquisition?.stop();
+    await Promise.all(this.pendingWrites);
+    await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
+    await this.uplink?.stop();
+    await this.outbox?.close();
+    this.log.info({ reason }, 'gateway stopped');
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Open the outbox file safely: never create over, repair, or recreate an existing file. Everything
+ * that could modify the file (WAL switch, migrations) runs only after the file has been shown to be
+ * a healthy outbox of a schema version this build knows.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { StorageConfig } from '../config/types.js';
+import { GatewayError, storeError } from './errors.js';
+import { APPLICATION_ID, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
+import { openDb, type Db } from './sqlite.js';
+
+export interface OpenOptions {
+  /** 'quick' (default) runs PRAGMA quick_check on an existing file before using it. */
+  integrityCheck?: 'quick' | 'none';
+  /** How long to wait for another process's lock before failing (ms, default 2000). */
+  busyTimeoutMs?: number;
+}
+
+export async function openDatabase(cfg: StorageConfig, opts: OpenOptions = {}): Promise<Db> {
+  const path = cfg.path;
+  const exists = fileExists(path);
+  if (!exists) {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw storeError('E_STORE_OPEN', 'cannot create the directory for the database', path, e);
+    }
+  }
+  let db: Db;
+  try {
+    db = await openDb(path, !exists);
+  } catch (e) {
+    throw storeError('E_STORE_OPEN', 'cannot open the database', path, e);
+  }
+  try {
+    await prepare(db, cfg, exists, opts);
+    return db;
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+function fileExists(path: string): boolean {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new GatewayError('E_STORE_OPEN', `${path}: is not a regular file`, { path });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw storeError('E_STORE_OPEN', 'cannot stat the database file', path, e);
+  }
+}
+
+async function prepare(db: Db, cfg: StorageConfig, existed: boolean, opts: OpenOptions): Promise<void> {
+  const path = cfg.path;
+  // Exclusive locking: this process owns the file until close (seqs are cached in memory, so two
+  // writers would hand out the same seq). In WAL mode it also means no -shm file is needed.
+  await db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}; PRAGMA locking_mode = EXCLUSIVE;`);
+  let version: number;
+  try {
+    const appId = (await db.get<{ application_id: number }>('PRAGMA application_id'))?.application_id ?? 0;
+    const tables = (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).map((r) => r.name);
+    if (appId !== APPLICATION_ID && (appId !== 0 || tables.length > 0)) {
+      throw new GatewayError('E_STORE_OPEN', `${path}: is a SQLite database but not a prepaid-edge outbox (application_id ${appId}, tables: ${tables.join(', ') || 'none'}); refusing to use it`, { path, applicationId: appId, tables });
+    }
+    if (existed && opts.integrityCheck !== 'none') await quickCheck(db, path);
+    version = await readSchemaVersion(db);
+  } catch (e) {
+    throw storeError('E_STORE_OPEN', 'cannot read the database', path, e);
+  }
+  if (version > SCHEMA_VERSION) {
+    throw new GatewayError('E_STORE_OPEN', `${path}: written by a newer gateway (schema version ${version}; this build knows up to ${SCHEMA_VERSION}); refusing to use it`, { path, schemaVersion: version, supported: SCHEMA_VERSION });
+  }
+  try {
+    const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
+    if (mode?.journal_mode !== 'wal') throw new Error(`journal_mode is ${mode?.journal_mode ?? '?'}, WAL was refused`);
+    await db.exec(`
+      PRAGMA synchronous = ${cfg.synchronous === 'normal' ? 'NORMAL' : 'FULL'};
+      PRAGMA journal_size_limit = 67108864;
+      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA cache_size = -16000;
+      PRAGMA temp_store = MEMORY;
+    `);
+    await migrate(db, version);
+  } catch (e) {
+    throw storeError('E_STORE_OPEN', 'cannot prepare the database', path, e);
+  }
+}
+
+async function quickCheck(db: Db, path: string): Promise<void> {
+  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check(20)');
+  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (problems.length > 0) {
+    throw new GatewayError('E_STORE_CORRUPT', `${path}: failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: move it aside and keep it for recovery`, { path, problems });
+  }
+}

@@ -1,0 +1,18 @@
+/** The MQTT topics of one gateway (see docs/mqtt.md). */
+export interface Topics {
+  /** Retained online/offline state; also the last will. */
+  status: string;
+  events: string;
+  readings(meter: string): string;
+  health(meter: string): string;
+}
+
+export function topicsFor(prefix: string, gatewayId: string): Topics {
+  const root = `${prefix.replace(/\/+$/, '')}/${gatewayId}`;
+  return {
+    status: `${root}/status`,
+    events: `${root}/events`,
+    readings: (meter) => `${root}/meters/${meter}/readings`,
+    health: (meter) => `${root}/meters/${meter}/health`,
+  };
+}

@@ -1,0 +1,8 @@
+export * from './types.js';
+export * from './measurements.js';
+export { registerWidth } from './raw-words.js';
+export { encodeRegisterValue, decodeRegisterValue, isPlausible } from './value-codec.js';
+export { validateProfile, PROFILE_SCHEMA_URL } from './validate.js';
+export { parseProfile } from './parse.js';
+export { loadProfile, listProfiles, PROFILES_DIR_URL } from './load.js';
+export { planReads, decodeBlock, encodeBlock, type ReadBlock, type PlanOptions } from './plan.js';

@@ -41,7 +41,7 @@ export interface Scenario {
 }
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/scenario.schema.json', import.meta.url), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: false, strict: false });
+const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false });
 const validate = ajv.compile(schema);
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -67,6 +67,8 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     throw new PrepaidError('E_SCENARIO_INVALID', `${source}: ${path}: ${detail}`, { source, path });
   }
   const s = raw as Scenario & { events?: Array<ScenarioEvent & { at: number | string }> };
+  if (s.start !== undefined && Number.isNaN(Date.parse(s.start)))
+    throw new PrepaidError('E_SCENARIO_INVALID', `${source}: /start: "${s.start}" is not an ISO 8601 date-time`, { source, path: '/start' });
   const fixFault = (f: FaultSpec & { from?: number | string; until?: number | string }): FaultSpec => ({
     ...f,
     ...(f.from !== undefined ? { from: parseDuration(f.from) } : {}),

@@ -23,6 +23,7 @@ test('scenario durations and validation errors name the path', (t) => {
     ['meters:\n  - units: 1\n    faults: [{ type: badCrc, rate: 2 }]\n', '/meters/0/faults/0/rate'],
     ['events:\n  - at: soon\n    units: all\n', '/events/0/at'],
     ['bogus: 1\n', '/'],
+    ['start: yesterday\n', '/start'],
   ] as const;
   for (const [text, path] of bad) {
     const e = t.throws(() => parseScenario(text, 'x.yaml'), { instanceOf: PrepaidError });

@@ -13,6 +13,8 @@ export * from './meters/modbus-meter.js';
 export * from './meters/register-bank.js';
 export * from './meters/canonical-values.js';
 export * from './meters/factories.js';
+export * from './meters/dlt645-meter.js';
+export * from './meters/dlt645-dialect.js';
 export * from './control/http-api.js';
 export * from './transports/tcp-server.js';
 export * from './transports/serial-bus.js';

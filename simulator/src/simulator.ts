@@ -17,6 +17,8 @@ import { ModbusTcpServer } from './transports/tcp-server.js';
 import { SerialBusTransport } from './transports/serial-bus.js';
 import type { Logger } from './log.js';
 import { meterFactories, type MeterFactory } from './meters/factories.js';
+import { Dlt645SimMeter } from './meters/dlt645-meter.js';
+import { dlt645Dialect } from './meters/dlt645-dialect.js';
 
 export type ProfileName = 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645';
 
@@ -91,6 +93,7 @@ export class Simulator {
       };
       this.bus.add(this.createMeter(profile, meterOpts));
     }
+    if (this.bus.all.some((m) => m instanceof Dlt645SimMeter)) this.bus.dialect = dlt645Dialect;
   }
 
   private createMeter(profile: ProfileName, o: SimMeterOptions): SimMeter {

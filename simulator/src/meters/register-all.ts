@@ -4,3 +4,7 @@ import { FirmwareSimMeter } from './firmware-meter.js';
 
 // `prepaid` meters are the real firmware (firmware-ts) on a virtual board, fed by the physics.
 registerMeterFactory('prepaid', (opts) => new FirmwareSimMeter(opts));
+import { Dlt645SimMeter } from './dlt645-meter.js';
+
+// DL/T 645-2007 meters answer through data identifiers, not a register map.
+registerMeterFactory('dlt645', (opts) => new Dlt645SimMeter(opts));

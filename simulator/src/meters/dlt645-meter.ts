@@ -1,0 +1,73 @@
+/**
+ * A DL/T 645-2007 meter: the same physics, answered through data identifiers. Its address is
+ * the unit number as 12 BCD digits (unit 7 -> 000000000007). It answers reads of the DIs the
+ * protocols table knows, the wildcard read-address (0x13), relay control (0x1C) and time sync;
+ * unknown DIs get an abnormal reply with "no requested data".
+ */
+import {
+  DLT645_ERROR_BITS,
+  DLT645_FUNCTION,
+  DLT645_RELAY_COMMAND,
+  dlt645AddressMatches,
+  encodeAbnormalReply,
+  encodeDlt645CanonicalValue,
+  encodeReadAddressReply,
+  encodeReadDataReply,
+  encodeRelayControlReply,
+  findDlt645DataItem,
+  isDlt645Broadcast,
+  parseDlt645Request,
+  type Dlt645Frame,
+} from '@prepaid-edge/protocols';
+import { canonicalValue } from './canonical-values.js';
+import { SimMeter, type SimMeterOptions } from './sim-meter.js';
+
+export class Dlt645SimMeter extends SimMeter {
+  readonly protocol = 'dlt645' as const;
+  readonly profileId = 'dlt645';
+  readonly address: string;
+
+  constructor(opts: SimMeterOptions) {
+    super(opts);
+    this.address = String(opts.unit).padStart(12, '0');
+  }
+
+  /** Is this frame for us (own address, wildcard pattern, or broadcast)? */
+  addressedBy(frame: Dlt645Frame): boolean {
+    return dlt645AddressMatches(frame.address, this.address);
+  }
+
+  /** Answer one request frame; undefined = stay silent (broadcasts, replies, unpowered). */
+  handleFrame(frame: Dlt645Frame): Buffer | undefined {
+    if (frame.fromSlave) return undefined;
+    this.requests++;
+    const now = this.clock.now();
+    this.sync(now);
+    let req;
+    try {
+      req = parseDlt645Request(frame);
+    } catch {
+      return encodeAbnormalReply(this.address, frame.functionCode, DLT645_ERROR_BITS.other);
+    }
+    const silent = isDlt645Broadcast(frame.address);
+    switch (req.kind) {
+      case 'readAddress':
+        return encodeReadAddressReply(this.address);
+      case 'readData': {
+        const item = findDlt645DataItem(req.di);
+        const snap = this.physics.snapshot(now);
+        const value = item?.measurement ? canonicalValue(snap, item.measurement) : undefined;
+        if (!item || value === undefined) return encodeAbnormalReply(this.address, DLT645_FUNCTION.READ_DATA, DLT645_ERROR_BITS.noRequestedData);
+        return encodeReadDataReply(this.address, req.di, encodeDlt645CanonicalValue(item, value));
+      }
+      case 'relayControl':
+        if (req.command === DLT645_RELAY_COMMAND.trip) this.physics.relayClosed = false;
+        else if (req.command === DLT645_RELAY_COMMAND.closeDirect || req.command === DLT645_RELAY_COMMAND.closeAllowed) this.physics.relayClosed = true;
+        return silent ? undefined : encodeRelayControlReply(this.address);
+      case 'timeSync':
+        return undefined; // broadcast: no reply
+      default:
+        return silent ? undefined : encodeAbnormalReply(this.address, frame.functionCode, DLT645_ERROR_BITS.passwordOrUnauthorized);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Footprint: 247 meters on 4 Modbus TCP buses (simulators in a child process) polled every 1 s by
+ * the gateway CLI in its own child process, forwarding to a local mosquitto. Samples the gateway's
+ * RSS and CPU time from /proc for 60 s after a warm-up.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { startBenchBroker } from './mosquitto-process.js';
+
+const BUSES = [62, 62, 62, 61]; // 247 meters
+const WARMUP_MS = 10_000;
+const MEASURE_MS = 60_000;
+const SAMPLE_MS = 1000;
+const SIM_SERVER = fileURLToPath(new URL('../../../simulator/dist/bench/sim-server.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLK_TCK = 100; // USER_HZ on Linux
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+function rssKb(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
+
+async function simServer(): Promise<{ proc: ChildProcess; ports: number[] }> {
+  const proc = spawn(process.execPath, [SIM_SERVER, JSON.stringify({ profile: 'sdm630', buses: BUSES, speed: 1 })], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    let out = '';
+    proc.once('exit', (c) => reject(new Error(`sim-server exited ${c}`)));
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { ports: number[] }).ports);
+    });
+  });
+  return { proc, ports };
+}
+
+async function kill(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+export async function run(): Promise<{ id: string; title: string; command: string; markdown: string }> {
+  const dir = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'footprint-'));
+  const broker = await startBenchBroker();
+  let sims: ChildProcess | undefined;
+  let gw: ChildProcess | undefined;
+  try {
+    const s = await simServer();
+    sims = s.proc;
+    const cfgFile = join(dir, 'gateway.yaml');
+    let unitBase = 0;
+    writeFileSync(
+      cfgFile,
+      YAML.stringify({
+        gateway: { id: 'gw-footprint' },
+        storage: { path: join(dir, 'gw.db') },
+        mqtt: { url: broker.url },
+        log: { level: 'warn' },
+        buses: s.ports.map((port, i) => ({ id: `bus${i + 1}`, type: 'tcp', host: '127.0.0.1', port })),
+        meters: BUSES.flatMap((n, b) => {
+          const ms = Array.from({ length: n }, (_, u) => ({ id: `m${unitBase + u + 1}`, bus: `bus${b + 1}`, unit: u + 1, profile: 'sdm630', pollMs: 1000 }));
+          unitBase += n;
+          return ms;
+        }),
+      }),
+    );
+    gw = spawn(process.execPath, [CLI, 'run', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const pid = gw.pid!;
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const rss: number[] = [];
+    const c0 = cpuTicks(pid);
+    const t0 = performance.now();
+    while (performance.now() - t0 < MEASURE_MS) {
+      await new Promise((r) => setTimeout(r, SAMPLE_MS));
+      rss.push(rssKb(pid));
+    }
+    const cpuSec = (cpuTicks(pid) - c0) / CLK_TCK;
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpuPct = (cpuSec / elapsed) * 100;
+    const maxMb = Math.max(...rss) / 1024;
+    const meanMb = rss.reduce((a, b) => a + b, 0) / rss.length / 1024;
+    const ok = maxMb < 80 && cpuPct < 5;
+    return {
+      id: 'footprint',
+      title: 'Gateway: footprint with 247 meters on 4 buses at 1 s polling',
+      command: 'gateway/bench/footprint.bench.ts (prepaid-gateway run in a child; simulator/bench/sim-server.js for the meters)',
+      markdown: [
+        `247 sdm630 meters on 4 Modbus TCP buses (62+62+62+61, simulators in a separate process), each polled every 1000 ms by \`prepaid-gateway run\` in its own process (SQLite synchronous=full, forwarding to a local mosquitto). RSS sampled every second and CPU time (utime+stime from /proc) over ${elapsed.toFixed(0)} s after a ${WARMUP_MS / 1000} s warm-up.`,
+        '',
+        '| RSS max | RSS mean | target RSS | CPU (one core) | target CPU |',
+        '|---:|---:|---:|---:|---:|',
+        `| ${maxMb.toFixed(1)} MB | ${meanMb.toFixed(1)} MB | < 80 MB | ${cpuPct.toFixed(2)} % | < 5 % |`,
+        '',
+        `Verdict: ${ok ? 'meets both targets' : `misses ${maxMb >= 80 ? 'the RSS target' : ''}${maxMb >= 80 && cpuPct >= 5 ? ' and ' : ''}${cpuPct >= 5 ? 'the CPU target' : ''}`}.`,
+      ].join('\n'),
+    };
+  } finally {
+    await kill(gw);
+    if (sims) {
+      sims.stdin?.end();
+      await kill(sims);
+    }
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

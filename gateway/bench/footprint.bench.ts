@@ -1,7 +1,8 @@
 /**
  * Footprint: 247 meters on 4 Modbus TCP buses (simulators in a child process) polled every 1 s by
  * the gateway CLI in its own child process, forwarding to a local mosquitto. Samples the gateway's
- * RSS and CPU time from /proc for 60 s after a warm-up.
+ * RSS and CPU time from /proc for 60 s after a warm-up. The CLI runs with the environment the
+ * shipped systemd unit sets (its Environment= lines: NODE_OPTIONS, MALLOC_ARENA_MAX), as deployed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const MEASURE_MS = 60_000;
 const SAMPLE_MS = 1000;
 const SIM_SERVER = fileURLToPath(new URL('../../../simulator/dist/bench/sim-server.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const UNIT = fileURLToPath(new URL('../../deploy/prepaid-gateway.service', import.meta.url));
 const CLK_TCK = 100; // USER_HZ on Linux
 
 function cpuTicks(pid: number): number {
@@ -26,6 +28,21 @@ function cpuTicks(pid: number): number {
 }
 function rssKb(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
+
+/** The `Environment=` assignments of a systemd unit (quoted or not), in order. */
+export function unitEnvironment(unitText: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of unitText.split('\n')) {
+    const m = /^Environment=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    for (const word of m[1]!.match(/"[^"]*"|\S+/g) ?? []) {
+      const kv = word.replace(/^"(.*)"$/, '$1');
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return env;
 }
 
 async function simServer(): Promise<{ proc: ChildProcess; ports: number[] }> {
@@ -76,7 +93,8 @@ export async function run(): Promise<{ id: string; title: string; command: strin
         }),
       }),
     );
-    gw = spawn(process.execPath, [CLI, 'run', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const unitEnv = unitEnvironment(readFileSync(UNIT, 'utf8'));
+    gw = spawn(process.execPath, [CLI, 'run', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...unitEnv } });
     const pid = gw.pid!;
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const rss: number[] = [];
@@ -97,7 +115,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       title: 'Gateway: footprint with 247 meters on 4 buses at 1 s polling',
       command: 'gateway/bench/footprint.bench.ts (prepaid-gateway run in a child; simulator/bench/sim-server.js for the meters)',
       markdown: [
-        `247 sdm630 meters on 4 Modbus TCP buses (62+62+62+61, simulators in a separate process), each polled every 1000 ms by \`prepaid-gateway run\` in its own process (SQLite synchronous=full, forwarding to a local mosquitto). RSS sampled every second and CPU time (utime+stime from /proc) over ${elapsed.toFixed(0)} s after a ${WARMUP_MS / 1000} s warm-up.`,
+        `247 sdm630 meters on 4 Modbus TCP buses (62+62+62+61, simulators in a separate process), each polled every 1000 ms by \`prepaid-gateway run\` in its own process (SQLite synchronous=full, forwarding to a local mosquitto), with the environment of the shipped systemd unit (${Object.entries(unitEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}). RSS (VmRSS, which includes ~45 MB of the node binary's mapped pages) sampled every second and CPU time (utime+stime from /proc) over ${elapsed.toFixed(0)} s after a ${WARMUP_MS / 1000} s warm-up.`,
         '',
         '| RSS max | RSS mean | target RSS | CPU (one core) | target CPU |',
         '|---:|---:|---:|---:|---:|',

@@ -2,9 +2,11 @@
 /** prepaid-gateway: run the gateway, or one of the technician commands. */
 import { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
+import { registerCommandCommands } from './commands/command-cli.js';
 import { loadConfig } from './config/load-config.js';
 import { createLogger } from './log.js';
 import { Gateway } from './runtime.js';
+import { registerTokenCommands } from './tokens/token-cli.js';
 import { VERSION } from './version.js';
 
 function die(e: unknown): never {
@@ -58,5 +60,9 @@ config
       die(e);
     }
   });
+
+registerTokenCommands(program);
+
+registerCommandCommands(program);
 
 program.parseAsync().catch(die);

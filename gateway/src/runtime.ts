@@ -11,6 +11,8 @@ import { openOutbox } from './store/index.js';
 import { createUplink, type Uplink, type UplinkState } from './uplink/index.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
+import { CreditRuntime } from './credit/engine/credit-runtime.js';
+import { openBoards } from './relay/boards.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -36,6 +38,8 @@ export class Gateway {
   private outbox: Outbox | undefined;
   private acquisition: Acquisition | undefined;
   private uplink: Uplink | undefined;
+  /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
+  credit: CreditRuntime | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly now: () => number;
@@ -64,11 +68,29 @@ export class Gateway {
     this.acquisition = new Acquisition(config, {
       now: this.now,
       monotonic: this.monotonic,
-      reading: (r) => this.track(this.outbox!.appendReadings([r]), 'reading', r.meter),
+      // Committed first; only a stored reading is charged.
+      reading: (r) => this.track(this.outbox!.appendReadings([r]).then(() => this.credit?.engine.onReading(r)), 'reading', r.meter),
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
     });
-    this.uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, now: this.now, monotonic: this.monotonic });
+    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, now: this.now, monotonic: this.monotonic });
+    this.uplink = uplink;
+    if (config.credit) {
+      const boards = await openBoards(config.boards);
+      this.credit = await CreditRuntime.start({
+        config,
+        acquisition: this.acquisition,
+        boards,
+        uplink: {
+          onCommand: (h) => uplink.on('command', (_topic, payload) => h(payload)),
+          publishResult: (p) => uplink.publishResult(p),
+          publishCredit: (m, c) => uplink.publishCredit(m, c),
+        },
+        event: (e) => this.onEvent(e),
+        log,
+        now: this.now,
+      });
+    }
     this.acquisition.start();
     await this.uplink.start();
     this.healthTimer = setInterval(() => this.publishHealth(), config.mqtt.healthIntervalMs);
@@ -78,6 +100,7 @@ export class Gateway {
 
   private onEvent(e: NewEvent): void {
     this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
+    this.credit?.engine.onEvent(e);
     this.track(this.outbox!.appendEvent(e), 'event', e.meter);
     if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
   }
@@ -113,6 +136,7 @@ export class Gateway {
     if (this.healthTimer) clearInterval(this.healthTimer);
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
+    await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
     await this.uplink?.stop();
     await this.outbox?.close();

@@ -61,3 +61,18 @@ test('a DL/T 645 frame for an address nobody has gets silence', (t) => {
   const { sim } = mixedBus();
   t.is(sim.bus.handleRtu(encodeReadDataRequest('000000000099', '00010000')), undefined);
 });
+
+test('run status word 3 (DI 04000503) shows the relay: bit 4 set while open, clear while closed', (t) => {
+  const { sim } = mixedBus();
+  const word = (): number => {
+    const r = parseReadDataReply(decodeFrame(sim.bus.handleRtu(encodeReadDataRequest('000000000003', '04000503'))!.bytes), '04000503');
+    if (!r.ok) throw new Error('abnormal reply');
+    t.is(r.payload.length, 2);
+    return r.payload.readUInt16LE(0); // XXXX, low byte first
+  };
+  t.is(word() & 0x10, 0);
+  sim.setRelay(3, false);
+  t.is(word() & 0x10, 0x10);
+  sim.setRelay(3, true);
+  t.is(word() & 0x10, 0);
+});

@@ -1,6 +1,8 @@
 /**
  * All buses and meters of a gateway: one queue and one master per bus (buses run in parallel),
- * one poller per meter with start times staggered across its interval.
+ * one poller per meter with start times staggered across its interval, all on one PollClock.
+ * Readings are handed on once per tick, together: the outbox commits what it is given in the same
+ * turn of the event loop as one transaction, so a tick's readings cost one commit, not one each.
  */
 import type { BusConfig, GatewayConfig } from '../config/types.js';
 import type { NewEvent, NewReading } from '../model.js';
@@ -8,6 +10,7 @@ import { BusQueue } from './bus-queue.js';
 import { busHealth, type BusHealth, type MeterHealth } from './health.js';
 import { ModbusMeterDriver, type MeterDriver } from './modbus-driver.js';
 import { MeterPoller, type PollerDeps } from './meter-poller.js';
+import { PollClock } from './poll-clock.js';
 import { ModbusSerialMaster, type ModbusMaster } from './modbus-transport.js';
 import { driverFactories } from './driver-registry.js';
 
@@ -18,7 +21,14 @@ export interface AcquisitionDeps {
   event: (e: NewEvent) => void;
   /** Build a master for a bus (tests inject one; default: modbus-serial). */
   master?: (bus: BusConfig) => ModbusMaster;
+  /**
+   * Polls due within one tick start together, and the readings of a tick are handed on together
+   * at the next one (ms, default DEFAULT_TICK_MS, never more than the shortest pollMs).
+   */
+  tickMs?: number;
 }
+
+export const DEFAULT_TICK_MS = 250;
 
 export interface BusRuntime {
   config: BusConfig;
@@ -30,18 +40,28 @@ export interface BusRuntime {
 export class Acquisition {
   readonly buses = new Map<string, BusRuntime>();
   readonly pollers = new Map<string, MeterPoller>();
+  readonly clock: PollClock;
+  private held: NewReading[] = [];
+  private cancelHandOn: (() => void) | undefined;
+  private readonly monotonic: () => number;
 
   constructor(
     readonly config: GatewayConfig,
-    deps: AcquisitionDeps,
+    private readonly deps: AcquisitionDeps,
   ) {
+    this.monotonic = deps.monotonic ?? (() => performance.now());
+    const setTimer = (fn: () => void, ms: number) => setTimeout(fn, ms);
+    const clearTimer = (t: NodeJS.Timeout) => clearTimeout(t);
+    const shortestPoll = Math.min(...config.meters.map((m) => m.pollMs));
+    this.clock = new PollClock(Math.max(1, Math.min(deps.tickMs ?? DEFAULT_TICK_MS, shortestPoll)), { monotonic: this.monotonic, setTimer, clearTimer });
     const pollerDeps: PollerDeps = {
       now: deps.now ?? Date.now,
-      monotonic: deps.monotonic ?? (() => performance.now()),
-      reading: deps.reading,
+      monotonic: this.monotonic,
+      reading: (r) => this.hold(r),
       event: deps.event,
-      setTimer: (fn, ms) => setTimeout(fn, ms),
-      clearTimer: (t) => clearTimeout(t),
+      setTimer,
+      clearTimer,
+      schedule: (at, fn) => this.clock.at(at, fn),
     };
     for (const bus of config.buses) {
       const master = deps.master?.(bus) ?? defaultMaster(bus);
@@ -63,13 +83,29 @@ export class Acquisition {
     }
   }
 
-  /** Finish the transaction in flight on every bus, then close the lines. */
+  /** Finish the transaction in flight on every bus, hand on the readings held, then close the lines. */
   async stop(): Promise<void> {
     await Promise.all([...this.pollers.values()].map((p) => p.stop()));
+    this.flush();
+    this.clock.stop();
     await Promise.all([...this.buses.values()].map(async (b) => {
       await b.queue.close();
       await b.master.close();
     }));
+  }
+
+  private hold(r: NewReading): void {
+    this.held.push(r);
+    this.cancelHandOn ??= this.clock.at(this.monotonic(), () => this.flush());
+  }
+
+  /** Hand on the readings held for this tick now (the tick does it by itself; tests call it). */
+  flush(): void {
+    this.cancelHandOn?.();
+    this.cancelHandOn = undefined;
+    const rs = this.held;
+    this.held = [];
+    for (const r of rs) this.deps.reading(r);
   }
 
   meterHealth(): MeterHealth[] {

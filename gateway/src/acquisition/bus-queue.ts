@@ -2,7 +2,11 @@
  * One transaction at a time on a bus (RS-485 is half duplex; a TCP-to-RTU converter is too).
  * Writes from commands jump ahead of queued reads; every transaction is followed by the bus's
  * inter-frame delay. The queue never rejects on its own: a task's failure is its caller's.
+ * A session holds the bus for several transactions (one meter poll and its immediate retries).
  */
+/** Runs one transaction inside a session. */
+export type Transact = <T>(op: () => Promise<T>) => Promise<T>;
+
 type Task = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 export class BusQueue {
@@ -25,6 +29,24 @@ export class BusQueue {
       (priority === 'high' ? this.high : this.low).push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Hold the bus for several transactions in a row: `fn` gets `tx`, which runs one transaction
+   * (counted, and followed by the inter-frame delay like any other). Nothing else gets the bus
+   * until `fn` settles, so a retry goes out at once instead of behind every queued poll.
+   */
+  session<T>(fn: (tx: Transact) => Promise<T>, priority: 'high' | 'low' = 'low'): Promise<T> {
+    let first = true;
+    const tx: Transact = async (op) => {
+      if (!first) {
+        this.transactions++;
+        if (this.interFrameDelayMs > 0) await new Promise((r) => setTimeout(r, this.interFrameDelayMs));
+      }
+      first = false;
+      return op();
+    };
+    return this.run(() => fn(tx), priority);
   }
 
   /** Resolves when the transaction in flight (if any) is done; queued ones are rejected. */

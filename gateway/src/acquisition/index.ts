@@ -6,3 +6,6 @@ export * from './modbus-driver.js';
 export * from './meter-poller.js';
 export * from './acquisition.js';
 export * from './driver-registry.js';
+export * from './dlt645-profile.js';
+export * from './dlt645-master.js';
+export * from './dlt645-driver.js';

@@ -1,6 +1,9 @@
 /**
  * Polls one meter on its interval, turns each poll into a reading or a recorded failure, and
- * backs off exponentially while the meter is dead, so it cannot starve the live meters on its bus.
+ * backs off exponentially while the meter is silent, so a dead meter cannot starve the live ones
+ * on its bus. Only silence (timeouts, bus gone) counts as dead: a garbled reply (bad CRC, wrong
+ * length) proves the meter is alive on a noisy line, so the transaction is repeated at once and
+ * never leads to backoff or comm-lost.
  * Acquisition never depends on the uplink: readings go to the outbox whatever MQTT is doing.
  */
 import { isPrepaidError } from '@prepaid-edge/protocols';
@@ -18,18 +21,32 @@ export interface PollerDeps {
   event: (e: NewEvent) => void;
   setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
   clearTimer: (t: NodeJS.Timeout) => void;
+  /** Run `fn` at monotonic time `at` or a little later (the shared PollClock); returns a cancel. Default: a timer of its own. */
+  schedule?: (at: number, fn: () => void) => () => void;
 }
 
-const RETRYABLE = new Set(['E_MODBUS_TIMEOUT', 'E_MODBUS_CRC', 'E_MODBUS_REPLY']);
+/** No reply at all: the meter may be dead. Retried up to `retries` times a poll, and counted towards backoff and comm-lost. */
+export const NO_REPLY_CODES: ReadonlySet<string> = new Set(['E_MODBUS_TIMEOUT', 'E_DLT645_TIMEOUT', 'E_BUS_UNAVAILABLE']);
+/**
+ * A reply that arrived damaged: the meter is alive, the line is noisy. Retried at once, up to
+ * `retries` times per transaction of the poll (a retry costs one transaction, not a timeout).
+ */
+export const GARBLED_CODES: ReadonlySet<string> = new Set(['E_MODBUS_CRC', 'E_MODBUS_REPLY', 'E_FRAME_CHECKSUM', 'E_FRAME_CRC']);
 /** At most one read-rejected event per meter per this long (events are never dropped, so never flood them). */
 const REJECT_EVENT_EVERY_MS = 60_000;
+
+function codeOf(e: unknown): string {
+  return isPrepaidError(e) ? e.code : 'E_BUS_UNAVAILABLE';
+}
 
 export class MeterPoller {
   readonly health: MeterHealth;
   latest: NewReading | undefined;
   private last: PreviousReading | undefined;
   private readonly watch = new CounterWatch();
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
+  /** Consecutive failed polls that ended in silence: drives the backoff and comm-lost. */
+  private silentPolls = 0;
   private nextDue = 0;
   private running = false;
   private stopped = false;
@@ -54,7 +71,8 @@ export class MeterPoller {
   async stop(): Promise<void> {
     this.running = false;
     this.stopped = true;
-    if (this.timer) this.deps.clearTimer(this.timer);
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     await this.inFlight;
   }
 
@@ -65,41 +83,66 @@ export class MeterPoller {
 
   private arm(): void {
     if (!this.running) return;
-    const wait = Math.max(0, this.nextDue - this.deps.monotonic());
-    this.timer = this.deps.setTimer(() => {
+    const run = () => {
+      this.cancelTimer = undefined;
       this.inFlight = this.pollOnce().finally(() => {
         this.inFlight = undefined;
         this.arm();
       });
-    }, wait);
+    };
+    if (this.deps.schedule) {
+      this.cancelTimer = this.deps.schedule(this.nextDue, run);
+    } else {
+      const t = this.deps.setTimer(run, Math.max(0, this.nextDue - this.deps.monotonic()));
+      this.cancelTimer = () => this.deps.clearTimer(t);
+    }
   }
 
   /** One poll with retries; schedules the next one. Exposed for tests. */
   async pollOnce(): Promise<void> {
     const { meter } = this.driver;
     const started = this.deps.monotonic();
-    let attempt = 0;
+    let silentRetries = meter.retries;
+    let garbledRetries = meter.retries * Math.max(1, this.driver.transactionsPerPoll ?? 1);
+    let judged: unknown;
+    /** Count the error; true if the failed transaction (or the whole read) may go again at once. */
+    const retry = (e: unknown): boolean => {
+      judged = e;
+      const code = codeOf(e);
+      recordError(this.health, code);
+      if (this.stopped) return false;
+      if (NO_REPLY_CODES.has(code) && silentRetries > 0) {
+        silentRetries--;
+        return true;
+      }
+      if (GARBLED_CODES.has(code) && garbledRetries > 0) {
+        garbledRetries--;
+        return true;
+      }
+      return false;
+    };
+    let silent = false;
     for (;;) {
       try {
-        const values = await this.driver.read();
+        const values = await this.driver.read(retry);
+        this.silentPolls = 0;
         this.accept(values, this.deps.monotonic() - started);
         break;
       } catch (e) {
-        const code = isPrepaidError(e) ? e.code : 'E_BUS_UNAVAILABLE';
-        recordError(this.health, code);
-        if (RETRYABLE.has(code) && attempt < meter.retries && !this.stopped) {
-          attempt++;
-          continue;
-        }
+        // A driver that takes `retry` has already asked about this error (and was told no).
+        if (e !== judged && retry(e)) continue;
+        const code = codeOf(e);
+        silent = NO_REPLY_CODES.has(code);
+        this.silentPolls = silent ? this.silentPolls + 1 : 0;
         this.fail(code, (e as Error).message);
         break;
       }
     }
-    const ok = this.health.consecutiveFailures === 0;
-    const interval = ok ? meter.pollMs : Math.min(meter.pollMs * 2 ** this.health.consecutiveFailures, meter.maxBackoffMs);
-    this.health.backoffMs = ok ? 0 : interval;
+    const backoff = silent ? Math.min(meter.pollMs * 2 ** this.silentPolls, meter.maxBackoffMs) : 0;
+    const interval = backoff || meter.pollMs;
+    this.health.backoffMs = backoff;
     // Keep the cadence (due times step by the interval) unless we fell behind by a whole interval.
-    this.nextDue = Math.max(this.nextDue + interval, this.deps.monotonic() + (ok ? 0 : interval - meter.pollMs));
+    this.nextDue = Math.max(this.nextDue + interval, this.deps.monotonic() + (backoff ? interval - meter.pollMs : 0));
     if (this.nextDue < this.deps.monotonic()) this.nextDue = this.deps.monotonic();
   }
 
@@ -137,7 +180,7 @@ export class MeterPoller {
 
   private fail(code: string, message: string): void {
     recordFailure(this.health, code, message);
-    if (this.health.state !== 'lost' && this.health.consecutiveFailures >= this.driver.meter.commLostAfter) {
+    if (this.health.state !== 'lost' && this.silentPolls >= this.driver.meter.commLostAfter) {
       this.health.state = 'lost';
       this.deps.event({ ts: this.deps.now(), type: 'comm-lost', meter: this.driver.meter.id, data: { bus: this.driver.meter.bus, lastError: this.health.lastError, lastSeen: this.health.lastSeen } });
     }

@@ -7,6 +7,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { PrepaidError, listProfiles } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from './types.js';
+import { parseCreditConfig } from '../credit/engine/credit-config.js';
+import { listDlt645Profiles } from '../acquisition/dlt645-profile.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../../schema/gateway-config.schema.json', import.meta.url), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -67,6 +69,9 @@ export function parseConfig(text: string, source = 'config', overrides: ConfigOv
   cfg.log ??= { level: 'info' };
   cfg.mqtt.clientId ??= `prepaid-gw-${cfg.gateway.id}`;
   cross(cfg, source);
+  const credit = parseCreditConfig((raw as { credit?: unknown }).credit, source, new Set(cfg.meters.map((m) => m.id)));
+  if (credit) cfg.credit = credit;
+  else delete cfg.credit;
   return deepFreeze(cfg);
 }
 
@@ -91,6 +96,8 @@ function cross(cfg: GatewayConfig, source: string): void {
     }
     if (bus.type === 'dlt645') {
       if (!m.address) problems.push({ path: `meters[${i}].address`, message: 'is required for a meter on a dlt645 bus (12 digits)' });
+      const dlt = listDlt645Profiles();
+      if (!dlt.includes(m.profile)) problems.push({ path: `meters[${i}].profile`, message: `unknown DL/T 645 profile "${m.profile}" (known: ${dlt.join(', ')})` });
     } else {
       if (m.unit === undefined) problems.push({ path: `meters[${i}].unit`, message: 'is required for a Modbus meter (1..247)' });
       if (!known.has(m.profile)) problems.push({ path: `meters[${i}].profile`, message: `unknown profile "${m.profile}" (known: ${[...known].join(', ')})` });
@@ -98,6 +105,10 @@ function cross(cfg: GatewayConfig, source: string): void {
     const key = `${m.bus}/${m.unit ?? m.address}`;
     if (units.has(key)) problems.push({ path: `meters[${i}].${m.address ? 'address' : 'unit'}`, message: `same bus and address as meters[${units.get(key)}]` });
     units.set(key, i);
+  });
+  const boards = new Set(cfg.boards.map((b) => b.id));
+  cfg.meters.forEach((m, i) => {
+    if (m.relay?.type === 'gpio' && !boards.has(m.relay.board)) problems.push({ path: `meters[${i}].relay.board`, message: `no board with id "${m.relay.board}" (boards: ${[...boards].join(', ') || 'none'})` });
   });
   try {
     new Intl.DateTimeFormat('en', { timeZone: cfg.gateway.timezone });

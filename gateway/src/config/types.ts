@@ -1,12 +1,25 @@
 /** The gateway's configuration after validation and defaults (see schema/gateway-config.schema.json). */
 
+import type { CreditConfig } from '../credit/engine/credit-config.js';
+import type { RelayConfig } from '../relay/relay-config.js';
+
 export interface GatewayConfig {
   gateway: { id: string; timezone: string };
   storage: StorageConfig;
   mqtt: MqttConfig;
   buses: BusConfig[];
   meters: MeterConfig[];
+  /** johnny-five boards for relays of meters without one. */
+  boards: BoardConfig[];
+  /** Prepaid credit (absent: the gateway only reads and forwards). */
+  credit?: CreditConfig;
   log: { level: string };
+}
+
+export interface BoardConfig {
+  id: string;
+  /** 'virtual' | 'raspi' | 'firmata:/dev/ttyACM0' */
+  io: string;
 }
 
 export interface StorageConfig {
@@ -90,4 +103,6 @@ export interface MeterConfig {
   maxBackoffMs: number;
   /** Consecutive failures before comm-lost is raised. */
   commLostAfter: number;
+  /** Which relay enforces credit (default: the meter's own). */
+  relay?: RelayConfig;
 }

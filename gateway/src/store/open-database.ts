@@ -9,6 +9,7 @@ import type { StorageConfig } from '../config/types.js';
 import { GatewayError, storeError } from './errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
 import { openDb, type Db } from './sqlite.js';
+import { acquireOwner } from './owner-lock.js';
 
 export interface OpenOptions {
   /** 'quick' (default) runs PRAGMA quick_check on an existing file before using it. */
@@ -27,12 +28,22 @@ export async function openDatabase(cfg: StorageConfig, opts: OpenOptions = {}): 
       throw storeError('E_STORE_OPEN', 'cannot create the directory for the database', path, e);
     }
   }
+  const release = acquireOwner(path);
   let db: Db;
   try {
     db = await openDb(path, !exists);
   } catch (e) {
+    release();
     throw storeError('E_STORE_OPEN', 'cannot open the database', path, e);
   }
+  const close = db.close.bind(db);
+  db.close = async () => {
+    try {
+      await close();
+    } finally {
+      release();
+    }
+  };
   try {
     await prepare(db, cfg, exists, opts);
     return db;
@@ -55,9 +66,9 @@ function fileExists(path: string): boolean {
 
 async function prepare(db: Db, cfg: StorageConfig, existed: boolean, opts: OpenOptions): Promise<void> {
   const path = cfg.path;
-  // Exclusive locking: this process owns the file until close (seqs are cached in memory, so two
-  // writers would hand out the same seq). In WAL mode it also means no -shm file is needed.
-  await db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}; PRAGMA locking_mode = EXCLUSIVE;`);
+  // Normal locking: the ledger shares this file on its own connection. Single ownership of the
+  // outbox (seqs are cached in memory) is the owner file's job (owner-lock.ts).
+  await db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))};`);
   let version: number;
   try {
     const appId = (await db.get<{ application_id: number }>('PRAGMA application_id'))?.application_id ?? 0;
@@ -80,7 +91,7 @@ async function prepare(db: Db, cfg: StorageConfig, existed: boolean, opts: OpenO
       PRAGMA synchronous = ${cfg.synchronous === 'normal' ? 'NORMAL' : 'FULL'};
       PRAGMA journal_size_limit = 67108864;
       PRAGMA wal_autocheckpoint = 4000;
-      PRAGMA cache_size = -16000;
+      PRAGMA cache_size = -2000;
       PRAGMA temp_store = MEMORY;
     `);
     await migrate(db, version);

@@ -32,8 +32,15 @@ export interface SqliteOutbox extends Outbox {
   readonly path: string;
   /** Highest reading id ever committed (0 if none): readings with id <= it existed at that moment. */
   lastReadingId(): Promise<number>;
+  /** Highest event id ever committed (0 if none). */
+  lastEventId(): Promise<number>;
   /** Last seq given to each meter. */
   lastSeqs(): Promise<Record<string, number>>;
+  /**
+   * Called after every commit that added readings or events, with how many; lets the uplink wait
+   * for new rows instead of polling for them. Returns a function that removes the listener.
+   */
+  onCommit(listener: (added: { readings: number; events: number }) => void): () => void;
   writeStats(): WriteStats;
 }
 
@@ -64,6 +71,7 @@ interface Counters {
   readingBytes: number;
   eventCount: number;
   lastReadingId: number;
+  lastEventId: number;
 }
 
 export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): Promise<SqliteOutbox> {
@@ -71,13 +79,14 @@ export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): 
   try {
     const meta = new Map((await db.all<{ key: string; value: number }>('SELECT key, value FROM meta')).map((r) => [r.key, r.value]));
     const seqs = new Map((await db.all<{ meter: string; last_seq: number }>('SELECT meter, last_seq FROM meter_seq')).map((r) => [r.meter, r.last_seq]));
-    const lastId = (await db.get<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'readings'"))?.seq ?? 0;
+    const lastIds = new Map((await db.all<{ name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence')).map((r) => [r.name, r.seq]));
     const counters: Counters = {
       dropped: meta.get('dropped') ?? 0,
       readingCount: meta.get('reading_count') ?? 0,
       readingBytes: meta.get('reading_bytes') ?? 0,
       eventCount: meta.get('event_count') ?? 0,
-      lastReadingId: lastId,
+      lastReadingId: lastIds.get('readings') ?? 0,
+      lastEventId: lastIds.get('events') ?? 0,
     };
     const outbox = new SqliteOutboxImpl(db, cfg, opts, seqs, counters);
     // A smaller bound in a new config applies at once, not on the next append.
@@ -98,6 +107,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly stats_: WriteStats = { commits: 0, readings: 0, events: 0 };
+  private readonly commitListeners = new Set<(added: { readings: number; events: number }) => void>();
 
   constructor(
     private readonly db: Db,
@@ -167,6 +177,15 @@ class SqliteOutboxImpl implements SqliteOutbox {
 
   lastReadingId(): Promise<number> {
     return Promise.resolve(this.counters.lastReadingId);
+  }
+
+  lastEventId(): Promise<number> {
+    return Promise.resolve(this.counters.lastEventId);
+  }
+
+  onCommit(listener: (added: { readings: number; events: number }) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   lastSeqs(): Promise<Record<string, number>> {
@@ -251,6 +270,12 @@ class SqliteOutboxImpl implements SqliteOutbox {
     try {
       const results = await this.transaction(ops);
       ops.forEach((op, i) => (op.resolve as (v: unknown) => void)(results[i]));
+      const added = { readings: 0, events: 0 };
+      for (const op of ops) {
+        if (op.kind === 'readings') added.readings += op.rows.length;
+        else if (op.kind === 'event') added.events++;
+      }
+      if (added.readings + added.events > 0) for (const l of this.commitListeners) l(added);
     } catch (e) {
       const err = storeError('E_STORE_WRITE', 'cannot commit to the outbox', this.path, e);
       for (const op of ops) op.reject(err);
@@ -327,6 +352,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
     if (rows.length === 0) return [];
     const { lastID } = await this.db.run(SQL.insertEvents, [JSON.stringify(rows.map((e) => [e.ts, e.type, e.meter, e.json]))]);
     this.counters.eventCount += rows.length;
+    this.counters.lastEventId = lastID;
     return rows.map((_, i) => lastID - rows.length + 1 + i);
   }
 

@@ -5,6 +5,10 @@ export interface Topics {
   events: string;
   readings(meter: string): string;
   health(meter: string): string;
+  credit(meter: string): string;
+  /** Signed commands in, their outcomes out. */
+  commands: string;
+  commandResults: string;
 }
 
 export function topicsFor(prefix: string, gatewayId: string): Topics {
@@ -14,5 +18,8 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     events: `${root}/events`,
     readings: (meter) => `${root}/meters/${meter}/readings`,
     health: (meter) => `${root}/meters/${meter}/health`,
+    credit: (meter) => `${root}/meters/${meter}/credit`,
+    commands: `${root}/commands`,
+    commandResults: `${root}/commands/results`,
   };
 }

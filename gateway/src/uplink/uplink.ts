@@ -18,7 +18,12 @@ export interface UplinkOptions {
   cfg: MqttConfig;
   gatewayId: string;
   /** With `lastReadingId` (the SQLite outbox has it) "historical" means stored before this connection came up; without, read before it. */
-  outbox: Outbox & { lastReadingId?(): Promise<number> };
+  outbox: Outbox & {
+    lastReadingId?(): Promise<number>;
+    lastEventId?(): Promise<number>;
+    /** When the outbox can tell about commits, the uplink waits for them instead of polling every idlePollMs. */
+    onCommit?(listener: () => void): () => void;
+  };
   log: Logger;
   version: string;
   now?: () => number;
@@ -64,7 +69,7 @@ export interface UplinkState {
 export interface UplinkEvents {
   connected: [];
   disconnected: [reason: string];
-  /** Reserved: signed commands (top-ups etc.) arrive with the prepaid issue. Never emitted yet. */
+  /** A message on `{prefix}/{gw}/commands` (signed commands; verified by the credit runtime). */
   command: [topic: string, payload: Buffer];
 }
 
@@ -76,6 +81,10 @@ export interface Uplink {
   state(): UplinkState;
   /** Latest health of a meter: published retained now if connected, and again after every reconnect. */
   publishHealth(meterId: string, health: object): void;
+  /** Latest credit of a meter: retained on `meters/{id}/credit`, republished after every reconnect. */
+  publishCredit(meterId: string, credit: object): void;
+  /** A command result on `commands/results` (QoS 1, not retained; dropped while disconnected: the sender retries and gets `duplicate`). */
+  publishResult(payload: string): void;
   on<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
   off<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
 }
@@ -90,6 +99,8 @@ type Outgoing =
   | { kind: 'event'; topic: string; payload: string; ids: number[] };
 
 const EVENTS_PER_READ = 100;
+/** Acknowledged rows are deleted together: when nothing is in flight any more, or once this many wait. */
+const DELETE_BATCH = 2000;
 
 class MqttUplink extends EventEmitter implements Uplink {
   private readonly cfg: MqttConfig;
@@ -132,7 +143,11 @@ class MqttUplink extends EventEmitter implements Uplink {
   private pumpAgain = false;
 
   private readonly deletes = new Set<Promise<void>>();
+  private ackedReadings: number[] = [];
+  private ackedEvents: number[] = [];
+  private unsubscribe: (() => void) | undefined;
   private readonly latestHealth = new Map<string, object>();
+  private readonly latestCredit = new Map<string, string>();
   private readonly settledWaiters = new Set<() => void>();
   private readonly st: UplinkState = {
     connected: false,
@@ -168,6 +183,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     if (this.started) return;
     this.clientOpts = clientOptions(this.cfg, { topic: this.topics.status, payload: offlinePayload(this.status, 'connection-lost') }, this.connectTimeoutMs);
     this.started = true;
+    this.unsubscribe = this.outbox.onCommit?.(() => this.pump());
     this.connect();
   }
 
@@ -192,6 +208,16 @@ class MqttUplink extends EventEmitter implements Uplink {
     if (this.connected && !this.stopping) this.sendHealth(this.gen, meterId, health);
   }
 
+  publishCredit(meterId: string, credit: object): void {
+    const payload = JSON.stringify(credit);
+    this.latestCredit.set(meterId, payload);
+    if (this.connected && !this.stopping) void this.publishRaw(this.gen, this.topics.credit(meterId), payload, true);
+  }
+
+  publishResult(payload: string): void {
+    if (this.connected && !this.stopping) void this.publishRaw(this.gen, this.topics.commandResults, payload, false);
+  }
+
   // --- connection -------------------------------------------------------------------------
 
   private connect(): void {
@@ -205,6 +231,9 @@ class MqttUplink extends EventEmitter implements Uplink {
     });
     client.on('close', () => {
       if (gen === this.gen) this.onClose(client);
+    });
+    client.on('message', (topic: string, payload: Buffer) => {
+      if (gen === this.gen && topic === this.topics.commands) this.emit('command', topic, payload);
     });
     // Always listened to: an 'error' without a listener would crash the process.
     client.on('error', (e: Error) => {
@@ -228,6 +257,11 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.log.info({ url: redactUrl(this.cfg.url), clientId: this.cfg.clientId, connects: this.st.connects }, 'connected to the broker');
     this.publishRaw(gen, this.topics.status, onlinePayload(this.status, this.now(), this.monotonic() - this.startMono), true);
     for (const [meter, h] of this.latestHealth) this.sendHealth(gen, meter, h);
+    for (const [meter, c] of this.latestCredit) void this.publishRaw(gen, this.topics.credit(meter), c, true);
+    // A persistent session keeps the subscription; subscribing again is harmless and covers a clean one.
+    this.client?.subscribe(this.topics.commands, { qos: 1 }, (err) => {
+      if (err && gen === this.gen) this.log.error({ err: err.message }, 'cannot subscribe to commands');
+    });
     // Rows acknowledged on the previous connection are being deleted: let that finish, so they
     // are not sent again.
     await Promise.allSettled([...this.deletes]);
@@ -255,6 +289,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     // again (as historical) after the reconnect. The head end drops duplicates by (gateway, meter, seq).
     this.inflight.clear();
     this.prepared = [];
+    this.flushDeletes();
     this.notifySettled();
     client.end(true);
     if (wasConnected) {
@@ -313,7 +348,7 @@ class MqttUplink extends EventEmitter implements Uplink {
         await this.prepareMore(gen);
         if (!this.live(gen)) return;
         if (this.prepared.length === 0) {
-          this.idleSoon();
+          if (!this.outbox.onCommit) this.idleSoon();
           return;
         }
       }
@@ -323,8 +358,11 @@ class MqttUplink extends EventEmitter implements Uplink {
 
   /** Read the next rows after the cursors: events first (few, and they matter), then readings. */
   private async prepareMore(gen: number): Promise<void> {
-    const events = await this.outbox.pendingEvents(EVENTS_PER_READ, this.eventsCursor);
-    const readings = await this.outbox.pendingReadings(this.readAhead, this.readingsCursor);
+    // The watermarks are in memory: no query at all when nothing was committed since the last read.
+    const lastEvent = this.outbox.lastEventId ? await this.outbox.lastEventId() : Infinity;
+    const lastReading = this.outbox.lastReadingId ? await this.outbox.lastReadingId() : Infinity;
+    const events = lastEvent > this.eventsCursor ? await this.outbox.pendingEvents(EVENTS_PER_READ, this.eventsCursor) : [];
+    const readings = lastReading > this.readingsCursor ? await this.outbox.pendingReadings(this.readAhead, this.readingsCursor) : [];
     if (!this.live(gen)) return;
     for (const e of events) this.prepared.push({ kind: 'event', topic: this.topics.events, payload: eventPayload(e), ids: [e.id] });
     if (events.length > 0) this.eventsCursor = events.at(-1)!.id;
@@ -365,14 +403,29 @@ class MqttUplink extends EventEmitter implements Uplink {
   }
 
   private acked(msg: Outgoing): void {
-    const p = msg.kind === 'readings' ? this.outbox.deleteReadings(msg.ids) : this.outbox.deleteEvents(msg.ids);
     if (msg.kind === 'readings') {
+      for (const id of msg.ids) this.ackedReadings.push(id);
       this.st.published.readings += msg.ids.length;
       this.st.published.readingMessages++;
-    } else this.st.published.events++;
-    const tracked = p.catch((e: Error & { code?: string }) => this.log.error({ err: e.message, code: e.code, rows: msg.ids.length }, 'cannot delete acknowledged rows; they will be sent again'));
-    this.deletes.add(tracked);
-    void tracked.finally(() => this.deletes.delete(tracked));
+    } else {
+      for (const id of msg.ids) this.ackedEvents.push(id);
+      this.st.published.events++;
+    }
+    // One delete (one commit) per burst of PUBACKs rather than one per message.
+    if (this.inflight.size === 0 || this.ackedReadings.length + this.ackedEvents.length >= DELETE_BATCH) this.flushDeletes();
+  }
+
+  private flushDeletes(): void {
+    const jobs: Array<[Promise<void>, number]> = [];
+    if (this.ackedReadings.length > 0) jobs.push([this.outbox.deleteReadings(this.ackedReadings), this.ackedReadings.length]);
+    if (this.ackedEvents.length > 0) jobs.push([this.outbox.deleteEvents(this.ackedEvents), this.ackedEvents.length]);
+    this.ackedReadings = [];
+    this.ackedEvents = [];
+    for (const [p, rows] of jobs) {
+      const tracked = p.catch((e: Error & { code?: string }) => this.log.error({ err: e.message, code: e.code, rows }, 'cannot delete acknowledged rows; they will be sent again'));
+      this.deletes.add(tracked);
+      void tracked.finally(() => this.deletes.delete(tracked));
+    }
   }
 
   private sendHealth(gen: number, meter: string, health: object): void {
@@ -437,6 +490,8 @@ class MqttUplink extends EventEmitter implements Uplink {
       client?.end(true);
     }
     this.inflight.clear();
+    this.flushDeletes();
+    this.unsubscribe?.();
     await Promise.allSettled([...this.deletes]);
     this.log.info({ published: this.st.published }, 'uplink stopped');
   }

@@ -82,3 +82,48 @@ test('a failed read never becomes a reading; energy going backwards is rejected,
   await r.tick();
   t.deepEqual(r.readings.map((x) => x.values.energyImport), [1000, 1001, 7, 8]);
 });
+
+test('garbled replies never back off or raise comm-lost; only silence does', async (t) => {
+  const r = rig(['E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'E_MODBUS_TIMEOUT', 'E_MODBUS_TIMEOUT', 200]);
+  for (let i = 0; i < 4; i++) {
+    await r.tick();
+    t.is(r.poller.health.backoffMs, 0, `poll ${i + 1}: a noisy line is polled at its rate`);
+  }
+  t.is(r.poller.health.state, 'unknown');
+  t.is(r.poller.health.consecutiveFailures, 4);
+  t.deepEqual(r.events, [], 'no comm-lost for a meter that answers');
+  await r.tick(); // both attempts timed out: silence
+  t.is(r.poller.health.backoffMs, 2000);
+  await r.tick();
+  t.is(r.poller.health.backoffMs, 0);
+  t.is(r.readings.length, 1);
+});
+
+test('a driver that takes the retry policy repeats only the failed transaction; garbled replies get retries per transaction', async (t) => {
+  // Three transactions a poll; the second fails with a bad CRC twice, then answers.
+  const outcomes = ['ok', 'E_MODBUS_CRC', 'E_MODBUS_CRC', 'ok', 'ok'];
+  let sent = 0;
+  const driver: MeterDriver = {
+    meter,
+    defs,
+    transactionsPerPoll: 3,
+    read: async (retry) => {
+      for (let tx = 0; tx < 3; tx++) {
+        for (;;) {
+          const o = outcomes[sent++]!;
+          if (o === 'ok') break;
+          const e = new PrepaidError(o as 'E_MODBUS_CRC', o);
+          if (!retry?.(e)) throw e;
+        }
+      }
+      return { energyImport: 1 };
+    },
+  };
+  const readings: NewReading[] = [];
+  const poller = new MeterPoller(driver, { now: () => 0, monotonic: () => 0, reading: (x) => readings.push(x), event: () => {}, setTimer: () => setTimeout(() => {}, 0), clearTimer: () => {} });
+  await poller.pollOnce();
+  t.is(sent, 5, 'two repeats of one transaction, nothing else read twice');
+  t.is(readings.length, 1);
+  t.is(poller.health.errors.E_MODBUS_CRC, 2);
+  t.is(poller.health.failures, 0);
+});

@@ -1,8 +1,8 @@
 /**
  * A DL/T 645-2007 meter: the same physics, answered through data identifiers. Its address is
  * the unit number as 12 BCD digits (unit 7 -> 000000000007). It answers reads of the DIs the
- * protocols table knows, the wildcard read-address (0x13), relay control (0x1C) and time sync;
- * unknown DIs get an abnormal reply with "no requested data".
+ * protocols table knows, run status word 3 (relay state), the wildcard read-address (0x13), relay
+ * control (0x1C) and time sync; unknown DIs get an abnormal reply with "no requested data".
  */
 import {
   DLT645_ERROR_BITS,
@@ -21,6 +21,11 @@ import {
 } from '@prepaid-edge/protocols';
 import { canonicalValue } from './canonical-values.js';
 import { SimMeter, type SimMeterOptions } from './sim-meter.js';
+
+/** Run status word 3 (DL/T 645-2007 A.5, XXXX, sent low byte first): bit 4 relay open, bit 6 last relay command was trip. */
+const STATUS_WORD_3_DI = '04000503';
+const STATUS3_RELAY_OPEN = 0x0010;
+const STATUS3_RELAY_COMMAND_OPEN = 0x0040;
 
 export class Dlt645SimMeter extends SimMeter {
   readonly protocol = 'dlt645' as const;
@@ -54,6 +59,10 @@ export class Dlt645SimMeter extends SimMeter {
       case 'readAddress':
         return encodeReadAddressReply(this.address);
       case 'readData': {
+        if (req.di === STATUS_WORD_3_DI) {
+          const word = this.physics.relayClosed ? 0 : STATUS3_RELAY_OPEN | STATUS3_RELAY_COMMAND_OPEN;
+          return encodeReadDataReply(this.address, req.di, Buffer.of(word & 0xff, word >> 8));
+        }
         const item = findDlt645DataItem(req.di);
         const snap = this.physics.snapshot(now);
         const value = item?.measurement ? canonicalValue(snap, item.measurement) : undefined;

@@ -1,0 +1,23 @@
+/**
+ * Consumption charged per local day over the last days, for "days of credit left" (a 7-day average,
+ * as prepaid meters show it). Kept in memory and rebuilt from the ledger on start.
+ */
+export class UsageWindow {
+  private readonly days = new Map<string, number>();
+
+  constructor(private readonly keep = 7) {}
+
+  add(day: string, amount: number): void {
+    this.days.set(day, (this.days.get(day) ?? 0) + amount);
+    if (this.days.size > this.keep + 1) {
+      const sorted = [...this.days.keys()].sort();
+      for (const d of sorted.slice(0, sorted.length - this.keep - 1)) this.days.delete(d);
+    }
+  }
+
+  /** Sub-units charged on each of the last `keep` complete days before `today` (missing days count 0 once seen). */
+  lastDays(today: string): number[] {
+    const past = [...this.days.entries()].filter(([d]) => d < today).sort(([a], [b]) => (a < b ? -1 : 1));
+    return past.slice(-this.keep).map(([, v]) => v);
+  }
+}

@@ -1,0 +1,10 @@
+export * from './verified-set.js';
+export * from './modbus-prepaid-relay.js';
+export * from './dlt645-relay.js';
+export * from './j5-relay.js';
+export * from './relay-config.js';
+export * from './relay-factory.js';
+export * from './backup-threshold.js';
+export * from './prepaid-credit-sync.js';
+export { prepaidRegister, RELAY_STATE_NAMES } from './prepaid-registers.js';
+export * from './boards.js';

@@ -2,12 +2,11 @@
 /** prepaid-gateway: run the gateway, or one of the technician commands. */
 import { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
-import { registerCommandCommands } from './commands/command-cli.js';
-import { loadConfig } from './config/load-config.js';
-import { createLogger } from './log.js';
-import { Gateway } from './runtime.js';
-import { registerTokenCommands } from './tokens/token-cli.js';
+import type { Gateway } from './runtime.js';
 import { VERSION } from './version.js';
+
+// Each command loads what it needs when it runs: `run` never loads the token and command CLIs
+// (and their codecs), the technician commands never load the runtime (footprint, docs/benchmarks.md).
 
 function die(e: unknown): never {
   const msg = isPrepaidError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
@@ -26,6 +25,7 @@ program
   .action(async (o: { config: string; mqtt?: string; db?: string }) => {
     let gw: Gateway;
     try {
+      const [{ loadConfig }, { createLogger }, { Gateway }] = await Promise.all([import('./config/load-config.js'), import('./log.js'), import('./runtime.js')]);
       const cfg = loadConfig(o.config, { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) });
       gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }) });
       await gw.start();
@@ -52,8 +52,9 @@ const config = program.command('config').description('configuration tools');
 config
   .command('check <file>')
   .description('validate a configuration file; prints the problems with the path of each bad field')
-  .action((file: string) => {
+  .action(async (file: string) => {
     try {
+      const { loadConfig } = await import('./config/load-config.js');
       const cfg = loadConfig(file);
       process.stdout.write(`${file}: ok (${cfg.buses.length} buses, ${cfg.meters.length} meters)\n`);
     } catch (e) {
@@ -61,8 +62,19 @@ config
     }
   });
 
-registerTokenCommands(program);
+/** `run`, named or as the default command (first argument an option other than help/version), needs no other command. */
+function onlyRun(argv: readonly string[]): boolean {
+  const first = argv[2];
+  return first === 'run' || (first !== undefined && first.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(first));
+}
 
-registerCommandCommands(program);
+if (!onlyRun(process.argv)) {
+  const [{ registerTokenCommands }, { registerCommandCommands }] = await Promise.all([import('./tokens/token-cli.js'), import('./commands/command-cli.js')]);
+  registerTokenCommands(program);
+  registerCommandCommands(program);
+}
+if (!onlyRun(process.argv)) (await import('./web/console-cli.js')).registerConsoleCommands(program);
+
+if (!onlyRun(process.argv)) (await import('./cli/register.js')).registerTechnicianCommands(program);
 
 program.parseAsync().catch(die);

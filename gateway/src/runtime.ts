@@ -11,8 +11,8 @@ import { openOutbox } from './store/index.js';
 import { createUplink, type Uplink, type UplinkState } from './uplink/index.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
-import { CreditRuntime } from './credit/engine/credit-runtime.js';
-import { openBoards } from './relay/boards.js';
+import type { CreditRuntime } from './credit/engine/credit-runtime.js';
+import type { ConsoleOptions, GatewayObserver, WebConsole } from './web/console-server.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -20,6 +20,8 @@ export interface GatewayOptions {
   monotonic?: () => number;
   /** Inject a Modbus master per bus (tests). */
   master?: AcquisitionDeps['master'];
+  /** Web console knobs (tests: history bucket, scan engine). */
+  console?: ConsoleOptions;
 }
 
 export interface GatewayStatus {
@@ -32,6 +34,8 @@ export interface GatewayStatus {
   meters: Array<MeterHealth & { latest: NewReading | null }>;
   outbox: OutboxStats;
   uplink: UplinkState;
+  /** Prepaid accounts (when credit is configured): balance in sub-units and supply state. */
+  credit?: Array<{ meter: string; customer: string; balance: number; creditUnit: string; currency?: string; supply: string; emergencyInUse: boolean }>;
 }
 
 export class Gateway {
@@ -40,6 +44,9 @@ export class Gateway {
   private uplink: Uplink | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
+  /** Sees every reading and event (the web console's charts, event log and metrics). */
+  readonly observers = new Set<GatewayObserver>();
+  private console: WebConsole | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private readonly now: () => number;
@@ -69,14 +76,19 @@ export class Gateway {
       now: this.now,
       monotonic: this.monotonic,
       // Committed first; only a stored reading is charged.
-      reading: (r) => this.track(this.outbox!.appendReadings([r]).then(() => this.credit?.engine.onReading(r)), 'reading', r.meter),
+      reading: (r) => {
+        for (const o of this.observers) o.reading?.(r, this.acquisition?.pollers.get(r.meter)?.health);
+        this.track(this.outbox!.appendReadings([r]).then(() => this.credit?.engine.onReading(r)), 'reading', r.meter);
+      },
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
     });
     const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, now: this.now, monotonic: this.monotonic });
     this.uplink = uplink;
     if (config.credit) {
-      const boards = await openBoards(config.boards);
+      // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
+      const { CreditRuntime } = await import('./credit/engine/credit-runtime.js');
+      const boards = config.boards.length > 0 ? await (await import('./relay/boards.js')).openBoards(config.boards) : new Map();
       this.credit = await CreditRuntime.start({
         config,
         acquisition: this.acquisition,
@@ -93,6 +105,8 @@ export class Gateway {
     }
     this.acquisition.start();
     await this.uplink.start();
+    // Loaded only when configured, like credit (fastify and prom-client).
+    if (config.console) this.console = await (await import('./web/console-server.js')).startConsole(this, config.console, this.opts.console);
     this.healthTimer = setInterval(() => this.publishHealth(), config.mqtt.healthIntervalMs);
     this.healthTimer.unref();
     log.info({ buses: config.buses.length, meters: config.meters.length, db: config.storage.path }, 'gateway started');
@@ -101,6 +115,7 @@ export class Gateway {
   private onEvent(e: NewEvent): void {
     this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
     this.credit?.engine.onEvent(e);
+    for (const o of this.observers) o.event?.(e);
     this.track(this.outbox!.appendEvent(e), 'event', e.meter);
     if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
   }
@@ -128,12 +143,26 @@ export class Gateway {
       meters: [...(this.acquisition?.pollers.values() ?? [])].map((p) => ({ ...p.health, latest: p.latest ?? null })),
       outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
       uplink: this.uplink!.state(),
+      ...(this.credit
+        ? {
+            credit: (await this.credit.ledger.accounts()).map((a) => ({
+              meter: a.meter,
+              customer: a.customer,
+              balance: a.balance,
+              creditUnit: a.creditUnit,
+              ...(a.currency ? { currency: a.currency } : {}),
+              supply: a.state.supply,
+              emergencyInUse: a.state.emergency.inUse,
+            })),
+          }
+        : {}),
     };
   }
 
   /** Clean stop: finish the transaction in flight on each bus, commit, flush the uplink, close the DB. */
   async stop(reason = 'stop'): Promise<void> {
     if (this.healthTimer) clearInterval(this.healthTimer);
+    await this.console?.close();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();

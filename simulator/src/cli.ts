@@ -12,6 +12,9 @@ import { ControlApi } from './control/http-api.js';
 import { renderTable } from './table.js';
 import { createLogger } from './log.js';
 import './meters/register-all.js';
+import { runFleetCommand } from './fleet-dispatch.js';
+
+if (process.argv[2] === 'fleet') await runFleetCommand(process.argv.slice(3));
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -99,6 +102,7 @@ const program = new Command('prepaid-sim')
     }
   });
 
+program.addHelpText('after', '\nprepaid-sim fleet --help: N gateways x M simulated meters against one broker, to size a head end');
 program.parseAsync().catch((e) => {
   process.stderr.write(`prepaid-sim: ${(e as Error).message}\n`);
   process.exit(2);

@@ -157,9 +157,15 @@ export class Simulator {
     return this.tcpPort;
   }
 
-  async openSerial(path: string, line: Partial<LineSettings> = {}): Promise<void> {
+  /** `peerPath`: the master's end of a pty pair, to model per-meter line settings (SerialBusOptions). */
+  async openSerial(path: string, line: Partial<LineSettings> & { peerPath?: string } = {}): Promise<void> {
     this.serial = new SerialBusTransport(this.bus, this.opts.log);
-    await this.serial.open({ path, baudRate: line.baudRate ?? this.opts.baudRate ?? 9600, parity: line.parity ?? this.opts.parity ?? 'none' });
+    await this.serial.open({
+      path,
+      baudRate: line.baudRate ?? this.opts.baudRate ?? 9600,
+      parity: line.parity ?? this.opts.parity ?? 'none',
+      ...(line.peerPath ? { peerPath: line.peerPath } : {}),
+    });
     this.startEventTimer();
   }
 

@@ -70,7 +70,7 @@ export class Acquisition {
     for (const m of config.meters) {
       const rt = this.buses.get(m.bus)!;
       const custom = driverFactories[rt.config.type];
-      const driver: MeterDriver = custom ? custom(m, rt) : new ModbusMeterDriver(m, rt.master, rt.queue);
+      const driver: MeterDriver = custom ? custom(m, rt) : new ModbusMeterDriver(m, rt.master, rt.queue, this.monotonic);
       const poller = new MeterPoller(driver, pollerDeps);
       rt.pollers.push(poller);
       this.pollers.set(m.id, poller);

@@ -2,6 +2,7 @@
 
 import type { CreditConfig } from '../credit/engine/credit-config.js';
 import type { RelayConfig } from '../relay/relay-config.js';
+import type { ConsoleConfig } from '../web/console-config.js';
 
 export interface GatewayConfig {
   gateway: { id: string; timezone: string };
@@ -13,6 +14,10 @@ export interface GatewayConfig {
   boards: BoardConfig[];
   /** Prepaid credit (absent: the gateway only reads and forwards). */
   credit?: CreditConfig;
+  /** Local web console, control API and /metrics (absent: no HTTP server). */
+  console?: ConsoleConfig;
+  /** The technician's command key for `topup` / `token` (its public key goes in credit.keys). */
+  technician?: { keyId: string; privateKeyPath: string };
   log: { level: string };
 }
 
@@ -51,6 +56,8 @@ export interface MqttConfig {
   inflight: number;
   /** Health messages at least this often. */
   healthIntervalMs: number;
+  /** Live readings wait up to this long (ms) after the oldest unsent one, so a message carries several per meter; 0 = at once. */
+  lingerMs?: number;
 }
 
 export type Parity = 'none' | 'even' | 'odd';
@@ -103,6 +110,8 @@ export interface MeterConfig {
   maxBackoffMs: number;
   /** Consecutive failures before comm-lost is raised. */
   commLostAfter: number;
+  /** Registers a profile marks `poll: 'slow'` are read at the first poll, then at most this often (ms). */
+  slowPollMs?: number;
   /** Which relay enforces credit (default: the meter's own). */
   relay?: RelayConfig;
 }

@@ -3,20 +3,27 @@
  * gateway, an embedded MQTT broker, and a subscriber that counts what reached the "utility";
  * a live table shows meters, values, health and forwarding state. Ctrl-C stops everything.
  */
-import { mkdirSync } from 'node:fs';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import { Gateway } from '../runtime.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
-import { renderDemoTable } from './demo-table.js';
+import { renderDemoTable, type DemoCommand } from './demo-table.js';
+import { rawPublicKey, signCommand } from '../commands/index.js';
 
 const dataDir = process.env.DEMO_DATA_DIR ?? 'data';
 mkdirSync(dataDir, { recursive: true });
+// Each run starts from fresh simulated meters, so it starts from a fresh ledger and outbox too.
+for (const f of ['demo-gateway.db', 'demo-gateway.db-wal', 'demo-gateway.db-shm', 'demo-gateway.db.owner']) rmSync(`${dataDir}/${f}`, { force: true });
+// The utility's command-signing key (a real deployment keeps the private half at the head end).
+const utilityKey = generateKeyPairSync('ed25519');
 const broker = await startEmbeddedBroker(Number(process.env.MQTT_PORT ?? 0));
 const sim = new Simulator({ profile: 'sdm630', meters: 5, seed: 2026, scenario: { meters: [{ units: [4, 5], profile: 'prepaid' }, { units: [3], faults: [{ type: 'badCrc', rate: 0.1 }] }] } });
 const simPort = await sim.listenTcp(0);
+sim.setLoad(5, { type: 'constant', watts: 2400 });
 
 const cfg = parseConfig(
   `
@@ -31,6 +38,20 @@ meters:
   - { id: garage-3, bus: bus1, unit: 3, profile: sdm630, pollMs: 2000 }
   - { id: flat-4, bus: bus1, unit: 4, profile: prepaid, pollMs: 1000 }
   - { id: flat-5, bus: bus1, unit: 5, profile: prepaid, pollMs: 1000 }
+credit:
+  # Demo prices are steep so credit visibly drains in a minute: 3 EUR/kWh, amounts in milli-EUR.
+  tariffs:
+    demo-flat: { id: demo-flat, creditUnit: currency, currency: EUR, subunitsPerUnit: 1000, periods: [{ id: flat, pricePerKwh: 3000 }], tou: [], defaultPeriod: flat, standingChargePerDay: 0 }
+  policies:
+    demo: { id: demo, lowCreditThresholds: [60, 30], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: auto, threshold: 100 } }
+  classes:
+    residential: { tariff: demo-flat, policy: demo }
+  accounts:
+    - { meter: flat-4, customer: C-1004, class: residential, openingBalance: 20000 }
+    - { meter: flat-5, customer: C-1005, class: residential, openingBalance: 100 }
+  keys:
+    - { keyId: demo-utility, publicKey: ${rawPublicKey(utilityKey.publicKey)} }
+  chargeEveryMs: 5000
 `,
   'demo',
 );
@@ -53,8 +74,29 @@ utility.on('message', (topic, payload) => {
 });
 utility.subscribe(`${cfg.mqtt.topicPrefix}/${cfg.gateway.id}/#`);
 
+// The utility tops up a tripped customer 10 s after the trip, with a signed command over MQTT.
+const commands: DemoCommand[] = [];
+const root = `${cfg.mqtt.topicPrefix}/${cfg.gateway.id}`;
+utility.on('message', (topic, payload) => {
+  if (topic === `${root}/events`) {
+    const e = JSON.parse(payload.toString()) as { type: string; meter?: string };
+    if (e.type === 'tripped' && e.meter) {
+      setTimeout(() => {
+        const now = Date.now();
+        const cmd = signCommand({ id: randomUUID(), type: 'topup', meter: e.meter!, amount: 500, currency: 'EUR', issuedAt: now, expiresAt: now + 600_000 }, utilityKey.privateKey, 'demo-utility');
+        commands.push({ id: cmd.id, meter: e.meter!, what: 'top-up 0.500 EUR', result: 'sent' });
+        utility.publish(`${root}/commands`, JSON.stringify(cmd), { qos: 1 });
+      }, 10_000).unref();
+    }
+  } else if (topic === `${root}/commands/results`) {
+    const r = JSON.parse(payload.toString()) as { id: string; status: string; balance?: number; reason?: string };
+    const c = commands.find((x) => x.id === r.id);
+    if (c) c.result = r.status === 'applied' ? `applied, balance ${((r.balance ?? 0) / 1000).toFixed(3)} EUR` : `${r.status} ${r.reason ?? ''}`;
+  }
+});
+
 const draw = async () => {
-  const table = renderDemoTable(await gw.status(), received, { broker: broker.url, simPort });
+  const table = renderDemoTable(await gw.status(), received, { broker: broker.url, simPort }, commands);
   process.stdout.write(process.stdout.isTTY ? '\x1b[H\x1b[2J' + table + '\n' : table + '\n\n');
 };
 const timer = setInterval(() => void draw(), process.stdout.isTTY ? 1000 : 5000);

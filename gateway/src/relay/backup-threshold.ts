@@ -23,14 +23,15 @@ export function worstCasePricePerKwh(tariff: Pick<Tariff, 'periods' | 'tiers'>):
  * energyImport value (Wh) at which `spendable` sub-units are used up at `worstPricePerKwh`
  * sub-units per kWh, starting from `currentWh`:
  *
- *   currentWh + floor(spendable × 1000 / worstPricePerKwh)
+ *   currentWh + ceil(spendable × 1000 / worstPricePerKwh)
  *
  * - `spendable` is the credit the gateway would let the customer use before tripping (balance,
  *   plus emergency credit or debt allowance while they apply; minus a reserve for standing charges
  *   due before the next sync, if the caller wants the meter to cover those too).
- * - Rounding is floor: at the returned value the worst-case cost is <= spendable, so the meter
- *   trips at or before the point where the gateway would (the gateway charges fractions of a
- *   sub-unit later through its remainder, which can only make it later still).
+ * - Rounding is up: at the returned value the worst-case cost reaches spendable, one Wh less does
+ *   not. The worst price makes the meter stop no later than the gateway would if prices rise while
+ *   it is gone; when the real price is lower the meter may stop first, and the gateway (still
+ *   showing credit) raises the threshold and closes the relay again (credit-engine.ts).
  * - spendable <= 0 gives currentWh (trip at once); as 0 means "disabled" in the register, a result
  *   of 0 becomes 1 (at most 1 Wh more).
  * - worstPricePerKwh 0 (free energy) gives 0: no backup disconnect.
@@ -40,7 +41,11 @@ export function backupThresholdWh(currentWh: number, spendable: number, worstPri
   wholeNonNegative('worstPricePerKwh', worstPricePerKwh);
   if (!Number.isSafeInteger(spendable)) throw new PrepaidError('E_VALUE_RANGE', `spendable: ${spendable} is not a whole number`, { path: 'spendable', value: spendable });
   if (worstPricePerKwh === 0) return 0;
-  const affordable = spendable <= 0 ? 0n : (BigInt(spendable) * 1000n) / BigInt(worstPricePerKwh);
+  // Ceiling: the first Wh at which the worst-case cost reaches the credit. At that energy the
+  // gateway, charging at most the worst price, is out of credit too, so the meter never opens while
+  // the gateway still shows credit (a floor would strand a customer with a fraction of a Wh left).
+  const price = BigInt(worstPricePerKwh);
+  const affordable = spendable <= 0 ? 0n : (BigInt(spendable) * 1000n + price - 1n) / price;
   const wh = BigInt(currentWh) + affordable;
   const out = wh > BigInt(MAX_U64_SAFE) ? MAX_U64_SAFE : Number(wh);
   return Math.max(1, out);

@@ -51,10 +51,15 @@ export function readingRow(r: NewReading, index: number): ReadingRow {
   const meter = checkMeter(r.meter, `${path}.meter`);
   const ts = checkTs(r.ts, `${path}.ts`);
   if (!isPlainObject(r.values)) throw bad(`${path}.values`, 'must be an object of numbers');
-  for (const [k, v] of Object.entries(r.values)) {
+  // Runs for every reading: one pass that checks and copies, no entries arrays (footprint bench: GC).
+  const values: Record<string, number> = {};
+  const given = r.values as Record<string, unknown>;
+  for (const k in given) {
+    if (!Object.hasOwn(given, k)) continue;
+    const v = given[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${path}.values.${k}`, `must be a finite number, got ${String(v)}`);
+    values[k] = v;
   }
-  const values = { ...r.values } as Record<string, number>;
   const json = JSON.stringify(values);
   return { meter, ts, values, json, bytes: Buffer.byteLength(json) };
 }

@@ -117,6 +117,8 @@ class MqttUplink extends EventEmitter implements Uplink {
   private readonly connectTimeoutMs: number;
   private readonly stableAfterMs: number;
   private readonly readAhead: number;
+  /** 0: live readings go at once. Needs the outbox's watermark and commit notices; otherwise 0. */
+  private readonly lingerMs: number;
 
   private clientOpts: IClientOptions | undefined;
   private client: MqttClient | undefined;
@@ -136,6 +138,11 @@ class MqttUplink extends EventEmitter implements Uplink {
   private readingsCursor = 0;
   private eventsCursor = 0;
   private historicalUpTo: { id: number } | { ts: number } = { id: 0 };
+  /** Readings with an id up to this may be read and sent now; later ones linger (see lingerMs). */
+  private releasedUpTo = Infinity;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** The linger timer fired: release everything committed at the next read. */
+  private lingerDue = false;
   private prepared: Outgoing[] = [];
   private readonly inflight = new Map<number, Outgoing>();
   private nextToken = 0;
@@ -177,6 +184,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
     this.stableAfterMs = o.stableAfterMs ?? 10_000;
     this.readAhead = Math.max(1, o.readAhead ?? Math.min(20_000, Math.max(10_000, o.cfg.batchSize * o.cfg.inflight)));
+    this.lingerMs = o.outbox.lastReadingId && o.outbox.onCommit ? Math.max(0, o.cfg.lingerMs ?? 0) : 0;
   }
 
   async start(): Promise<void> {
@@ -274,6 +282,9 @@ class MqttUplink extends EventEmitter implements Uplink {
     }
     if (!this.live(gen)) return;
     this.historicalUpTo = mark;
+    // The backlog goes at once; what is committed from now on lingers.
+    this.clearLinger();
+    this.releasedUpTo = this.lingerMs > 0 && 'id' in mark ? mark.id : Infinity;
     this.readingsCursor = 0;
     this.eventsCursor = 0;
     this.prepared = [];
@@ -362,7 +373,8 @@ class MqttUplink extends EventEmitter implements Uplink {
     const lastEvent = this.outbox.lastEventId ? await this.outbox.lastEventId() : Infinity;
     const lastReading = this.outbox.lastReadingId ? await this.outbox.lastReadingId() : Infinity;
     const events = lastEvent > this.eventsCursor ? await this.outbox.pendingEvents(EVENTS_PER_READ, this.eventsCursor) : [];
-    const readings = lastReading > this.readingsCursor ? await this.outbox.pendingReadings(this.readAhead, this.readingsCursor) : [];
+    const upTo = this.lingerUpTo(gen, lastReading);
+    const readings = upTo > this.readingsCursor ? await this.outbox.pendingReadings(Math.min(this.readAhead, upTo - this.readingsCursor), this.readingsCursor) : [];
     if (!this.live(gen)) return;
     for (const e of events) this.prepared.push({ kind: 'event', topic: this.topics.events, payload: eventPayload(e), ids: [e.id] });
     if (events.length > 0) this.eventsCursor = events.at(-1)!.id;
@@ -373,6 +385,34 @@ class MqttUplink extends EventEmitter implements Uplink {
     for (const b of batchReadings(readings, this.cfg.batchSize, historical)) {
       this.prepared.push({ kind: 'readings', topic: this.topics.readings(b.meter), payload: readingsPayload(b), ids: b.readings.map((r) => r.id) });
     }
+  }
+
+  /**
+   * The last reading id that may be sent now. Live readings wait until lingerMs after the first of
+   * them was seen, so each message carries several readings of its meter (one publish, one PUBACK,
+   * one delete for several polls). A pile of readAhead unreleased readings goes at once.
+   */
+  private lingerUpTo(gen: number, lastReading: number): number {
+    if (lastReading > this.releasedUpTo) {
+      if (this.lingerDue || lastReading - this.releasedUpTo >= this.readAhead) {
+        this.releasedUpTo = lastReading;
+        this.clearLinger();
+      } else if (!this.lingerTimer) {
+        this.lingerTimer = setTimeout(() => {
+          this.lingerTimer = undefined;
+          if (gen !== this.gen || this.stopping) return;
+          this.lingerDue = true;
+          this.pump();
+        }, this.lingerMs);
+      }
+    }
+    return Math.min(lastReading, this.releasedUpTo);
+  }
+
+  private clearLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.lingerDue = false;
   }
 
   private idleSoon(): void {
@@ -471,6 +511,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.reconnectTimer = this.idleTimer = undefined;
+    this.clearLinger();
     this.reconnectDueMono = null;
     const client = this.client;
     if (client && this.connected) {

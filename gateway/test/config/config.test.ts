@@ -65,3 +65,14 @@ test('every shipped example config is valid', (t) => {
   t.true(files.length > 0);
   for (const f of files) t.notThrows(() => parseConfig(readFileSync(new URL(f, dir), 'utf8'), f), f);
 });
+
+test('lingerMs and slowPollMs: defaults 5 s and 15 min, bounds checked with their path', (t) => {
+  const c = parseConfig(base);
+  t.is(c.mqtt.lingerMs, 5000);
+  t.is(c.meters[0]!.slowPollMs, 900_000);
+  t.is(parseConfig(base.replace('topicPrefix: prepaid-edge', 'topicPrefix: prepaid-edge, lingerMs: 0')).mqtt.lingerMs, 0);
+  const e = t.throws(() => parseConfig(base.replace('pollMs: 1000 }', 'pollMs: 1000, slowPollMs: 10 }')));
+  t.is((e as PrepaidError).context.path, 'meters[0].slowPollMs');
+  const e2 = t.throws(() => parseConfig(base.replace('topicPrefix: prepaid-edge', 'topicPrefix: prepaid-edge, lingerMs: -1')));
+  t.is((e2 as PrepaidError).context.path, 'mqtt.lingerMs');
+});

@@ -17,7 +17,7 @@ export function rawConfig(gw: string, db: string, mqttUrl: string, over: Record<
   return {
     gateway: { id: gw },
     storage: { path: db, synchronous: 'normal' },
-    mqtt: { url: mqttUrl, topicPrefix: PREFIX, clientId: `gw-${gw}`, reconnectMinMs: 100, reconnectMaxMs: 1000, batchSize: 50, inflight: 8, healthIntervalMs: 1000, keepaliveSec: 5 },
+    mqtt: { url: mqttUrl, topicPrefix: PREFIX, clientId: `gw-${gw}`, reconnectMinMs: 100, reconnectMaxMs: 1000, batchSize: 50, inflight: 8, healthIntervalMs: 1000, keepaliveSec: 5, lingerMs: 0 },
     log: { level: process.env.TEST_LOG_LEVEL ?? 'silent' },
     ...over,
   };

@@ -6,8 +6,8 @@ import { backupThresholdWh, worstCasePricePerKwh } from '../../src/relay/backup-
 test('vectors', (t) => {
   const rows: Array<[currentWh: number, spendable: number, price: number, want: number, why: string]> = [
     [1_000_000, 10_000, 500, 1_020_000, '10 units at 0.5/kWh = 20 kWh'],
-    [250_000, 100_000, 5283, 268_928, '10.0000 CNY at 0.5283 CNY/kWh (sub-unit 1/10000) = 18,928.6 Wh, floored'],
-    [250_000, 1, 1001, 250_000, 'less than one Wh of credit'],
+    [250_000, 100_000, 5283, 268_929, '10.0000 CNY at 0.5283 CNY/kWh (sub-unit 1/10000) = 18,928.6 Wh, rounded up'],
+    [250_000, 1, 1001, 250_001, 'less than one Wh of credit: the next Wh uses it up'],
     [250_000, 0, 500, 250_000, 'no credit: trip now'],
     [250_000, -300, 500, 250_000, 'debt: trip now'],
     [0, 0, 500, 1, '0 would disable the threshold: 1 instead'],
@@ -17,7 +17,7 @@ test('vectors', (t) => {
   for (const [cur, sp, price, want, why] of rows) t.is(backupThresholdWh(cur, sp, price), want, why);
 });
 
-test('floor: the worst-case cost at the threshold is within the credit, one Wh more is not', (t) => {
+test('ceiling: the worst-case cost at the threshold uses the credit up, one Wh less does not', (t) => {
   let seed = 7;
   const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   for (let i = 0; i < 2000; i++) {
@@ -25,8 +25,8 @@ test('floor: the worst-case cost at the threshold is within the credit, one Wh m
     const spendable = 1 + rnd(5_000_000);
     const price = 1 + rnd(20_000);
     const wh = backupThresholdWh(cur, spendable, price) - cur;
-    t.true(wh * price <= spendable * 1000, `cost of ${wh} Wh at ${price}/kWh <= ${spendable}`);
-    t.true((wh + 1) * price > spendable * 1000, `cost of ${wh + 1} Wh exceeds ${spendable}`);
+    t.true(wh * price >= spendable * 1000, `cost of ${wh} Wh at ${price}/kWh >= ${spendable}`);
+    t.true((wh - 1) * price < spendable * 1000, `cost of ${wh - 1} Wh is below ${spendable}`);
   }
 });
 

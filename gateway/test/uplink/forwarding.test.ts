@@ -151,3 +151,51 @@ test('broker down for a while: nothing is published meanwhile, nothing is lost, 
   t.is(outageCopies.length, duringOutage.length, 'each reading stored during the outage arrived exactly once');
   t.true(outageCopies.every((r) => r.historical), 'and flagged historical');
 });
+
+test('lingerMs: live readings wait for the linger and go together, the backlog and events do not wait', async (t) => {
+  const gw = 'gw-linger';
+  const LINGER = 3000;
+  const { outbox, sub, make } = await rig(t, gw, { batchSize: 50, inflight: 4, lingerMs: LINGER });
+  await outbox.appendReadings(readings('m1', 0, 30)); // backlog: stored before the connection
+  const uplink = make();
+  await uplink.start();
+  await waitFor('the backlog, at once', () => sub.readings(gw).length >= 30, LINGER - 500);
+  t.true(sub.readings(gw).every((r) => r.historical));
+
+  const t0 = Date.now(); // before the first live commit: no live reading may arrive before t0 + LINGER
+  for (let i = 0; i < 4; i++) {
+    await outbox.appendReadings([...readings('m1', 100 + i, 1), ...readings('m2', 100 + i, 1)]);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await outbox.appendEvent({ ts: T0, type: 'comm-lost', meter: 'm2', data: {} });
+  await waitFor('the event', () => sub.on(`${PREFIX}/${gw}/events`).length === 1, 10_000);
+  const eventAt = sub.messages.findIndex((m) => m.topic === `${PREFIX}/${gw}/events`);
+
+  await waitFor('the 8 live readings', () => sub.readings(gw).length >= 38, 10_000);
+  const liveAfter = Date.now() - t0;
+  t.true(liveAfter >= LINGER, `live readings waited for the linger (${liveAfter} ms)`);
+  const firstLiveAt = sub.messages.findIndex((m) => m.topic.endsWith('/readings') && (m.json as { historical?: boolean }).historical === false);
+  t.true(eventAt < firstLiveAt, 'the event, stored after the readings, did not wait for them');
+  const live = sub.readingMessages(gw).filter((m) => !m.historical);
+  t.deepEqual(live.map((m) => [m.meter, m.readings.length]).sort(), [['m1', 4], ['m2', 4]], 'one message per meter with all four polls');
+  await waitFor('outbox empty', async () => drained(outbox, uplink), 5000);
+  t.like(uplink.state(), { published: { readings: 38, events: 1 } });
+});
+
+test('lingerMs: a pile of readAhead unreleased readings goes at once', async (t) => {
+  const gw = 'gw-linger-pile';
+  const broker = await startMosquitto(t);
+  const outbox = await openOutbox({ path: join(tempDir(t), 'outbox.db'), maxReadings: 1_000_000, maxBytes: 1 << 30, synchronous: 'normal' });
+  t.teardown(() => outbox.close());
+  const sub = await subscribe(t, broker.url);
+  const uplink = createUplink({ cfg: mqttCfg(broker.url, { clientId: `gw-${gw}`, lingerMs: 60_000 }), gatewayId: gw, outbox, log: quietLog(), version: '9.9.9', readAhead: 100 });
+  t.teardown(() => uplink.stop());
+  await uplink.start();
+  await waitFor('connected', () => uplink.state().connected);
+  await outbox.appendReadings(readings('m1', 0, 99));
+  await new Promise((r) => setTimeout(r, 300));
+  t.is(sub.readings(gw).length, 0, '99 readings still linger');
+  await outbox.appendReadings(readings('m1', 99, 1));
+  await waitFor('100 readings, long before the 60 s linger', () => sub.readings(gw).length >= 100, 5000);
+  t.deepEqual(sub.readings(gw).map((r) => r.seq), range(1, 100));
+});

@@ -68,6 +68,21 @@ export function planReads(defs: readonly RegisterDef[], opts: PlanOptions = {}):
   return blocks;
 }
 
+export interface PollPlan {
+  /** Reads every poll makes. */
+  every: ReadBlock[];
+  /** Reads of the `poll: 'slow'` registers, planned apart so they never widen an every-poll read. */
+  slow: ReadBlock[];
+}
+
+/**
+ * planReads for a poller: the registers read at every poll and the slow ones (settings, identity),
+ * each coalesced on its own. With none marked slow, `every` equals planReads(defs) and `slow` is empty.
+ */
+export function planPollReads(defs: readonly RegisterDef[], opts: PlanOptions = {}): PollPlan {
+  return { every: planReads(defs.filter((d) => d.poll !== 'slow'), opts), slow: planReads(defs.filter((d) => d.poll === 'slow'), opts) };
+}
+
 function span(block: ReadBlock, def: RegisterDef): { offset: number; width: number } {
   const width = registerWidth(def.type);
   const offset = def.address - block.address;

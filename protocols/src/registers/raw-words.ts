@@ -92,16 +92,13 @@ export function decodeRaw(type: ValueType, order: WordOrder, words: ArrayLike<nu
   if (words.length < n) throw frameError('E_FRAME_SHORT', `${type} needs ${n} word(s), got ${words.length}`, words.length * 2);
   if (words.length > n) throw frameError('E_FRAME_LENGTH', `${type} takes ${n} word(s), got ${words.length}`, n * 2);
   // w[i] is the i-th word counted from the most significant; at(i) maps it back to the caller's index
-  const at = (i: number): number => (order === 'low-first' ? n - 1 - i : i);
-  const w: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = words[at(i)];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff) {
-      throw frameError('E_FRAME_VALUE', `word ${at(i)} is ${show(v)}, not a 16-bit unsigned integer`, at(i) * 2);
-    }
-    w.push(v);
-  }
-  const [w0 = 0, w1 = 0, w2 = 0, w3 = 0] = w;
+  // Runs for every value of every poll: no arrays or closures here (footprint bench: GC).
+  const low = order === 'low-first';
+  const at = (i: number): number => (low ? n - 1 - i : i);
+  const w0 = checkedWord(words, low ? n - 1 : 0);
+  const w1 = n > 1 ? checkedWord(words, low ? n - 2 : 1) : 0;
+  const w2 = n > 2 ? checkedWord(words, low ? n - 3 : 2) : 0;
+  const w3 = n > 3 ? checkedWord(words, low ? 0 : 3) : 0;
   switch (type) {
     case 'bool':
       if (w0 > 1) throw frameError('E_FRAME_VALUE', `bit value ${w0} is neither 0 nor 1`, 0);
@@ -116,12 +113,27 @@ export function decodeRaw(type: ValueType, order: WordOrder, words: ArrayLike<nu
     case 'bcd16': return bcdValue(w0, at(0));
     case 'bcd32': return bcdValue(w0, at(0)) * 10_000 + bcdValue(w1, at(1));
     case 'f32':
-    case 'f64': {
-      const view = new DataView(new ArrayBuffer(n * 2));
-      w.forEach((x, i) => view.setUint16(i * 2, x));
-      return type === 'f32' ? shortestFloat32(view.getFloat32(0)) : view.getFloat64(0);
-    }
+      scratch.setUint16(0, w0);
+      scratch.setUint16(2, w1);
+      return shortestFloat32(scratch.getFloat32(0));
+    case 'f64':
+      scratch.setUint16(0, w0);
+      scratch.setUint16(2, w1);
+      scratch.setUint16(4, w2);
+      scratch.setUint16(6, w3);
+      return scratch.getFloat64(0);
   }
+}
+
+/** Reused by decodeRaw (single-threaded, never held across calls). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+function checkedWord(words: ArrayLike<number>, index: number): number {
+  const v = words[index];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff) {
+    throw frameError('E_FRAME_VALUE', `word ${index} is ${show(v)}, not a 16-bit unsigned integer`, index * 2);
+  }
+  return v;
 }
 
 function bcdValue(word: number, index: number): number {
@@ -138,11 +150,34 @@ function bcdValue(word: number, index: number): number {
  * The shortest decimal that is the same float32: 230.1 rather than 230.10000610351562.
  * Encoding it again yields the same bits, so round trips stay exact.
  */
-function shortestFloat32(x: number): number {
+export function shortestFloat32(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  // Decimal exponent of the first significant digit (log10 may be off by one near powers of ten).
+  let e = Math.floor(Math.log10(a));
+  if (POW10[e + 1 + 330]! <= a) e++;
+  else if (POW10[e + 330]! > a) e--;
+  for (let p = 1; p < 9; p++) {
+    // a rounded to p significant digits as m * 10^k; m and 10^|k| are exact doubles (k >= -22 here
+    // for float32 values down to ~1e-14), so one division or multiplication gives the nearest
+    // double to the decimal, as Number(x.toPrecision(p)) does, without building strings.
+    const k = e - p + 1;
+    if (k < -22 || k > 22) return shortestByString(x);
+    const m = k < 0 ? Math.round(a * POW10[-k + 330]!) : Math.round(a / POW10[k + 330]!);
+    const d = k < 0 ? m / POW10[-k + 330]! : m * POW10[k + 330]!;
+    if (Math.fround(d) === a) return x < 0 ? -d : d;
+  }
+  return x;
+}
+
+/** The same by toPrecision, for magnitudes whose powers of ten are not exact doubles. */
+function shortestByString(x: number): number {
   for (let p = 1; p < 9; p++) {
     const d = Number(x.toPrecision(p));
     if (Math.fround(d) === x) return d;
   }
   return x;
 }
+
+/** POW10[i + 330] = 10^i for i in -330..330 (exact for |i| <= 22, as parsed otherwise). */
+const POW10 = Array.from({ length: 661 }, (_, i) => Number(`1e${i - 330}`));

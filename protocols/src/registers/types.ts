@@ -28,6 +28,11 @@ export interface RegisterDef {
   /** Engineering range: decoded values outside are implausible, writes outside are rejected. */
   min?: number;
   max?: number;
+  /**
+   * 'slow': a setting or identity register that does not change in normal operation; a poller reads
+   * it at its first poll and then only every few minutes (see planPollReads). Absent = every poll.
+   */
+  poll?: 'slow';
 }
 
 export interface SignatureRead {

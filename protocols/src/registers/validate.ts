@@ -28,7 +28,7 @@ function schemaValidator(): ValidateFunction {
 interface RegisterInput {
   name: string; kind: RegisterKind; address: number; type: ValueType; description: string;
   wordOrder?: RegisterDef['wordOrder']; scale?: number; unit?: string; access?: RegisterDef['access'];
-  min?: number; max?: number;
+  min?: number; max?: number; poll?: 'every' | 'slow';
 }
 interface ProfileInput {
   id: string; manufacturer: string; model: string; description: string; phases: 1 | 3;
@@ -103,6 +103,7 @@ function checkRegisters(p: ProfileInput, source: string | undefined): void {
     if (canonical && (r.unit ?? '') !== canonical.unit) {
       throw invalid(`${at}/unit`, `must be "${canonical.unit}" for the canonical measurement ${r.name} (got "${r.unit ?? ''}")`, source, p);
     }
+    if (r.poll === 'slow' && canonical) throw invalid(`${at}/poll`, `must not be "slow" for the measurement ${r.name}: measurements are read every poll`, source, p);
     if (p.phases === 1 && /L[23]$/.test(r.name) && canonical) throw invalid(`${at}/name`, 'is a phase 2/3 measurement in a single-phase profile', source, p);
   });
   checkOverlap(p, source);
@@ -111,7 +112,7 @@ function checkRegisters(p: ProfileInput, source: string | undefined): void {
 function checkOverlap(p: ProfileInput, source: string | undefined): void {
   const spans = p.registers
     .map((r, i) => ({ i, kind: r.kind, start: r.address, end: r.address + registerWidth(r.type) }))
-    .sort((a, b) => a.kind.localeCompare(b.kind) || a.start - b.start || a.i - b.i);
+    .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || a.start - b.start || a.i - b.i); // not localeCompare: no ICU data for ASCII kinds
   for (let k = 1; k < spans.length; k++) {
     const prev = spans[k - 1]!;
     const cur = spans[k]!;
@@ -148,6 +149,7 @@ function normaliseRegister(r: RegisterInput): RegisterDef {
   const max = r.max ?? canonical?.max;
   if (min !== undefined) def.min = min;
   if (max !== undefined) def.max = max;
+  if (r.poll === 'slow') def.poll = 'slow';
   return Object.freeze(def);
 }
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeBlock, encodeBlock, loadProfile, planReads, registerWidth, type ReadBlock, type RegisterDef, type ValueType } from '../../src/registers/index.js';
+import { decodeBlock, encodeBlock, loadProfile, planPollReads, planReads, registerWidth, type ReadBlock, type RegisterDef, type ValueType, MEASUREMENTS } from '../../src/registers/index.js';
 import { def, throwsCode } from './helpers.js';
 
 const readable = (defs: readonly RegisterDef[]) => defs.filter((d) => d.access !== 'w');
@@ -40,6 +40,30 @@ test('planReads coalesces the SDM630 map into three reads', (t) => {
   const blocks = planReads(regs);
   t.deepEqual(blocks.map((b) => [b.kind, b.address, b.count]), [['holding', 0x12, 12], ['input', 0, 0x4c], ['input', 0x156, 10]]);
   t.is(checkPlan(regs, blocks, 125, 2000, 16), undefined);
+});
+
+test('planPollReads: the SDM630 and SDM120 settings are read apart, so an SDM630 poll makes two reads, not three', (t) => {
+  const sdm630 = planPollReads(loadProfile('sdm630').registers);
+  t.deepEqual(sdm630.every.map((b) => [b.kind, b.address, b.count]), [['input', 0, 0x4c], ['input', 0x156, 10]]);
+  t.deepEqual(sdm630.slow.map((b) => [b.kind, b.address, b.count, b.registers.map((r) => r.name)]), [['holding', 0x12, 12, ['parityStopCode', 'modbusAddress', 'baudRateCode']]]);
+  const sdm120 = planPollReads(loadProfile('sdm120').registers);
+  t.deepEqual(sdm120.every, planReads(loadProfile('sdm120').registers.filter((r) => r.kind === 'input')));
+  t.deepEqual(sdm120.slow.map((b) => b.kind), ['holding']);
+  // every register is read by exactly one of the two plans, and no measurement is slow
+  for (const id of ['sdm630', 'sdm120']) {
+    const regs = loadProfile(id).registers;
+    const plan = planPollReads(regs);
+    const names = [...plan.every, ...plan.slow].flatMap((b) => b.registers.map((r) => r.name)).sort();
+    t.deepEqual(names, regs.filter((r) => r.access !== 'w').map((r) => r.name).sort());
+    t.true(plan.slow.every((b) => b.registers.every((r) => MEASUREMENTS[r.name] === undefined)));
+  }
+});
+
+test('planPollReads without slow registers is planReads: the prepaid map is read whole every poll', (t) => {
+  const regs = loadProfile('prepaid').registers;
+  const plan = planPollReads(regs);
+  t.deepEqual(plan.every, planReads(regs));
+  t.deepEqual(plan.slow, []);
 });
 
 test('planReads respects maxGap and maxRegisters', (t) => {

@@ -121,6 +121,8 @@ const INVALID: [string, (p: Record<string, any>) => void, string, RegExp][] = [
   ['phases 2', (p) => (p.phases = 2), '/phases', /one of 1, 3/],
   ['oversized signature read', (p) => (p.signature[0].count = 126), '/signature/0/count', /125/],
   ['bad id', (p) => (p.id = 'Prepaid!'), '/id', /pattern/],
+  ['unknown poll rate', (p) => (p.registers[16].poll = 'hourly'), '/registers/16/poll', /must be one of "every", "slow"/],
+  ['slow measurement', (p) => (p.registers[4].poll = 'slow'), '/registers/4/poll', /must not be "slow" for the measurement voltageL1/],
 ];
 
 for (const [what, change, path, words] of INVALID) {
@@ -155,4 +157,13 @@ test('property: arbitrary text and values either validate or throw PrepaidError'
     }),
   );
   t.pass();
+});
+
+test('poll "slow" is kept on the SDM settings registers; every other register has no poll field', (t) => {
+  const regs = loadProfile('sdm630').registers;
+  t.deepEqual(regs.filter((r) => r.poll === 'slow').map((r) => r.name), ['parityStopCode', 'modbusAddress', 'baudRateCode']);
+  t.true(regs.filter((r) => r.kind === 'input').every((r) => !('poll' in r)));
+  const p = rawProfile('prepaid');
+  p.registers[16].poll = 'every';
+  t.false('poll' in validateProfile(p).registers[16]!);
 });

@@ -10,6 +10,14 @@ import type { Logger } from '../log.js';
 
 export interface SerialBusOptions extends LineSettings {
   path: string;
+  /**
+   * The master's end of a pseudo-terminal pair. A pty has no physical baud rate, so to let meters
+   * with line settings of their own ignore a master talking at another baud rate, the bus holds the
+   * master's end open too (never reading from it) and asks the kernel for the baud rate the master
+   * set there, for every frame. Parity cannot be sensed (Linux ptys clear PARENB), so the bus's
+   * own `parity` stands for the master's.
+   */
+  peerPath?: string;
 }
 
 export class SerialBusTransport {
@@ -34,6 +42,11 @@ export class SerialBusTransport {
     });
     port.pipe(splitter);
     splitter.on('data', (frame: Buffer) => this.onFrame(frame, line));
+    if (opts.peerPath) {
+      const peer = new SerialPort({ path: opts.peerPath, baudRate: opts.baudRate, lock: false, autoOpen: false });
+      await new Promise<void>((resolve, reject) => peer.open((err) => (err ? reject(err) : resolve())));
+      this.sense = { peer, chain: Promise.resolve() };
+    }
     port.on('error', (err) => this.log?.error({ bus: this.bus.id, err: err.message }, 'serial port error'));
     this.rawTap = splitter;
   }
@@ -41,7 +54,24 @@ export class SerialBusTransport {
   /** Splitter kept for tests that want its frameError events. */
   rawTap: RtuSplitter | undefined;
 
+  private sense: { peer: SerialPort; chain: Promise<void> } | undefined;
+
+  private async masterBaudRate(fallback: number): Promise<number> {
+    try {
+      return (await this.sense?.peer.port?.getBaudRate())?.baudRate ?? fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
   private onFrame(frame: Buffer, line: LineSettings): void {
+    const sense = this.sense;
+    if (!sense) return this.answer(frame, line);
+    // In arrival order, each frame with the baud rate the master had set when it was read.
+    sense.chain = sense.chain.then(async () => this.answer(frame, { ...line, baudRate: await this.masterBaudRate(line.baudRate) }));
+  }
+
+  private answer(frame: Buffer, line: LineSettings): void {
     const reply = this.bus.handleRtu(frame, line);
     if (!reply) return;
     const write = () => this.port?.isOpen && this.port.write(reply.bytes);
@@ -59,6 +89,9 @@ export class SerialBusTransport {
     for (const t of this.timers) clearTimeout(t);
     const port = this.port;
     this.port = undefined;
+    const peer = this.sense?.peer;
+    this.sense = undefined;
+    if (peer?.isOpen) await new Promise<void>((resolve) => peer.close(() => resolve()));
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 }

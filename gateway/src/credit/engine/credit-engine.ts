@@ -31,6 +31,7 @@ import { CreditSettings, type RelayOverride } from './credit-settings.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { bypassSuspected, observe } from './meter-observation.js';
 import { UsageWindow } from './usage-window.js';
+import { addReading, pendingEntries, pendingTotal, startPending, type PendingCharges } from './pending-charges.js';
 
 export type { RelayOverride } from './credit-settings.js';
 
@@ -84,12 +85,6 @@ const DEFAULT_PEAK_W = 10_000;
 /** Time-credit accounts show the policy this many sub-units per minute of credit left. */
 const UNLOCKED_MINUTES = 1e12;
 
-interface Pending {
-  entries: NewEntry[];
-  cursor?: ChargeCursor;
-  audit: Posting['audit'];
-}
-
 export class CreditEngine {
   private readonly queue = new KeyedQueue();
   private readonly accounts = new Map<string, AccountConfig>();
@@ -98,8 +93,9 @@ export class CreditEngine {
   private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
   private readonly relayReadback = new Map<string, SupplyState>();
   private readonly tamperLatched = new Map<string, Set<string>>();
-  private readonly lastBooked = new Map<string, number>();
   private readonly peakPowerW = new Map<string, number>();
+  private readonly cached = new Map<string, Account>();
+  private readonly pending = new Map<string, PendingCharges>();
   private readonly postings: CoalescedPostings;
   readonly settings: CreditSettings;
   private stopped = false;
@@ -139,6 +135,17 @@ export class CreditEngine {
   }
 
   async stop(): Promise<void> {
+    // A clean stop books what was priced but not yet booked (a crash would leave it to the next reading).
+    await Promise.all(
+      [...this.pending.keys()].map((meter) =>
+        this.queue
+          .run(meter, async () => {
+            const acct = await this.account(meter);
+            if (acct && this.pending.has(meter)) await this.decide(meter, this.deps.now(), acct, { force: true, audit: { action: 'charge', cause: 'shutdown' } });
+          })
+          .catch((e: Error) => this.log.error({ meter, err: e.message }, 'could not book pending charges at stop')),
+      ),
+    );
     this.stopped = true;
     for (const t of this.wakeTimers.values()) (this.deps.clearTimer ?? clearTimeout)(t);
     this.wakeTimers.clear();
@@ -187,26 +194,31 @@ export class CreditEngine {
   }
 
   private async charge(r: NewReading): Promise<void> {
-    const { ledger, zone } = this.deps;
+    const { zone } = this.deps;
     const meter = r.meter;
-    const acct = await ledger.account(meter);
+    const acct = await this.account(meter);
     if (!acct) return;
     const obs = observe(r.values);
-    if (obs.relay) this.noteReadback(meter, acct.state.supply, obs.relay, r.ts);
+    // While a maintenance override holds the relay, its state is the override's, not news.
+    const held = this.settings.override(meter, r.ts) !== undefined;
+    if (obs.relay && !held) this.noteReadback(meter, acct.state.supply, obs.relay, r.ts);
+    else if (obs.relay) this.relayReadback.set(meter, obs.relay);
     this.noteTamper(meter, r.ts, obs.tamper);
     const power = r.values.power;
     if (power !== undefined && Number.isFinite(power) && power > (this.peakPowerW.get(meter) ?? 0)) this.peakPowerW.set(meter, power);
     const wh = r.values.energyImport;
     if (wh === undefined || !Number.isSafeInteger(wh) || wh < 0) return;
     const versions = this.tariffFor(meter);
-    const cursor = acct.cursor;
+    const pending = this.pending.get(meter);
+    const cursor = pending?.cursor ?? acct.cursor;
 
     if (!cursor || this.resetPending.has(meter) || wh < cursor.lastWh) {
       const reason = !cursor ? 'first reading' : 'counter reset';
       this.resetPending.delete(meter);
       const next = baselineCursor({ ts: r.ts, wh }, zone, versions, cursor ?? undefined);
       if (cursor) this.emit(meter, r.ts, 'counter-rebaselined', { fromWh: cursor.lastWh, toWh: wh, charged: 0 });
-      await this.decide(meter, r.ts, acct, { entries: [], cursor: next, audit: { action: 'baseline', cause: reason, detail: { wh, previousWh: cursor?.lastWh ?? null } } }, { force: true });
+      // What was pending up to the old counter is booked with the new baseline.
+      await this.decide(meter, r.ts, acct, { cursor: next, force: true, audit: { action: 'baseline', cause: reason, detail: { wh, previousWh: cursor?.lastWh ?? null } } });
       return;
     }
     if (r.ts <= cursor.lastTs) return;
@@ -217,71 +229,82 @@ export class CreditEngine {
     const policy = this.policyFor(meter, r.ts);
     const charged = chargeConsumption(versions, zone, cursor, { ts: r.ts, wh });
     const standing = standingCharges(versions, zone, charged.cursor, r.ts);
-    const entries: NewEntry[] = [];
-    if (charged.amount > 0) {
-      // Usage inside a friendly period with no credit left becomes debt (collected by the next top-up).
-      const kind = acct.balance <= 0 && inFriendlyPeriod(policy, zone, r.ts) ? 'friendly-debt' : 'consumption';
-      entries.push({ kind, amount: -charged.amount, ts: r.ts, cause: { fromWh: cursor.lastWh, toWh: wh, from: cursor.lastTs, to: r.ts, lines: charged.lines.map((l) => [l.period, l.tier, l.wh, l.pricePerKwh, l.amount]) } });
-    }
-    for (const d of standing.days) if (d.amount > 0) entries.push({ kind: 'standing-charge', amount: -d.amount, ts: r.ts, cause: { day: d.day, tariff: d.tariff } });
-    const due = r.ts - (this.lastBooked.get(meter) ?? cursor.lastTs) >= this.deps.config.chargeEveryMs || standing.days.length > 0;
-    const booked = await this.decide(meter, r.ts, acct, { entries, cursor: standing.cursor, audit: { action: 'charge', cause: 'reading', detail: { wh, deltaWh, amount: charged.amount, standingDays: standing.days.length } } }, { force: due });
-    if (booked) {
-      this.lastBooked.set(meter, r.ts);
-      if (charged.amount > 0) this.usage.get(meter)!.add(localParts(cursor.lastTs, zone).date, charged.amount);
-    }
+    const p = pending ?? startPending(acct.cursor!);
+    // Usage inside a friendly period with no credit left becomes debt (collected by the next top-up).
+    const kind = acct.balance - pendingTotal(p) <= 0 && inFriendlyPeriod(policy, zone, r.ts) ? 'friendly-debt' : 'consumption';
+    addReading(p, charged, kind, standing);
+    this.pending.set(meter, p);
+    if (charged.amount > 0) this.usage.get(meter)!.add(localParts(cursor.lastTs, zone).date, charged.amount);
+    // The meter opened its relay by itself while the gateway had it connected: its backup
+    // threshold (set at the dearest price) was reached first, or it tripped locally.
+    const meterOpened = !held && obs.relay === 'disconnected' && acct.state.supply === 'connected';
+    const due = r.ts - p.from.ts >= this.deps.config.chargeEveryMs || standing.days.length > 0;
+    await this.decide(meter, r.ts, acct, { force: due || meterOpened, audit: { action: 'charge', cause: 'reading', detail: { wh, fromWh: p.from.wh, amount: pendingTotal(p) } } });
+    if (meterOpened) await this.recloseIfCredit(meter, r.ts);
   }
 
   /**
-   * Run the rules on the balance after `pending`, and if anything changes (or `force`), book the
-   * entries, the new state and cursor in one posting; then carry out what the rules decided.
-   * Returns whether a posting was made.
+   * After the meter opened on its own: if the rules still say connected and there is credit, the
+   * threshold has just been raised (the posting's sync), so close the relay again; otherwise the
+   * rules' own trip follows. Never while a maintenance override holds the relay.
+   */
+  private async recloseIfCredit(meter: string, ts: number): Promise<void> {
+    const acct = await this.mustAccount(meter);
+    if (acct.state.supply !== 'connected' || this.settings.override(meter, ts)) return;
+    if (this.policyBalance(meter, acct.balance, ts) <= 0) return;
+    await this.setRelay(meter, 'connected', 'the meter opened its relay while credit remains');
+  }
+
+  /**
+   * Run the rules on the balance after what is pending and `opts.entries`; if anything changes (or
+   * `force`), book it all in one posting — pending charges, entries, the rules' entries, the new
+   * state and cursor, the audit row, a command id — then carry out what the rules decided.
+   * Returns the posting's result, or undefined when nothing needed booking.
    */
   private async decide(
     meter: string,
     ts: number,
     acct: Account,
-    pending: Pending | null,
-    opts: { force?: boolean; buttonPressed?: boolean; emergencyRequested?: boolean; state?: AccountState; command?: Posting['command']; tokenMemory?: Posting['tokenMemory']; audit?: Posting['audit'] } = {},
+    opts: { entries?: NewEntry[]; cursor?: ChargeCursor; force?: boolean; buttonPressed?: boolean; emergencyRequested?: boolean; state?: AccountState; command?: Posting['command']; tokenMemory?: Posting['tokenMemory']; audit: Posting['audit'] },
   ): Promise<PostResult | undefined> {
     const { zone } = this.deps;
     const now = Math.max(ts, this.deps.now());
     const policy = this.policyFor(meter, now);
-    const entries = pending?.entries ?? [];
+    const pending = this.pending.get(meter);
+    const entries = [...(pending ? pendingEntries(pending, ts) : []), ...(opts.entries ?? [])];
+    const cursor = opts.cursor ?? pending?.cursor;
     const balance = acct.balance + entries.reduce((s, e) => s + e.amount, 0);
     const relay = this.relayReadback.get(meter);
-    const state = opts.state ?? acct.state;
     const decision: PolicyDecision & { entries: NewEntry[] } = evaluate({
       policy,
       zone,
-      state,
+      state: opts.state ?? acct.state,
       balance: this.policyBalance(meter, balance, now),
       now,
       ...(relay ? { relay } : {}),
       ...(opts.buttonPressed ? { buttonPressed: true } : {}),
       ...(opts.emergencyRequested ? { emergencyRequested: true } : {}),
     });
-    const all = [...entries, ...decision.entries];
     const changed = decision.entries.length > 0 || decision.events.length > 0 || decision.actions.length > 0 || JSON.stringify(decision.state) !== JSON.stringify(acct.state);
-    let result: PostResult | undefined;
-    if (opts.force || changed || opts.command) {
-      result = await this.postings.post({
-        meter,
-        ts,
-        entries: all,
-        state: decision.state,
-        ...(pending?.cursor ? { cursor: pending.cursor } : {}),
-        audit: opts.audit ?? pending?.audit ?? { action: 'policy', cause: 'evaluate', detail: { events: decision.events.map((e) => e.type) } },
-        ...(opts.command ? { command: opts.command } : {}),
-        ...(opts.tokenMemory ? { tokenMemory: opts.tokenMemory } : {}),
-      });
-      if (result.outcome?.status === 'duplicate') return result;
-    }
-    if (!result) return undefined;
+    if (!opts.force && !changed && !opts.command) return undefined;
+    // The cached account is stale from here on, whatever the outcome.
+    this.cached.delete(meter);
+    const result = await this.postings.post({
+      meter,
+      ts,
+      entries: [...entries, ...decision.entries],
+      state: decision.state,
+      ...(cursor ? { cursor } : {}),
+      audit: opts.audit,
+      ...(opts.command ? { command: opts.command } : {}),
+      ...(opts.tokenMemory ? { tokenMemory: opts.tokenMemory } : {}),
+    });
+    if (result.outcome?.status === 'duplicate') return result;
+    if (this.pending.get(meter) === pending) this.pending.delete(meter);
     for (const e of decision.events) this.emit(meter, now, e.type, e.data);
     // A meter refuses to close at its backup threshold: raise the threshold before reconnecting.
     const reconnecting = decision.actions.some((a) => a.type !== 'trip');
-    const energyWh = pending?.cursor?.lastWh ?? acct.cursor?.lastWh;
+    const energyWh = cursor?.lastWh ?? acct.cursor?.lastWh;
     if (reconnecting) await this.afterChange(meter, result.balance, decision.state, energyWh);
     for (const a of decision.actions) await this.act(meter, a, now);
     this.arm(meter, this.wakeAt(meter, decision.wakeAt, now));
@@ -376,9 +399,28 @@ export class CreditEngine {
 
   /** Re-run the rules with no new input (start-up, a friendly period or notice ending, an override ending). */
   private async reevaluate(meter: string, cause: string): Promise<void> {
-    const acct = await this.deps.ledger.account(meter);
+    const acct = await this.account(meter);
     if (!acct) return;
-    await this.decide(meter, this.deps.now(), acct, null, { audit: { action: 'policy', cause } });
+    await this.decide(meter, this.deps.now(), acct, { audit: { action: 'policy', cause } });
+    const ov = this.settings.overrides.get(meter);
+    if (cause === 'timer' && ov && ov.until <= this.deps.now()) {
+      await this.settings.setOverride(meter, null, { ts: this.deps.now(), cause: 'override expired' });
+      await this.restoreAfterOverride(meter);
+    }
+  }
+
+  /**
+   * An override ended (expired or released): the rules' relay actions were held meanwhile while
+   * their state moved on, so put the relay where that state says (a trip held by a 'connected'
+   * override, a close held by a 'disconnected' one). An armed account whose relay is closed stays so.
+   */
+  private async restoreAfterOverride(meter: string): Promise<void> {
+    const acct = await this.account(meter);
+    if (!acct) return;
+    const want = acct.state.supply;
+    const got = this.relayReadback.get(meter);
+    if (got === undefined || got === want || (want === 'ready-for-reconnection' && got === 'connected')) return;
+    await this.setRelay(meter, want, 'override ended');
   }
 
   private arm(meter: string, wakeAt: number | null): void {
@@ -426,8 +468,20 @@ export class CreditEngine {
     this.deps.event({ ts, type, meter, data });
   }
 
-  private async mustAccount(meter: string): Promise<Account> {
+  /**
+   * The account as last committed. This engine is the accounts' only writer, so it keeps them in
+   * memory between postings instead of reading SQLite for every reading.
+   */
+  private async account(meter: string): Promise<Account | undefined> {
+    const hit = this.cached.get(meter);
+    if (hit) return hit;
     const a = await this.deps.ledger.account(meter);
+    if (a) this.cached.set(meter, a);
+    return a;
+  }
+
+  private async mustAccount(meter: string): Promise<Account> {
+    const a = await this.account(meter);
     if (!a) throw new Error(`no account for ${meter}`);
     return a;
   }
@@ -439,8 +493,10 @@ export class CreditEngine {
     return this.queue.run(meter, async () => {
       const acct = await this.mustAccount(meter);
       const ts = this.deps.now();
-      const alloc = allocateTopUp(acct.state, acct.balance, amount, ts, { id: cause.id, source: cause.source, ...(cause.detail ?? {}) });
-      const res = await this.decide(meter, ts, acct, { entries: alloc.entries, audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, amount, ...(cause.detail ?? {}) } } }, {
+      const alloc = allocateTopUp(acct.state, acct.balance - pendingTotal(this.pending.get(meter)), amount, ts, { id: cause.id, source: cause.source, ...(cause.detail ?? {}) });
+      const res = await this.decide(meter, ts, acct, {
+        entries: alloc.entries,
+        audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, amount, ...(cause.detail ?? {}) } },
         force: true,
         state: alloc.state,
         command: { id: cause.id, type: cause.type, outcome: (balance) => ({ status: 'applied', id: cause.id, type: cause.type as 'topup', meter, balance, detail: { amount, ...(cause.detail ?? {}) } }) },
@@ -455,12 +511,14 @@ export class CreditEngine {
     return this.queue.run(meter, async () => {
       const acct = await this.mustAccount(meter);
       const ts = this.deps.now();
-      const entries: NewEntry[] = effect === 'clear-credit' && acct.balance !== 0 ? [{ kind: 'adjustment', amount: -acct.balance, ts, cause: { reason: 'STS clear-credit token', id } }] : [];
+      const balance = acct.balance - pendingTotal(this.pending.get(meter));
+      const entries: NewEntry[] = effect === 'clear-credit' && balance !== 0 ? [{ kind: 'adjustment', amount: -balance, ts, cause: { reason: 'STS clear-credit token', id } }] : [];
       if (timeEffect) {
         const before = this.settings.timeCredit.get(meter) ?? { paidUntil: null, unlocked: false };
         await this.settings.setTimeCredit(meter, applyTimeEffect(before, timeEffect, ts), { ts, cause: `token ${id}`, detail: { effect: timeEffect.kind } });
       }
-      const res = await this.decide(meter, ts, acct, { entries, audit: { action: 'token', cause: effect, detail: { id } } }, {
+      const res = await this.decide(meter, ts, acct, {
+        entries,
         force: true,
         command: { id, type: 'token', outcome: () => outcome },
         tokenMemory,
@@ -474,7 +532,7 @@ export class CreditEngine {
   requestEmergencyCredit(meter: string, cause: string): Promise<void> {
     return this.queue.run(meter, async () => {
       const acct = await this.mustAccount(meter);
-      await this.decide(meter, this.deps.now(), acct, null, { emergencyRequested: true, audit: { action: 'emergency-credit-request', cause } });
+      await this.decide(meter, this.deps.now(), acct, { emergencyRequested: true, audit: { action: 'emergency-credit-request', cause } });
     });
   }
 
@@ -482,7 +540,7 @@ export class CreditEngine {
   buttonPressed(meter: string): Promise<void> {
     return this.queue.run(meter, async () => {
       const acct = await this.mustAccount(meter);
-      await this.decide(meter, this.deps.now(), acct, null, { buttonPressed: true, audit: { action: 'button', cause: 'customer' } });
+      await this.decide(meter, this.deps.now(), acct, { buttonPressed: true, audit: { action: 'button', cause: 'customer' } });
     });
   }
 
@@ -493,6 +551,7 @@ export class CreditEngine {
       await this.settings.setOverride(meter, ov, { ts, cause });
       if (!ov) {
         await this.reevaluate(meter, 'override released');
+        await this.restoreAfterOverride(meter);
         return this.relayReadback.get(meter);
       }
       this.arm(meter, ov.until);

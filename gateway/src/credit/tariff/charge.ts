@@ -124,9 +124,13 @@ export function chargeConsumption(versions: TariffVersion[], zone: string, curso
     const ticksBy = (x: number): number => (exact ? floorDiv(D * (x - lastTs), T) : Number((bD * BigInt(x - lastTs)) / bT));
     let k0 = 0;
     walkSegments(cv, z, lastTs, reading.ts, (s, e, st) => {
-      enter(st);
       const k1 = e === reading.ts ? D : ticksBy(e);
-      if (k1 > k0) price(st, k1 - k0, s, e, k0);
+      // Only a stretch that holds a Wh moves the billing month: a tariff version that changes the
+      // billing day can pass through another month's key for an instant with no energy in it.
+      if (k1 > k0) {
+        enter(st);
+        price(st, k1 - k0, s, e, k0);
+      }
       k0 = k1;
     });
   }

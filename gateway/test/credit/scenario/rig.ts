@@ -16,10 +16,22 @@ import { Acquisition } from '../../../src/acquisition/index.js';
 import { parseConfig } from '../../../src/config/load-config.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { CreditRuntime, type CreditUplink } from '../../../src/credit/engine/credit-runtime.js';
-import type { CommandOutcome } from '../../../src/credit/contracts.js';
+import type { CommandOutcome, StoredEntry } from '../../../src/credit/contracts.js';
+import type { Ledger } from '../../../src/ledger/index.js';
 import type { NewEvent, NewReading } from '../../../src/model.js';
 import { openOutbox, type SqliteOutbox } from '../../../src/store/index.js';
 import { quietLog } from '../../uplink/helpers.js';
+
+/**
+ * The parts of the simulator's firmware meter (simulator/src/meters/firmware-meter.ts, not exported
+ * by the package) a scenario touches: the firmware on its virtual board, and the bus handler.
+ */
+export interface FirmwareSimMeter {
+  firmware: { pressButton(): { ok: boolean; reason?: string }; core: { state: { relay: { state: number } } } } | undefined;
+  storage: { slots: [string | undefined, string | undefined] };
+  handlePdu(pdu: Uint8Array): Buffer;
+  sync(): void;
+}
 
 export const EXAMPLES = new URL('../../../../examples/', import.meta.url).pathname;
 
@@ -64,13 +76,24 @@ export interface RigOptions {
   pollMs?: number;
   /** Modbus timeout (ms, default 2000; tests of dead meters use less). */
   timeoutMs?: number;
+  /** Per-meter watts (overrides `watts` for unit i+1). */
+  loads?: number[];
+  /** The simulator's physics tick (ms, default 1000): a constant load is the same at any tick, and long runs go faster with fewer. */
+  tickMs?: number;
+}
+
+/** What reached a meter's relay over Modbus: coil 1 writes (the relay command) seen by the meter. */
+export interface RelayWrites {
+  /** Every FC 05 / FC 15 write that covers coil 1, in order (true = close). */
+  coil: boolean[];
 }
 
 export interface Rig {
   clock: ManualClock;
   sim: Simulator;
   cfg: GatewayConfig;
-  credit: CreditRuntime;
+  /** The credit runtime in service (a new one after `restart()`). */
+  readonly credit: CreditRuntime;
   outbox: SqliteOutbox;
   acquisition: Acquisition;
   events: NewEvent[];
@@ -87,6 +110,18 @@ export interface Rig {
   eventsOf(type: string, meter?: string): NewEvent[];
   relayClosed(unit: number): boolean;
   command(o: Record<string, unknown>): Promise<CommandOutcome>;
+  /** The simulated firmware meter at `unit` (its board, firmware and storage). */
+  meter(unit: number): FirmwareSimMeter;
+  /** Relay commands the meter at `unit` received over the bus. */
+  relayWrites(unit: number): RelayWrites;
+  /**
+   * The meter's relay coil stops obeying: coil 1 writes are acknowledged on the wire (FC 05 echo)
+   * but never reach the firmware, so the readback keeps the contact where it was (welded contact,
+   * dead coil driver). `false` repairs it.
+   */
+  jamRelay(unit: number, jammed: boolean): void;
+  /** Stop the credit runtime and start a new one on the same SQLite file (a gateway restart). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,8 +129,33 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
   const n = o.meters ?? 1;
   const pollMs = o.pollMs ?? 60_000;
   const clock = new ManualClock(o.start ?? Date.UTC(2026, 0, 5, 12));
-  const sim = new Simulator({ profile: 'prepaid', meters: n, seed: 'credit', clock });
-  for (let u = 1; u <= n; u++) sim.setLoad(u, { type: 'constant', watts: o.watts ?? 2000 });
+  const sim = new Simulator({ profile: 'prepaid', meters: n, seed: 'credit', clock, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
+  for (let u = 1; u <= n; u++) sim.setLoad(u, { type: 'constant', watts: o.loads?.[u - 1] ?? o.watts ?? 2000 });
+  const writes = new Map<number, RelayWrites>();
+  const jammed = new Set<number>();
+  for (let u = 1; u <= n; u++) {
+    const m = sim.meter(u) as unknown as FirmwareSimMeter;
+    const w: RelayWrites = { coil: [] };
+    writes.set(u, w);
+    const handle = m.handlePdu.bind(m);
+    m.handlePdu = (pdu: Uint8Array): Buffer => {
+      const fc = pdu[0];
+      const addr = pdu.length >= 3 ? (pdu[1]! << 8) | pdu[2]! : -1;
+      let covers = false;
+      if (fc === 0x05 && addr === 1) {
+        covers = true;
+        w.coil.push(pdu[3] === 0xff);
+      } else if (fc === 0x0f && pdu.length >= 7) {
+        const count = (pdu[3]! << 8) | pdu[4]!;
+        if (addr <= 1 && addr + count > 1) {
+          covers = true;
+          w.coil.push(((pdu[6]! >> (1 - addr)) & 1) === 1);
+        }
+      }
+      if (covers && jammed.has(u)) return fc === 0x05 ? Buffer.from(pdu) : Buffer.from(pdu.subarray(0, 5));
+      return handle(pdu);
+    };
+  }
   const port = await sim.listenTcp(0);
   const dir = mkdtempSync(join(tmpdir(), 'pe-credit-'));
   const dbPath = join(dir, 'gw.db');
@@ -138,20 +198,22 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     publishCredit: (meter, payload) => credits.set(meter, payload as Record<string, unknown>),
   };
   void commandHandler;
-  credit = await CreditRuntime.start({
-    config: cfg,
-    acquisition,
-    boards: new Map(),
-    uplink,
-    event: (e) => {
-      events.push(e);
-      pending.push(outbox.appendEvent(e));
-    },
-    log: quietLog(),
-    now: () => clock.now(),
-    setTimer: timers.set,
-    clearTimer: timers.clear,
-  });
+  const startCredit = () =>
+    CreditRuntime.start({
+      config: cfg,
+      acquisition,
+      boards: new Map(),
+      uplink,
+      event: (e) => {
+        events.push(e);
+        pending.push(outbox.appendEvent(e));
+      },
+      log: quietLog(),
+      now: () => clock.now(),
+      setTimer: timers.set,
+      clearTimer: timers.clear,
+    });
+  credit = await startCredit();
   const settle = async () => {
     while (pending.length) await Promise.all(pending.splice(0));
     await credit!.engine.idle();
@@ -191,7 +253,9 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     clock,
     sim,
     cfg,
-    credit,
+    get credit() {
+      return credit!;
+    },
     outbox,
     acquisition,
     events,
@@ -207,6 +271,39 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     eventsOf: (type, meter) => events.filter((e) => e.type === type && (!meter || e.meter === meter)),
     relayClosed: (unit) => sim.trueState(unit).relayClosed,
     command: (cmd) => credit!.handleCommand(JSON.stringify(cmd)),
+    meter: (unit) => sim.meter(unit) as unknown as FirmwareSimMeter,
+    relayWrites: (unit) => writes.get(unit)!,
+    jamRelay: (unit, on) => void (on ? jammed.add(unit) : jammed.delete(unit)),
+    restart: async () => {
+      await settle();
+      await credit!.stop();
+      credit = undefined;
+      credit = await startCredit();
+      await settle();
+    },
     close,
   };
+}
+
+/** Every entry of an account, oldest first (the ledger pages by 1000). */
+export async function allEntries(ledger: Ledger, meter: string): Promise<StoredEntry[]> {
+  const out: StoredEntry[] = [];
+  for (;;) {
+    const page = await ledger.entries(meter, { afterId: out.at(-1)?.id ?? 0, limit: 1000 });
+    out.push(...page);
+    if (page.length < 1000) return out;
+  }
+}
+
+/**
+ * The books balance at the end of a scenario: the ledger's own check (stored balance == replay of
+ * the entries, running balances included) and, independently, the sum of every entry == balance.
+ */
+export async function assertLedgerReconciles(t: ExecutionContext, ledger: Ledger): Promise<void> {
+  const report = await ledger.verify();
+  t.true(report.ok, `ledger verify: ${JSON.stringify(report.mismatches)}`);
+  for (const a of await ledger.accounts()) {
+    const sum = (await allEntries(ledger, a.meter)).reduce((s, e) => s + e.amount, 0);
+    t.is(sum, a.balance, `${a.meter}: sum of entries == balance`);
+  }
 }

@@ -1,0 +1,52 @@
+/** The scan's thin I/O adapter: a serialport opened at one line setting, one request at a time. */
+import { SerialPort } from 'serialport';
+import { PrepaidError } from '@prepaid-edge/protocols';
+import type { Exchange, LineSettings, ScanLine } from './types.js';
+
+export async function openSerialLine(path: string, line: LineSettings & { stopBits: 1 | 2 }): Promise<ScanLine> {
+  const port = new SerialPort({ path, baudRate: line.baudRate, parity: line.parity, stopBits: line.stopBits, dataBits: 8, autoOpen: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) =>
+      err
+        ? reject(new PrepaidError('E_BUS_UNAVAILABLE', `cannot open ${path} at ${line.baudRate} ${line.parity}: ${err.message}`, { path, baudRate: line.baudRate, parity: line.parity }, { cause: err }))
+        : resolve(),
+    ),
+  );
+  let buf = Buffer.alloc(0);
+  let onData: (() => void) | undefined;
+  port.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    onData?.();
+  });
+  port.on('error', () => undefined); // surfaces as silence on the exchange in flight, then on close
+
+  return {
+    exchange(request, timeoutMs, complete): Promise<Exchange> {
+      buf = Buffer.alloc(0); // a late reply to the previous probe must not count for this one
+      return new Promise<Exchange>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const finish = (x: Exchange) => {
+          if (timer) clearTimeout(timer);
+          onData = undefined;
+          resolve(x);
+        };
+        onData = () => {
+          const verdict = complete(buf);
+          if (verdict === 'done') finish({ kind: 'reply', bytes: buf });
+          else if (verdict === 'garbled') finish({ kind: 'garbled', bytes: buf });
+        };
+        port.write(request, (err) => {
+          if (err) {
+            onData = undefined;
+            return reject(new PrepaidError('E_BUS_UNAVAILABLE', `write to ${path} failed: ${err.message}`, { path }, { cause: err }));
+          }
+          // The wait starts once the request has left (drain): on a real line that is its wire time.
+          port.drain(() => {
+            if (onData) timer = setTimeout(() => finish(buf.length ? { kind: 'garbled', bytes: buf } : { kind: 'silence' }), timeoutMs);
+          });
+        });
+      });
+    },
+    close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}

@@ -1,0 +1,95 @@
+/** Shapes of the bus scanner (see index.ts for the API). */
+import type { Parity } from '../config/types.js';
+
+export type ScanProtocol = 'modbus' | 'dlt645' | 'both';
+
+/** One set of serial line settings the scan tries. */
+export interface LineSettings {
+  baudRate: number;
+  parity: Parity;
+}
+
+export interface ScanOptions {
+  /** Serial device, e.g. /dev/ttyUSB0. */
+  path: string;
+  /** Baud rates to try, in this order (default DEFAULT_BAUDS). */
+  bauds?: readonly number[];
+  /** Parities to try at each baud rate, in this order (default even, none, odd: Modbus's default first). */
+  parities?: readonly Parity[];
+  /** Modbus unit ids to probe, in this order (default 1..247). */
+  units?: readonly number[];
+  /** Default 'both'. */
+  protocol?: ScanProtocol;
+  stopBits?: 1 | 2;
+  /**
+   * How long to wait for a reply that does not come (ms). Default: the wire time of the request
+   * and of the expected reply at the line's baud rate plus `turnaroundMs`.
+   */
+  timeoutMs?: number;
+  /** Allowance for a meter's reaction time in the default timeout (ms, default 50). */
+  turnaroundMs?: number;
+  /** Profiles to recognise (default: every profile in protocols/profiles). */
+  profiles?: readonly string[];
+  /** Stops the scan between probes; the generator then ends after closing the port. */
+  signal?: AbortSignal;
+}
+
+/** A meter that answered. */
+export interface FoundMeter {
+  protocol: 'modbus' | 'dlt645';
+  /** Modbus unit id; null for DL/T 645 meters. */
+  unit: number | null;
+  /** 12-digit DL/T 645 address; absent for Modbus meters. */
+  address?: string;
+  baudRate: number;
+  parity: Parity;
+  /** The profile whose signature matched (DL/T 645: the DL/T 645 profile), or null when none did. */
+  profile: string | null;
+}
+
+export interface ScanProgress {
+  type: 'progress';
+  /** Probes done and planned (a probe = one address at one line setting). */
+  done: number;
+  total: number;
+  /** Estimated ms left. */
+  etaMs: number;
+  elapsedMs: number;
+  line: LineSettings;
+  found: number;
+}
+
+export interface ScanFound {
+  type: 'found';
+  meter: FoundMeter;
+}
+
+/** A line setting the port refused (e.g. a baud rate the adapter cannot do): the scan goes on. */
+export interface ScanLineError {
+  type: 'line-error';
+  line: LineSettings;
+  code: string;
+  message: string;
+}
+
+export type ScanEvent = ScanProgress | ScanFound | ScanLineError;
+
+/** Outcome of one request on the line. */
+export type Exchange = { kind: 'reply'; bytes: Buffer } | { kind: 'garbled'; bytes: Buffer } | { kind: 'silence' };
+
+/** A serial port opened at one line setting; the scan's only I/O. */
+export interface ScanLine {
+  /**
+   * Send `request`, collect bytes until `complete(buffer)` says a frame is whole (returns 'done'),
+   * bad ('garbled'), or the timeout passes with nothing ('silence') or a partial frame ('garbled').
+   */
+  exchange(request: Buffer, timeoutMs: number, complete: (buf: Buffer) => 'more' | 'done' | 'garbled'): Promise<Exchange>;
+  close(): Promise<void>;
+}
+
+export interface ScanDeps {
+  /** Open `path` at `line` (default: serialport). Rejects with PrepaidError E_BUS_UNAVAILABLE. */
+  openLine?: (path: string, line: LineSettings & { stopBits: 1 | 2 }) => Promise<ScanLine>;
+  /** Monotonic ms, for the ETA (default performance.now). */
+  monotonic?: () => number;
+}

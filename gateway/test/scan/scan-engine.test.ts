@@ -1,0 +1,142 @@
+/** The scan engine on an in-process simulator bus: finds, identification, dedupe, progress, abort. */
+import test from 'ava';
+import { Simulator, ManualClock } from '@prepaid-edge/simulator';
+import { loadProfile } from '@prepaid-edge/protocols';
+import { distinguishingReads, etaMs, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ScanEvent } from '../../src/scan/index.js';
+import { simLineOpener } from './sim-line.js';
+
+function mixedSim(): Simulator {
+  return new Simulator({
+    meters: 0,
+    clock: new ManualClock(Date.UTC(2026, 0, 1)),
+    scenario: {
+      meters: [
+        { units: [3], profile: 'sdm630', baudRate: 9600, parity: 'even' },
+        { units: [7], profile: 'sdm120', baudRate: 9600, parity: 'none' },
+        { units: [12], profile: 'prepaid', baudRate: 19200, parity: 'even' },
+        { units: [5], profile: 'dlt645', baudRate: 2400, parity: 'even' },
+      ],
+    },
+  });
+}
+
+async function collect(it: AsyncIterable<ScanEvent>): Promise<ScanEvent[]> {
+  const out: ScanEvent[] = [];
+  for await (const ev of it) out.push(ev);
+  return out;
+}
+
+test('planScan counts one probe per unit and one DL/T 645 wildcard per line setting', (t) => {
+  const p = planScan({ path: 'x', bauds: [9600, 19200], parities: ['even', 'none'], units: [1, 2, 3] });
+  t.deepEqual(p.lines, [
+    { baudRate: 9600, parity: 'even' },
+    { baudRate: 9600, parity: 'none' },
+    { baudRate: 19200, parity: 'even' },
+    { baudRate: 19200, parity: 'none' },
+  ]);
+  t.is(p.total, 4 * 4);
+  t.is(planScan({ path: 'x', bauds: [9600], parities: ['none'], units: [1, 2], protocol: 'modbus' }).total, 2);
+  t.is(planScan({ path: 'x', bauds: [9600], parities: ['none'], protocol: 'dlt645' }).total, 1);
+  t.throws(() => planScan({ path: 'x', units: [0] }), { message: /unit 0/ });
+});
+
+test('timeouts: explicit wins; otherwise wire time of request + reply plus the turnaround allowance', (t) => {
+  t.is(probeTimeoutMs({ timeoutMs: 50 }, { baudRate: 9600, parity: 'none' }, 8, 9), 50);
+  // 17 chars x 10 bits at 9600 = 17.7 ms, + 50
+  t.is(probeTimeoutMs({}, { baudRate: 9600, parity: 'none' }, 8, 9), 68);
+  // 11 bits a char with parity: 17 x 11 / 1200 = 155.8 ms, + 20
+  t.is(probeTimeoutMs({ turnaroundMs: 20 }, { baudRate: 1200, parity: 'even' }, 8, 9), 176);
+});
+
+test('ETA: first guess before any probe, then the pace so far', (t) => {
+  t.is(etaMs(0, 100, 0, 50), 5000);
+  t.is(etaMs(10, 100, 1000, 50), 9000);
+  t.is(etaMs(100, 100, 5000, 50), 0);
+});
+
+test('distinguishing reads come from the register maps: SDM630 L2/L3 voltages are not on an SDM120', (t) => {
+  const reads = distinguishingReads(loadProfile('sdm630'), loadProfile('sdm120'));
+  t.deepEqual(reads.slice(0, 2), [
+    { kind: 'input', address: 2, count: 2 },
+    { kind: 'input', address: 4, count: 2 },
+  ]);
+  t.deepEqual(distinguishingReads(loadProfile('sdm120'), loadProfile('sdm630')), []);
+});
+
+test('mixed baud rates and parities: every meter found once with its profile, no phantom', async (t) => {
+  const sim = mixedSim();
+  const opened: LineSettings[] = [];
+  const events = await collect(
+    scan({ path: '/dev/sim', bauds: [2400, 9600, 19200], parities: ['even', 'none', 'odd'], units: Array.from({ length: 20 }, (_, i) => i + 1) }, { openLine: simLineOpener(sim.bus, opened) }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(
+    found.map((m) => `${m.protocol} ${m.unit ?? m.address} ${m.baudRate} ${m.parity} ${m.profile}`),
+    ['dlt645 000000000005 2400 even dlt645', 'modbus 3 9600 even sdm630', 'modbus 7 9600 none sdm120', 'modbus 12 19200 even prepaid'],
+  );
+  t.is(opened.length, 9, 'the port is opened once per line setting');
+  const last = events.filter((e) => e.type === 'progress').at(-1) as { done: number; total: number; etaMs: number };
+  t.is(last.done, last.total);
+  t.is(last.etaMs, 0);
+});
+
+test('a unit found at one parity is not probed at the other parities of that baud rate', async (t) => {
+  const sim = new Simulator({ profile: 'sdm120', meters: 2, clock: new ManualClock(0) }); // no line settings: answers at any
+  const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even', 'none'], units: [1, 2, 3], protocol: 'modbus' }, { openLine: simLineOpener(sim.bus) }));
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => [m.unit, m.parity, m.profile]), [
+    [1, 'even', 'sdm120'],
+    [2, 'even', 'sdm120'],
+  ]);
+  t.is(sim.bus.stats.requests - sim.bus.stats.replies, 2, 'only unit 3 was asked twice (once per parity), silently');
+});
+
+test('a meter whose replies fit no signature is found with profile null', async (t) => {
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['none'], units: [1], protocol: 'modbus', profiles: ['prepaid'] }, { openLine: simLineOpener(sim.bus) }));
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found, [{ protocol: 'modbus', unit: 1, baudRate: 9600, parity: 'none', profile: null }]);
+});
+
+test('a garbled reply is retried once; silence is not', async (t) => {
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  let calls = 0;
+  const base = simLineOpener(sim.bus);
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['none'], units: [1, 2], protocol: 'modbus' }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            calls++;
+            if (calls === 1) return { kind: 'garbled', bytes: Buffer.from([1, 4, 0xff]) };
+            return line.exchange(req, ms, complete);
+          },
+        };
+      },
+    }),
+  );
+  t.is(events.filter((e) => e.type === 'found').length, 1);
+  t.is(sim.bus.stats.unknownUnit, 1, 'unit 2 asked once');
+});
+
+test('abort stops between probes and closes the port', async (t) => {
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  const ac = new AbortController();
+  let closed = 0;
+  const base = simLineOpener(sim.bus);
+  const events: ScanEvent[] = [];
+  for await (const ev of scan({ path: 'x', bauds: [9600], parities: ['none'], units: [1, 2, 3, 4], protocol: 'modbus', signal: ac.signal }, {
+    openLine: async (p, l) => ({ ...(await base(p, l)), close: async () => void closed++ }),
+  })) {
+    events.push(ev);
+    if (ev.type === 'progress' && ev.done === 2) ac.abort();
+  }
+  t.is(events.filter((e) => e.type === 'progress').length, 2);
+  t.is(closed, 1);
+});
+
+test('a missing port rejects with E_BUS_UNAVAILABLE', async (t) => {
+  await t.throwsAsync(collect(scan({ path: '/dev/does-not-exist-scan', bauds: [9600], parities: ['none'], units: [1] })), { code: 'E_BUS_UNAVAILABLE' } as never);
+});

@@ -1,0 +1,18 @@
+/** A ScanLine answered in-process by a simulator bus, with line settings modelled exactly (baud and parity). */
+import type { SimBus } from '@prepaid-edge/simulator';
+import type { Exchange, LineSettings, ScanLine } from '../../src/scan/index.js';
+
+export function simLineOpener(bus: SimBus, opened: LineSettings[] = []) {
+  return async (_path: string, line: LineSettings): Promise<ScanLine> => {
+    opened.push({ baudRate: line.baudRate, parity: line.parity });
+    return {
+      async exchange(request, _timeoutMs, complete): Promise<Exchange> {
+        const reply = bus.handleRtu(request, { baudRate: line.baudRate, parity: line.parity });
+        if (!reply) return { kind: 'silence' };
+        const verdict = complete(reply.bytes);
+        return verdict === 'done' ? { kind: 'reply', bytes: reply.bytes } : { kind: 'garbled', bytes: reply.bytes };
+      },
+      close: async () => undefined,
+    };
+  };
+}

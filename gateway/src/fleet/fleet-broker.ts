@@ -4,10 +4,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../demo/embedded-broker.js';
+import { freePort, waitForPort } from '../local-ports.js';
+
+export { freePort } from '../local-ports.js';
 
 export interface FleetBroker {
   kind: 'external' | 'mosquitto' | 'embedded';
@@ -47,30 +49,4 @@ async function startMosquitto(dir: string): Promise<FleetBroker> {
       await exited;
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number, dead: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (dead()) throw new Error(`mosquitto exited before listening on 127.0.0.1:${port}`);
-    if (Date.now() > deadline) throw new Error(`mosquitto not listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -506,6 +506,20 @@ export class CreditEngine {
     });
   }
 
+  /**
+   * A token typed on the meter's keypad, seen as `wh` added to the meter's backup threshold. An
+   * energy-credit account books it as a top-up (once: `id` is derived from the meter's event
+   * counter). A currency account cannot price a kWh token, so it is raised as an event for the
+   * back office and the meter keeps enforcing it through its threshold.
+   */
+  keypadToken(meter: string, wh: number, id: string): Promise<CommandOutcome> {
+    const acct = this.accounts.get(meter);
+    if (acct?.creditUnit === 'energy') return this.topUp(meter, wh, { id, type: 'token', source: 'keypad', detail: { scheme: 'sts', wh } });
+    this.emit(meter, this.deps.now(), 'keypad-token-unbooked', { wh, id, reason: 'a kWh token on a currency account: book it at the back office' });
+    void this.deps.ledger.audit({ ts: this.deps.now(), meter, action: 'keypad-token', cause: 'unbooked', detail: { wh, id } }).catch(() => undefined);
+    return Promise.resolve({ status: 'rejected', id, reason: 'E_TOKEN_UNSUPPORTED', message: `token: ${wh} Wh typed on the keypad of a currency account` });
+  }
+
   /** A token that is not money: clear-credit, clear-tamper, test, or OpenPAYGO time credit. */
   recordToken(meter: string, id: string, outcome: CommandOutcome, tokenMemory: NonNullable<Posting['tokenMemory']>, effect: string, timeEffect?: OpenPaygoEffect): Promise<CommandOutcome> {
     return this.queue.run(meter, async () => {

@@ -16,6 +16,12 @@ import type { CommandOutcome, RelayDriver } from '../contracts.js';
 import { CommandProcessor } from './command-processor.js';
 import { CreditEngine, type CreditPayload, type MeterCreditView } from './credit-engine.js';
 
+/** The backup threshold the gateway last wrote to a prepaid meter, and when (ledger setting). */
+interface WrittenThreshold {
+  threshold: number;
+  at: number;
+}
+
 /** What credit needs from the uplink (MQTT): commands in, results and retained credit out. */
 export interface CreditUplink {
   onCommand(handler: (payload: Buffer) => void): void;
@@ -41,6 +47,7 @@ export class CreditRuntime {
   readonly commands: CommandProcessor;
   private readonly drivers = new Map<string, RelayDriver | null>();
   private readonly lastSync = new Map<string, string>();
+  private readonly written = new Map<string, WrittenThreshold | undefined>();
 
   private constructor(
     readonly ledger: Ledger,
@@ -128,12 +135,51 @@ export class CreditRuntime {
     if (!cfg || cfg.profile !== 'prepaid' || (cfg.relay && cfg.relay.type !== 'meter')) return;
     const bus = this.deps.acquisition.buses.get(cfg.bus);
     if (!bus || bus.config.type === 'dlt645') return;
+    if (await this.keypadTokenSeen(meter)) return; // the top-up it queued writes the meter next
     const values = prepaidValues(view, this.deps.now());
     const key = JSON.stringify(values);
     if (this.lastSync.get(meter) === key) return;
     await syncPrepaidMeter(bus.master, bus.queue, cfg.unit, values, { meter });
     this.lastSync.set(meter, key);
+    await this.rememberThreshold(meter, values.backupDisconnectThreshold);
   }
+
+  private async writtenThreshold(meter: string): Promise<WrittenThreshold | undefined> {
+    if (!this.written.has(meter)) this.written.set(meter, (await this.ledger.setting(`meter-threshold/${meter}`)) as WrittenThreshold | undefined);
+    return this.written.get(meter);
+  }
+
+  private async rememberThreshold(meter: string, threshold: number): Promise<void> {
+    const prev = await this.writtenThreshold(meter);
+    if (prev?.threshold === threshold) return;
+    const w = { threshold, at: this.deps.now() };
+    await this.ledger.saveSetting(`meter-threshold/${meter}`, w, { ts: w.at, meter, action: 'meter-credit-sync', cause: 'backup disconnect threshold written', detail: { ...w } });
+    this.written.set(meter, w);
+  }
+
+  /**
+   * An STS token typed on a prepaid meter's keypad raises the meter's backup threshold by its kWh
+   * (firmware-ts). A reading taken after our last write that shows a higher threshold than we
+   * wrote is such a token: it is booked once (its id is the meter's event counter and threshold)
+   * before the gateway writes the meter again, so the customer's credit is never overwritten.
+   */
+  private async keypadTokenSeen(meter: string): Promise<boolean> {
+    const latest = this.deps.acquisition.pollers.get(meter)?.latest;
+    const prev = await this.writtenThreshold(meter);
+    const shown = latest?.values.backupDisconnectThreshold;
+    const energy = latest?.values.energyImport;
+    if (!latest || !prev || shown === undefined || energy === undefined || latest.ts <= prev.at || shown <= prev.threshold) return false;
+    // The firmware adds the token to the threshold, or to the present energy when it was off or reached.
+    const base = prev.threshold === 0 || energy >= prev.threshold ? energy : prev.threshold;
+    const tokenWh = shown - base;
+    if (tokenWh <= 0) return false;
+    const id = `keypad:${meter}:${latest.values.eventCounter ?? 0}:${shown}`;
+    this.written.set(meter, { threshold: shown, at: latest.ts });
+    this.lastSync.delete(meter);
+    void this.engine.keypadToken(meter, tokenWh, id).catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
+    return true;
+  }
+
 
   async stop(): Promise<void> {
     await this.engine.stop();

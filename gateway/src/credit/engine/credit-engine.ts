@@ -135,13 +135,19 @@ export class CreditEngine {
   }
 
   async stop(): Promise<void> {
-    // A clean stop books what was priced but not yet booked (a crash would leave it to the next reading).
+    // A clean stop books what was priced but not yet booked (a crash would leave it to the next
+    // reading). Only the charges and the cursor: the rules run on them at the next start, when the
+    // relays can be driven again, so no decision is persisted that could not be carried out.
     await Promise.all(
       [...this.pending.keys()].map((meter) =>
         this.queue
           .run(meter, async () => {
-            const acct = await this.account(meter);
-            if (acct && this.pending.has(meter)) await this.decide(meter, this.deps.now(), acct, { force: true, audit: { action: 'charge', cause: 'shutdown' } });
+            const p = this.pending.get(meter);
+            if (!p) return;
+            this.cached.delete(meter);
+            const ts = this.deps.now();
+            await this.postings.post({ meter, ts, entries: pendingEntries(p, ts), cursor: p.cursor, audit: { action: 'charge', cause: 'shutdown' } });
+            this.pending.delete(meter);
           })
           .catch((e: Error) => this.log.error({ meter, err: e.message }, 'could not book pending charges at stop')),
       ),

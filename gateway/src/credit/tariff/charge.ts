@@ -116,7 +116,8 @@ export function chargeConsumption(versions: TariffVersion[], zone: string, curso
     enter(st);
     price(st, D, reading.ts, reading.ts, 0);
   } else if (D === 0) {
-    enter(stateAt(cv, z, reading.ts - 1));
+    // No energy, no month change: the billing month moves when a Wh is priced in a later one, so a
+    // tariff version that moves the billing day cannot reset the tiers through an empty stretch.
   } else {
     const exact = D * T <= Number.MAX_SAFE_INTEGER;
     const bD = BigInt(D);

@@ -69,8 +69,11 @@ const rows: Row[] = [
   // still billing month 2024-03 at 399,990 Wh: 10 in tier 1, 90 in tier 2; then 2024-04 starts at 0: 100 in tier 0.
   // 57,830 → 57 (830); 745,470 + 830 = 746,300 → 746 (300); 528,300 + 300 = 528,600 → 528 (600). Total 1,331.
   { name: 'billing month reset on the 15th', versions: only(tiered), zone: 'Asia/Shanghai', cursor: cur('2024-04-14T15:00Z', 0, '2024-03', 399_990), reading: { ts: '2024-04-14T17:00Z', wh: 200 }, amount: 1331, remainderMilli: 600, lines: [[10, 'base', 1, 5783, 57], [90, 'base', 2, 8283, 746, undefined, '2024-04-14T16:00Z'], [100, 'base', 0, 5283, 528, '2024-04-14T16:00Z', '2024-04-14T17:00Z']], month: '2024-04', monthWh: 100 },
-  // No energy across the billing-month start: nothing charged, the month moves on and its count restarts.
-  { name: 'zero delta across billing month', versions: only(tiered), zone: 'Asia/Shanghai', cursor: cur('2024-04-14T15:00Z', 0, '2024-03', 5000), reading: { ts: '2024-04-14T17:00Z', wh: 0 }, amount: 0, remainderMilli: 0, lines: [], month: '2024-04', monthWh: 0 },
+  // No energy across the billing-month start: nothing charged; the month (and its count) moves on
+  // only when a Wh is priced in the new one (see the next row), so the cursor keeps March's.
+  { name: 'zero delta across billing month', versions: only(tiered), zone: 'Asia/Shanghai', cursor: cur('2024-04-14T15:00Z', 0, '2024-03', 5000), reading: { ts: '2024-04-14T17:00Z', wh: 0 }, amount: 0, remainderMilli: 0, lines: [], month: '2024-03', monthWh: 5000 },
+  // ...and the first Wh after it is priced in April, from April's first tier.
+  { name: 'first energy after an empty billing-month start', versions: only(tiered), zone: 'Asia/Shanghai', cursor: cur('2024-04-14T17:00Z', 0, '2024-03', 399_990), reading: { ts: '2024-04-14T18:00Z', wh: 100 }, amount: 528, remainderMilli: 300, lines: [[100, 'base', 0, 5283, 528, '2024-04-14T17:00Z', '2024-04-14T18:00Z']], month: '2024-04', monthWh: 100 },
   // A new tariff from 00:00:30 in a 1-minute reading of 7 Wh: floor(7 × 30/60) = 3 Wh at 500, 4 at 800.
   // 1,500 → 1 (500); 3,200 + 500 = 3,700 → 3 (700).
   { name: 'tariff change mid-interval', versions: [{ activeFrom: 0, tariff: flat500 }, { activeFrom: changeAt, tariff: flat800 }], zone: 'UTC', cursor: cur('2024-06-01T00:00Z', 0, '2024-06'), reading: { ts: '2024-06-01T00:01Z', wh: 7 }, amount: 4, remainderMilli: 700, lines: [[3, 'flat', 0, 500, 1, '2024-06-01T00:00Z', '2024-06-01T00:00:30Z'], [4, 'flat', 0, 800, 3, '2024-06-01T00:00:30Z', '2024-06-01T00:01Z']], month: '2024-06', monthWh: 7 },

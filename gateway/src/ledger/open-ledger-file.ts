@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import { openConnection, type Connection } from './connection.js';
 import { storeError } from './errors.js';
+import { corruptMessage, quickCheckProblems } from '../store/quick-check.js';
 import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, migrateLedger, readLedgerVersion } from './schema.js';
 
 export interface LedgerFileOptions {
@@ -89,9 +90,6 @@ async function prepare(db: Connection, path: string, existed: boolean, opts: Led
 }
 
 async function quickCheck(db: Connection, path: string): Promise<void> {
-  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check(20)');
-  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
-  if (problems.length > 0) {
-    throw new PrepaidError('E_STORE_CORRUPT', `${path}: failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: move it aside and keep it for recovery`, { path, problems });
-  }
+  const problems = await quickCheckProblems(db);
+  if (problems.length > 0) throw new PrepaidError('E_STORE_CORRUPT', corruptMessage(path, problems), { path, problems });
 }

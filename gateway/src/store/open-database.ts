@@ -10,6 +10,7 @@ import { GatewayError, storeError } from './errors.js';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
 import { openDb, type Db } from './sqlite.js';
 import { acquireOwner } from './owner-lock.js';
+import { corruptMessage, quickCheckProblems } from './quick-check.js';
 
 export interface OpenOptions {
   /** 'quick' (default) runs PRAGMA quick_check on an existing file before using it. */
@@ -101,9 +102,6 @@ async function prepare(db: Db, cfg: StorageConfig, existed: boolean, opts: OpenO
 }
 
 async function quickCheck(db: Db, path: string): Promise<void> {
-  const rows = await db.all<{ quick_check: string }>('PRAGMA quick_check(20)');
-  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
-  if (problems.length > 0) {
-    throw new GatewayError('E_STORE_CORRUPT', `${path}: failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: move it aside and keep it for recovery`, { path, problems });
-  }
+  const problems = await quickCheckProblems(db);
+  if (problems.length > 0) throw new GatewayError('E_STORE_CORRUPT', corruptMessage(path, problems), { path, problems });
 }

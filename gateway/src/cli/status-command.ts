@@ -21,7 +21,7 @@ export async function gatherStatus(cfg: GatewayConfig, now = Date.now()): Promis
   const pid = ownerPid(cfg.storage.path) ?? null;
   const api = await getFromGateway(cfg, '/api/status', process.env[API_TOKEN_ENV]).catch((e: Error) => ({ error: e.message }));
   const db = existsSync(cfg.storage.path) ? { path: cfg.storage.path, ...(await summarize(cfg.storage.path)) } : { path: cfg.storage.path, missing: true as const };
-  const uplinkState = api && typeof api === 'object' && 'uplink' in api ? (api as { uplink: unknown }).uplink : pid ? 'unknown (control API not reachable)' : 'gateway not running';
+  const uplinkState = api && typeof api === 'object' && 'uplink' in api ? (api as { uplink: unknown }).uplink : pid !== null ? 'unknown (control API not reachable)' : 'gateway not running';
   return {
     gateway: cfg.gateway.id,
     clock: { now: new Date(now).toISOString(), timezone: cfg.gateway.timezone },

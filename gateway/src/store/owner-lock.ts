@@ -95,6 +95,12 @@ export async function acquireOwner(dbPath: string): Promise<() => Promise<void>>
   }
 }
 
+/** E_STORE_OPEN when Linux says another process holds the lock; silent where it cannot say (acquireOwner decides). */
+export function refuseIfOwnedElsewhere(dbPath: string): void {
+  const pids = (posixLockHolders(lockFileOf(dbPath)) ?? []).filter((p) => p !== process.pid);
+  if (pids.length > 0) refuse(dbPath, `process ${pids.join(', ')}`, { pid: pids[0] });
+}
+
 /** This process owns `dbPath`. */
 export function ownedHere(dbPath: string): boolean {
   return held.has(resolve(dbPath));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
 import { generateCommandKeyPair } from '../../src/commands/index.js';
+import { hashPassword, hashToken } from '../../src/web/password.js';
 import { tempDir } from '../store/temp-dir.js';
 import { EXAMPLES } from './run-cli.js';
 
@@ -47,4 +48,11 @@ export function cliGateway(t: ExecutionContext, over: Record<string, unknown> = 
   const write = (r: Record<string, unknown>) => writeFileSync(file, YAML.stringify(r));
   write(raw);
   return { dir, file, db: join(dir, 'gw.db'), raw, utility, write };
+}
+
+/** A bearer token for the control API of a test gateway (console.apiTokens: cli). */
+export const API_TOKEN = 'pgw_cli-test-token-0123456789abcdefghijklmnopqrstuv';
+
+export async function consoleSection(port: number): Promise<Record<string, unknown>> {
+  return { listen: `127.0.0.1:${port}`, users: [{ name: 'tech', passwordHash: await hashPassword('pw', { N: 1024, r: 8, p: 1 }) }], apiTokens: [{ name: 'cli', tokenHash: hashToken(API_TOKEN) }] };
 }

@@ -131,5 +131,8 @@ test('an unknown command exits 2 naming it, with a hint; `--config FILE` still r
   const def = await cli(['--config', missing]);
   t.is(def.code, 2);
   t.regex(def.stderr, /E_CONFIG_INVALID: cannot read config .*none\.yaml/, 'the default command is still run');
+  const extra = await cli(['--config', missing, 'frobnicate']);
+  t.not(extra.code, 0);
+  t.regex(extra.stderr, /too many arguments for 'run'/, 'a stray word after the options is not silently ignored');
   t.is((await cli(['--version'])).code, 0);
 });

@@ -302,7 +302,7 @@ async function runFile(file) {
           if (backgrounds.has(opts.background)) throw new Error(`background ${opts.background} is already running`);
           backgrounds.set(opts.background, child);
           try {
-            await waitFor(child, subst(typeof opts.wait === 'string' ? opts.wait : 'delay:500'), cwd, timeoutMs);
+            await waitFor(child, expandEnv(subst(typeof opts.wait === 'string' ? opts.wait : 'delay:500'), env), cwd, timeoutMs);
           } catch (e) {
             throw Object.assign(new Error(`background ${opts.background}: ${e.message}`), { output: child.output });
           }
@@ -343,6 +343,11 @@ async function runFile(file) {
   }
   await Promise.all([...backgrounds.values()].map(stopChild));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
+}
+
+/** $NAME / ${NAME} from the block's environment, as the shell would see them (wait= is not shell). */
+function expandEnv(s, env) {
+  return s.replace(/\$\{?(\w+)\}?/g, (all, name) => env[name] ?? all);
 }
 
 function firstLine(code) {

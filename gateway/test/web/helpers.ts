@@ -1,4 +1,7 @@
 /** Shared pieces of the web console tests: fast password hashes, a fake gateway, HTTP helpers. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { ExecutionContext } from 'ava';
@@ -93,12 +96,33 @@ export function fakeHost(log: Logger = pino({ level: 'silent' }), status: () => 
   return { config: fakeConfig(), log, credit: undefined, observers: new Set(), status: async () => status() };
 }
 
-/** A console on 127.0.0.1 (port chosen by the OS), closed in teardown. */
+/** A fresh directory, removed in teardown. */
+export function tempDir(t: ExecutionContext, prefix = 'pgw-web-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A console on 127.0.0.1 (port chosen by the OS), its session store in a temp dir, closed in teardown. */
 export async function startFakeConsole(t: ExecutionContext, o: { cfg?: Partial<ConsoleConfig>; host?: FakeGateway; opts?: ConsoleOptions } = {}): Promise<{ console: WebConsole; host: FakeGateway; url: string }> {
   const host = o.host ?? fakeHost();
-  const c = await startConsole(host, await consoleSection(o.cfg), o.opts);
+  const c = await startConsole(host, await consoleSection(o.cfg), { storePath: join(tempDir(t), 'console.db'), ...o.opts });
+  let closed = false;
+  const close = c.close.bind(c);
+  c.close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+  };
   t.teardown(() => c.close());
   return { console: c, host, url: c.url };
+}
+
+/** Log in; returns the Cookie header and the session's CSRF token. */
+export async function loginFull(url: string, user = 'tech', password = PASSWORD): Promise<{ cookie: string; csrf: string }> {
+  const r = await http(`${url}/api/login`, { body: { user, password } });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${r.text}`);
+  return { cookie: r.headers.get('set-cookie')!.split(';')[0]!, csrf: r.body.csrfToken };
 }
 
 export interface Reply {

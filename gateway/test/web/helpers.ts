@@ -1,6 +1,4 @@
 /** Shared pieces of the web console tests: fast password hashes, a fake gateway, HTTP helpers. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -13,6 +11,9 @@ import type { GatewayStatus } from '../../src/runtime.js';
 import type { ConsoleConfig } from '../../src/web/console-config.js';
 import { startConsole, type ConsoleHost, type ConsoleOptions, type GatewayObserver, type WebConsole } from '../../src/web/console-server.js';
 import { hashPassword, hashToken } from '../../src/web/password.js';
+import { tempDir } from '../store/temp-dir.js';
+
+export { tempDir };
 
 /** Cheap scrypt parameters: the tests check the scheme, not the cost. */
 export const FAST = { N: 1024, r: 8, p: 1 };
@@ -94,13 +95,6 @@ export interface FakeGateway extends ConsoleHost {
 
 export function fakeHost(log: Logger = pino({ level: 'silent' }), status: () => GatewayStatus = () => fakeStatus()): FakeGateway {
   return { config: fakeConfig(), log, credit: undefined, observers: new Set(), status: async () => status() };
-}
-
-/** A fresh directory, removed in teardown. */
-export function tempDir(t: ExecutionContext, prefix = 'pgw-web-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** A console on 127.0.0.1 (port chosen by the OS), its session store in a temp dir, closed in teardown. */

@@ -35,7 +35,6 @@ export class PacketLimiter extends Transform {
   private state: State = { kind: 'header' };
   private head: number[] = [];
   private collected: Buffer[] = [];
-  private collectedLen = 0;
   private first = 0;
   private bytesOf = 0;
   /** Topics of the publishes emptied here, in arrival order (the uplink takes them off as they come). */
@@ -70,7 +69,6 @@ export class PacketLimiter extends Transform {
       if (s.kind === 'collect') {
         const n = Math.min(s.left, chunk.length - i);
         this.collected.push(chunk.subarray(i, i + n));
-        this.collectedLen += n;
         i += n;
         s.left -= n;
         this.collectStep(s.total);
@@ -99,7 +97,6 @@ export class PacketLimiter extends Transform {
     }
     this.first = head[0]!;
     this.collected = [];
-    this.collectedLen = 0;
     // First the 2-byte topic length; collectStep asks for the rest once it knows it.
     this.state = { kind: 'collect', total: len, left: Math.min(2, len) };
     this.bytesOf = total;

@@ -22,6 +22,7 @@ program
   .requiredOption('-c, --config <file>', 'YAML configuration file')
   .option('--mqtt <url>', 'override mqtt.url')
   .option('--db <path>', 'override storage.path')
+  .allowExcessArguments(false)
   .action(async (o: { config: string; mqtt?: string; db?: string }) => {
     let gw: Gateway;
     try {

@@ -14,7 +14,7 @@ import { buildSignedCommand, keygen, parseDuration, parseTime } from '../../src/
 import { tempDir } from '../store/temp-dir.js';
 import { ctx, NOW, privateKeyFromSeed, utilityKey } from './fixtures.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { CLI } from '../cli/run-cli.js';
 const EXAMPLE = fileURLToPath(new URL('../../../examples/sign-command-example.mjs', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../../../docs/mqtt.md', import.meta.url));
 

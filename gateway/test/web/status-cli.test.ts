@@ -28,15 +28,19 @@ testWith(['mosquitto'])('status reports the uplink of the running gateway, with 
     meters: [{ id: 'm1', bus: 'tcp1', unit: 1, profile: 'sdm120', pollMs: 500 }],
     console: { listen: `127.0.0.1:${port}`, users: [{ name: 'tech', passwordHash: await hashPassword(PASSWORD, FAST) }], apiTokens: [{ name: 'cli', tokenHash: hashToken(API_TOKEN) }] },
   });
+  const t0g = Date.now();
   const gw = runCli(t, dir, raw);
   const file = join(dir, 'gateway.yaml');
   const health = async () => (await http(`http://127.0.0.1:${port}/api/health`).catch(() => ({ status: 0, body: null }))).body;
   await waitFor(`uplink connected\n${gw.stderr()}`, async () => (await health())?.uplink?.connected === true);
+  t.log(`gateway up, uplink connected: ${Date.now() - t0g} ms`);
   const h = await health();
   t.deepEqual(Object.keys(h).sort(), ['gateway', 'uplink', 'uptimeMs', 'version'], 'health tells only this, without a login');
 
   const env = { PREPAID_GATEWAY_API_TOKEN: '' };
+  const t0 = Date.now();
   const plain = await cli(['status', '--config', file], { env });
+  t.log(`status: ${Date.now() - t0} ms`);
   t.is(plain.code, 0, plain.stderr);
   t.regex(plain.stdout, /^service: running/m);
   t.regex(plain.stdout, /^uplink: {2}mqtt:\/\/127\.0\.0\.1:\d+ {2}connected {2}\[set PREPAID_GATEWAY_API_TOKEN for the full uplink state\]$/m);

@@ -177,7 +177,7 @@ test('web console in Chromium: log in, live meters, trip and restore a relay, sc
   await page.selectOption('#scan-parity', 'none');
   await page.click('#scan-start');
   await page.locator('#scan-text', { hasText: /^Done/ }).waitFor({ timeout: 60_000 });
-  t.deepEqual(await page.locator('#scan-found li').allInnerTexts(), ['unit 1 at 9600 baud, parity none — sdm120', 'unit 2 at 9600 baud, parity none — sdm120']);
+  t.deepEqual(await page.locator('#scan-found li').allInnerTexts(), ['unit 1 at 9600 8N2 — sdm120', 'unit 2 at 9600 8N2 — sdm120']);
   t.is(await page.locator('#scan-progress').getAttribute('value'), await page.locator('#scan-progress').getAttribute('max'));
 
   // Charts: points every 2 s here (a minute in production).

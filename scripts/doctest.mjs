@@ -25,7 +25,7 @@
  *   ports=NAME,...       free 127.0.0.1 ports, one per NAME for the whole file: a number (5020) is
  *                        replaced where it stands in the block, a word is set as $NAME
  *   tmp                  run in a temporary directory (one per file) with the repo's
- *                        node_modules/.bin on PATH
+ *                        node_modules/.bin on PATH and node_modules linked (npx finds the bins)
  *   files=PATH,...       with tmp: copy these repo files into it first (same relative path, ports
  *                        replaced), so a command can name gateway/examples/x.yaml as the docs do
  *   env=KEY=VALUE        an environment variable for the block; may repeat
@@ -33,7 +33,7 @@
  * Every background process group is killed at the end of its file, on a failure, and on exit.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -134,17 +134,14 @@ const live = new Set(); // every process group this runner started and has not s
 
 function start(code, cwd, env) {
   const proc = spawn('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child = { proc, output: '', exited: null };
+  const child = { proc, output: '', exited: null, closed: null };
   const onData = (d) => (child.output = (child.output + d.toString()).slice(-200_000));
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
   live.add(child);
-  child.exited = new Promise((res) =>
-    proc.once('close', (code, signal) => {
-      live.delete(child);
-      res({ code, signal });
-    }),
-  );
+  // exit: bash is done; close: also every process that inherited its stdout (a `cmd &` of the block)
+  child.exited = new Promise((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+  child.closed = new Promise((res) => proc.once('close', res)).then(() => live.delete(child));
   proc.once('error', (e) => (child.output += `\n[doctest] cannot start bash: ${e.message}\n`));
   return child;
 }
@@ -164,6 +161,7 @@ async function stopChild(child) {
   clearTimeout(t);
   // bash may be gone while a grandchild in the group still runs
   killGroup(child, 'SIGKILL');
+  await Promise.race([child.closed, sleep(2000)]);
 }
 
 process.on('exit', () => {
@@ -277,7 +275,11 @@ async function runFile(file) {
         continue;
       }
       for (const name of list(opts.ports)) if (!ports.has(name)) ports.set(name, await freePort());
-      if (opts.tmp && !tmp) tmp = mkdtempSync(join(tmpdir(), 'doctest-'));
+      if (opts.tmp && !tmp) {
+        tmp = mkdtempSync(join(tmpdir(), 'doctest-'));
+        // npx looks for bins in the nearest node_modules, not on PATH
+        symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'));
+      }
       const cwd = opts.tmp ? tmp : ROOT;
       for (const f of list(opts.files)) {
         if (!opts.tmp) throw new Error('files= needs tmp');
@@ -316,6 +318,7 @@ async function runFile(file) {
           const { code: exit, signal } = await child.exited;
           clearTimeout(t);
           killGroup(child, 'SIGKILL'); // anything the block left behind in its group
+          await Promise.race([child.closed, sleep(2000)]);
           if (timedOut) throw Object.assign(new Error(`timed out after ${timeoutMs} ms`), { output: child.output });
           const want = Number(opts['expect-exit'] ?? 0);
           if (exit !== want) throw Object.assign(new Error(`exit ${exit ?? signal}, expected ${want}`), { output: child.output });

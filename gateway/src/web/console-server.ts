@@ -210,6 +210,12 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
     return { ok: true };
   });
 
+  // Unauthenticated, for `prepaid-gateway status` without a token and for supervisors: is it up, is the uplink connected.
+  app.get('/api/health', { schema: { querystring: NO_QUERY } }, async () => {
+    const st = await host.status();
+    return { gateway: st.gateway, version: st.version, uptimeMs: st.uptimeMs, uplink: { connected: st.uplink.connected } };
+  });
+
   app.get('/metrics', { schema: { querystring: NO_QUERY } }, async (req, reply) => {
     if (!req.principal) {
       void reply.header('www-authenticate', 'Bearer realm="prepaid-gateway"');

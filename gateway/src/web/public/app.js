@@ -337,7 +337,10 @@
     $('scan-progress').value = p.done;
     $('scan-text').textContent = `${job.state === 'running' ? 'Scanning' : job.state === 'done' ? 'Done' : job.state === 'failed' ? 'Failed' : 'Cancelled'}: ${p.done}/${p.total} probes${p.current ? ` · ${p.current}` : ''} · ${p.found.length} found${job.error ? ` · ${job.error.code}: ${job.error.message}` : ''}`;
     $('scan-found').replaceChildren(
-      ...p.found.map((f) => el('li', { 'data-unit': f.unit ?? f.address }, `${f.unit !== undefined ? `unit ${f.unit}` : `address ${f.address}`} at ${f.baudRate} baud, parity ${f.parity}${f.profile ? ` — ${f.profile}` : ''}`)),
+      ...p.found.map((f) => {
+        const what = f.profile ? ` — ${f.profile}` : f.candidates?.length > 1 ? ` — profile unknown: one of ${f.candidates.join(', ')}` : ' — profile unknown';
+        return el('li', { 'data-unit': f.unit ?? f.address }, `${f.unit !== undefined ? `unit ${f.unit}` : `address ${f.address}`} at ${f.line ?? `${f.baudRate} baud, parity ${f.parity}`}${what}${f.problem ? ` (${f.problem})` : ''}`);
+      }),
     );
     $('scan-start').disabled = job.state === 'running';
   }

@@ -3,6 +3,7 @@
  * lockout, session expiry, bearer tokens, CSRF defences, and no secret in the logs.
  */
 import test from 'ava';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleAuth } from '../../src/web/auth.js';
 import { openConsoleStore } from '../../src/web/console-store.js';
@@ -227,4 +228,15 @@ test('sessions are listed without their tokens and revoked one by one, per user 
   const all = await http(`${url}/api/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } });
   t.is(all.body.revoked, 2);
   for (const s of [a, c]) t.is((await http(`${url}/api/status`, { headers: { cookie: s.cookie } })).status, 401);
+});
+
+test('a damaged session file does not stop the console: it is moved aside, a fresh one is made, and the log says so', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'gw.console.db');
+  writeFileSync(file, 'SQLite format 3\0'.padEnd(4096, 'garbage after a power cut '));
+  const cap = capturedLog();
+  const { url } = await startFakeConsole(t, { host: fakeHost(cap.log), opts: { storePath: file } });
+  t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } })).status, 200);
+  t.regex(cap.text(), /console session store was damaged: moved aside/);
+  t.is(readdirSync(dir).filter((f) => f.startsWith('gw.console.db.damaged-')).length, 1);
 });

@@ -101,7 +101,7 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
   const now = opts.now ?? Date.now;
   const log = host.log.child({ component: 'console' });
   const storePath = opts.storePath ?? consoleStorePath(host.config.storage.path);
-  const db: Db = await openConsoleStore(storePath);
+  const db: Db = await openConsoleStore(storePath, (why, movedTo) => log.warn({ file: storePath, movedTo, why }, 'console session store was damaged: moved aside, everyone must log in again'), now);
   let auth: ConsoleAuth;
   try {
     auth = new ConsoleAuth(cfg, db, now);

@@ -61,6 +61,8 @@ export class SessionStore {
 
   async create(user: string): Promise<{ token: string; session: Session }> {
     const now = this.o.now();
+    // Rows nobody comes back for are dropped here (and at start, and when listed).
+    await this.o.db.run('DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at + ? <= ?', [now, this.o.idleMs, now]);
     const token = randomBytes(32).toString('base64url');
     const row: Row = { token_hash: sha256(token), user, password_fp: this.o.passwordFingerprint(user) ?? '', created_at: now, last_seen_at: now, expires_at: now + this.o.ttlMs };
     await this.o.db.run('INSERT INTO sessions (token_hash, user, password_fp, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', [row.token_hash, row.user, row.password_fp, row.created_at, row.last_seen_at, row.expires_at]);

@@ -3,6 +3,7 @@
  * lockout, session expiry, bearer tokens, CSRF defences, and no secret in the logs.
  */
 import test from 'ava';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleAuth } from '../../src/web/auth.js';
 import { openConsoleStore } from '../../src/web/console-store.js';
@@ -188,4 +189,54 @@ test('CSRF: a session-cookie POST without the session\'s X-CSRF-Token is refused
   const bearer = await http(`${url}/api/meters/m1/relay`, { body, headers: { authorization: `Bearer ${API_TOKEN}` } });
   t.is(bearer.status, 409);
   t.is((await http(`${url}/api/session`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).body.csrfToken, undefined);
+});
+
+test('a session ends sessionIdleMs after its last request; requests keep it alive up to sessionTtlMs', async (t) => {
+  let now = Date.UTC(2026, 0, 5, 12);
+  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 3_600_000, sessionIdleMs: 600_000 }, opts: { now: () => now } });
+  const cookie = await login(url);
+  for (let i = 0; i < 11; i++) {
+    now += 5 * 60_000; // a request every 5 min: never idle
+    t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 200, `after ${(i + 1) * 5} min`);
+  }
+  now += 5 * 60_000; // 60 min after login: the absolute end, however busy
+  t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 401);
+  const idle = await login(url);
+  const s = await http(`${url}/api/session`, { headers: { cookie: idle } });
+  t.is(s.body.idleExpiresAt, now + 600_000);
+  now += 599_000;
+  t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 200);
+  now += 600_000; // 10 min since that request
+  t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 401, 'idle too long');
+});
+
+test('sessions are listed without their tokens and revoked one by one, per user or all at once', async (t) => {
+  const { url } = await startFakeConsole(t);
+  const a = await loginFull(url);
+  const b = await loginFull(url);
+  const c = await loginFull(url);
+  const list = await http(`${url}/api/sessions`, { headers: { cookie: a.cookie } });
+  t.is(list.body.sessions.length, 3);
+  t.is(list.body.sessions.filter((s: { current: boolean }) => s.current).length, 1);
+  t.false(list.text.includes(a.cookie.split('=')[1]!) || list.text.includes(a.csrf), 'no token or CSRF token in the list');
+  const bId = (await http(`${url}/api/sessions`, { headers: { cookie: b.cookie } })).body.sessions.find((s: { current: boolean }) => s.current).id;
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { cookie: a.cookie } })).status, 403, 'revoking needs the CSRF token too');
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } })).status, 200);
+  t.is((await http(`${url}/api/status`, { headers: { cookie: b.cookie } })).status, 401);
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } })).status, 404, 'already gone');
+  t.is((await http(`${url}/api/sessions?user=nobody`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } })).body.revoked, 0);
+  const all = await http(`${url}/api/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } });
+  t.is(all.body.revoked, 2);
+  for (const s of [a, c]) t.is((await http(`${url}/api/status`, { headers: { cookie: s.cookie } })).status, 401);
+});
+
+test('a damaged session file does not stop the console: it is moved aside, a fresh one is made, and the log says so', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'gw.console.db');
+  writeFileSync(file, 'SQLite format 3\0'.padEnd(4096, 'garbage after a power cut '));
+  const cap = capturedLog();
+  const { url } = await startFakeConsole(t, { host: fakeHost(cap.log), opts: { storePath: file } });
+  t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } })).status, 200);
+  t.regex(cap.text(), /console session store was damaged: moved aside/);
+  t.is(readdirSync(dir).filter((f) => f.startsWith('gw.console.db.damaged-')).length, 1);
 });

@@ -14,6 +14,8 @@
  *   markdown the section body: what was measured, the numbers, the verdict against the target
  *   skipped  set (to the reason) when a needed tool is missing: the reason is printed and an
  *            earlier section for this id is kept; in CI (CI=true) a skip fails the run
+ *   failed   set (to the reason) when the benchmark's result is wrong (e.g. WRONG RESULT: a scan
+ *            that found other meters than were there): the section is written, the run fails
  *
  * Each module runs in its own child process (this file with `--child <file>`), one after another,
  * so one benchmark's heap, sockets and timers never disturb the next. A benchmark must stop every
@@ -101,6 +103,11 @@ async function main(argv) {
       continue;
     }
     sections.set(bench.id, section(r, r.markdown));
+    if (r.failed) {
+      failed++;
+      console.error(`!! ${bench.id} failed after ${secs} s: ${r.failed}`);
+      continue;
+    }
     console.error(`ok ${bench.id} in ${secs} s`);
   }
 

@@ -53,6 +53,19 @@ export class SimBus {
     return !m.line || !line || (m.line.baudRate === line.baudRate && m.line.parity === line.parity);
   }
 
+  /**
+   * Whether the meter a serial frame is for has line settings of its own, so the transport must
+   * find out the master's before answering (a Modbus frame: its unit; anything else: the DL/T 645
+   * meters on the bus).
+   */
+  lineMatters(frame: Buffer): boolean {
+    try {
+      return !!this.modbus.get(decodeRtu(frame).unit)?.line;
+    } catch {
+      return this.all.some((m) => m.protocol === 'dlt645' && m.line !== undefined);
+    }
+  }
+
   /** One serial frame from the master. Returns the reply bytes, or undefined for silence. */
   handleRtu(frame: Buffer, line?: LineSettings): BusReply | undefined {
     this.beforeRequest();

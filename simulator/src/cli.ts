@@ -34,6 +34,7 @@ const program = new Command('prepaid-sim')
   .option('--tcp <port>', 'serve Modbus TCP on 127.0.0.1:<port> (0 = any free port)', int('--tcp', 0, 65535))
   .option('--host <addr>', 'address for --tcp', '127.0.0.1')
   .option('--rtu <path>', 'serve the bus on a serial device (e.g. one end of a socat pty pair)')
+  .option('--pty <path>', 'create a pty pair and link the master\'s end at <path> (needs socat): meters with their own baud rate/parity then answer only a master at those settings')
   .option('--baud <rate>', 'serial baud rate', int('--baud', 300, 921600), 9600)
   .addOption(new Option('--parity <p>', 'serial parity').choices(['none', 'even', 'odd']).default('none'))
   .option('--speed <x>', 'simulated time runs x times faster', positive, 1)
@@ -61,12 +62,17 @@ const program = new Command('prepaid-sim')
         log,
         ...(scenario ? { scenario } : {}),
       });
-      if (o.tcp === undefined && !o.rtu) throw new InvalidArgumentError('give --tcp PORT and/or --rtu PATH');
+      if (o.tcp === undefined && !o.rtu && !o.pty) throw new InvalidArgumentError('give --tcp PORT, --rtu PATH and/or --pty PATH');
+      if (o.rtu && o.pty) throw new InvalidArgumentError('give --rtu PATH or --pty PATH, not both');
       const ready: Record<string, unknown> = { meters: sim.meters.length, profile: o.profile };
       if (o.tcp !== undefined) ready.tcpPort = await sim.listenTcp(o.tcp, o.host);
       if (o.rtu) {
         await sim.openSerial(o.rtu, { baudRate: o.baud, parity: o.parity });
         ready.rtu = o.rtu;
+      }
+      if (o.pty) {
+        await sim.openPty(o.pty, { baudRate: o.baud, parity: o.parity });
+        ready.pty = o.pty;
       }
       let control: ControlApi | undefined;
       if (o.controlPort !== undefined) {
@@ -83,7 +89,7 @@ const program = new Command('prepaid-sim')
       let timer: NodeJS.Timeout | undefined;
       if (o.table && process.stdout.isTTY) {
         timer = setInterval(() => {
-          const header = `prepaid-sim  ${new Date(sim.clock.now()).toISOString()}  x${o.speed}  ${o.tcp !== undefined ? `tcp:${ready.tcpPort} ` : ''}${o.rtu ?? ''}`;
+          const header = `prepaid-sim  ${new Date(sim.clock.now()).toISOString()}  x${o.speed}  ${o.tcp !== undefined ? `tcp:${ready.tcpPort} ` : ''}${o.rtu ?? o.pty ?? ''}`;
           process.stdout.write('\x1b[H\x1b[2J' + renderTable(sim.states(), header) + '\n');
         }, 1000);
       }

@@ -14,6 +14,7 @@ import type { FaultSpec } from './faults.js';
 import { unitsOf, type Scenario, type ScenarioEvent } from './scenario.js';
 import { WireTiming } from './wire-timing.js';
 import { ModbusTcpServer } from './transports/tcp-server.js';
+import { openOwnedPty, type OwnedPty } from './transports/owned-pty.js';
 import { SerialBusTransport } from './transports/serial-bus.js';
 import type { Logger } from './log.js';
 import { meterFactories, type MeterFactory } from './meters/factories.js';
@@ -169,6 +170,23 @@ export class Simulator {
     this.startEventTimer();
   }
 
+  /**
+   * Serve the bus on a new pty pair whose master's end is linked at `path` (needs socat). Meters
+   * with line settings of their own then answer only a master at their baud rate and parity.
+   */
+  async openPty(path: string, line: Partial<LineSettings> = {}): Promise<void> {
+    const pty = await openOwnedPty(path);
+    this.pty = pty;
+    try {
+      await this.openSerial(pty.simPath, { ...line, peerPath: pty.path });
+    } catch (e) {
+      await pty.close();
+      throw e;
+    }
+  }
+
+  private pty: OwnedPty | undefined;
+
   private startEventTimer(): void {
     if (this.eventTimer || this.events.length === 0) return;
     this.eventTimer = setInterval(() => this.applyDueEvents(), 50);
@@ -178,6 +196,7 @@ export class Simulator {
   async close(): Promise<void> {
     if (this.eventTimer) clearInterval(this.eventTimer);
     await Promise.all([this.tcp?.close(), this.serial?.close()]);
+    await this.pty?.close();
   }
 }
 

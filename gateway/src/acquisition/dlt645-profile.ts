@@ -21,6 +21,15 @@ export interface Dlt645ProfileRead {
   max?: number;
 }
 
+/** One identification read (see the schema's `signature`). */
+export interface Dlt645SignatureCheck {
+  di: string;
+  item: Dlt645DataItem;
+  refused: boolean;
+  min?: number;
+  max?: number;
+}
+
 export interface Dlt645Profile {
   id: string;
   description: string;
@@ -28,6 +37,8 @@ export interface Dlt645Profile {
   model?: string;
   phases: 1 | 3;
   reads: readonly Dlt645ProfileRead[];
+  /** Empty when the file gives none: such a profile is never told by a scan. */
+  signature: readonly Dlt645SignatureCheck[];
 }
 
 const FILE_NAME = /^([a-z0-9][a-z0-9-]*)\.json$/;
@@ -65,7 +76,10 @@ export function validateDlt645Profile(raw: unknown, source = 'dlt645 profile'): 
     const { path, message } = schemaMessage(validate.errors![0]!);
     throw invalid(source, path, message);
   }
-  const p = raw as Omit<Dlt645Profile, 'reads'> & { reads: Array<{ di: string; name: string; min?: number; max?: number }> };
+  const p = raw as Omit<Dlt645Profile, 'reads' | 'signature'> & {
+    reads: Array<{ di: string; name: string; min?: number; max?: number }>;
+    signature?: Array<{ di: string; refused?: boolean; min?: number; max?: number }>;
+  };
   const seenDi = new Set<string>();
   const seenName = new Set<string>();
   const reads = p.reads.map((r, i): Dlt645ProfileRead => {
@@ -83,7 +97,19 @@ export function validateDlt645Profile(raw: unknown, source = 'dlt645 profile'): 
     const m = MEASUREMENTS[r.name]!;
     return Object.freeze({ di: item.di, name: r.name, item, min: r.min ?? m.min, max: r.max ?? m.max });
   });
-  return Object.freeze({ ...p, reads: Object.freeze(reads) });
+  const signature = (p.signature ?? []).map((c, i): Dlt645SignatureCheck => {
+    const at = `/signature/${i}`;
+    const item = findDlt645DataItem(c.di);
+    if (!item) throw invalid(source, `${at}/di`, `DI ${c.di} is not in the protocols data identifier table`);
+    if (c.refused && (c.min !== undefined || c.max !== undefined)) throw invalid(source, `${at}/min`, 'a refused read has no value to bound');
+    if (!c.refused && !item.measurement) throw invalid(source, `${at}/di`, `DI ${item.di} (${item.key}) carries no canonical measurement to check`);
+    if (c.min !== undefined && c.max !== undefined && c.min > c.max) throw invalid(source, `${at}/min`, `min ${c.min} > max ${c.max}`);
+    const m = item.measurement ? MEASUREMENTS[item.measurement] : undefined;
+    const min = c.min ?? m?.min;
+    const max = c.max ?? m?.max;
+    return Object.freeze({ di: item.di, item, refused: c.refused ?? false, ...(c.refused || min === undefined ? {} : { min }), ...(c.refused || max === undefined ? {} : { max }) });
+  });
+  return Object.freeze({ ...p, reads: Object.freeze(reads), signature: Object.freeze(signature) });
 }
 
 /** gateway/profiles/dlt645/<id>.json, validated and cached; unknown ids throw E_PROFILE_UNKNOWN with `context.known`. */

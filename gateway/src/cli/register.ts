@@ -13,6 +13,7 @@ export function registerTechnicianCommands(program: Command): void {
     .requiredOption('--path <device>', 'serial device, e.g. /dev/ttyUSB0')
     .option('--bauds <list>', 'baud rates to try, comma separated', '1200,2400,4800,9600,19200,38400')
     .option('--parity <list>', 'parities to try: even,none,odd', 'even,none,odd')
+    .option('--stop-bits <n>', '1 or 2 (default: 2 without parity, 1 with, as the Modbus spec says; 1 for 8N1 meters)')
     .option('--units <range>', 'Modbus unit ids: 1-247, or a list like 1,5,10-20', '1-247')
     .option('--protocol <p>', 'modbus | dlt645 | both', 'both')
     .option('--timeout <ms>', 'wait this long for a reply (default: wire time of request and reply + 50 ms)')
@@ -35,6 +36,7 @@ export function registerTechnicianCommands(program: Command): void {
     .option('--meter <ids>', 'meter ids, comma separated (default: all)')
     .option('--interval <ms>', 'ms between polls (default: the shortest pollMs of the meters)')
     .option('--count <n>', 'stop after this many polls')
+    .option('--width <columns>', 'fit the table in this many columns (default: the terminal width; a pipe gets whole lines)')
     .action(async (o) => (await import('./read-command.js')).watchCommand({ ...o, ...(o.meter ? { meter: list(o.meter) } : {}) }));
 
   program

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Parity } from '../config/types.js';
-import { configSnippet, formatTable, foundJson, scan, type FoundMeter, type ScanProtocol } from '../scan/index.js';
+import { configSnippet, formatTable, foundJson, lineLabel, scan, type FoundMeter, type ScanProtocol } from '../scan/index.js';
 import { guarded } from './fail.js';
 import { ProgressBar } from './progress.js';
 
@@ -13,6 +13,7 @@ export interface ScanCommandOptions {
   units: string;
   protocol: string;
   timeout?: string;
+  stopBits?: string;
   json?: boolean;
   out?: string;
 }
@@ -46,6 +47,7 @@ export function scanCommand(o: ScanCommandOptions): Promise<void> {
     if (!['modbus', 'dlt645', 'both'].includes(o.protocol)) throw new PrepaidError('E_CONFIG_INVALID', `--protocol: "${o.protocol}" is not modbus, dlt645 or both`, { path: 'protocol' });
     const bauds = o.bauds.map((b) => positiveInt('--bauds', b));
     const units = parseUnits(o.units);
+    if (o.stopBits !== undefined && o.stopBits !== '1' && o.stopBits !== '2') throw new PrepaidError('E_CONFIG_INVALID', `--stop-bits: "${o.stopBits}" is not 1 or 2`, { path: 'stopBits' });
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
@@ -60,13 +62,14 @@ export function scanCommand(o: ScanCommandOptions): Promise<void> {
         units,
         protocol: o.protocol as ScanProtocol,
         ...(o.timeout !== undefined ? { timeoutMs: positiveInt('--timeout', o.timeout) } : {}),
+        ...(o.stopBits !== undefined ? { stopBits: Number(o.stopBits) as 1 | 2 } : {}),
         signal: ac.signal,
       })) {
         if (ev.type === 'progress') bar.update(ev.done, ev.total, ev.etaMs, `${ev.line.baudRate} ${ev.line.parity}, ${ev.found} found`);
         else if (ev.type === 'found') {
           found.push(ev.meter);
           const m = ev.meter;
-          bar.note(`found ${m.protocol} ${m.unit ?? m.address} at ${m.baudRate} ${m.parity}: ${m.profile ?? 'unknown profile'}`);
+          bar.note(`found ${m.protocol} ${m.unit ?? m.address} at ${lineLabel(m)}: ${m.profile ?? `profile unknown (${m.problem ?? 'no signature holds'})`}`);
         } else bar.note(`skipped ${ev.line.baudRate} ${ev.line.parity}: ${ev.message}`);
       }
     } finally {

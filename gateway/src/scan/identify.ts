@@ -1,16 +1,26 @@
 /**
- * Which profile a Modbus meter speaks, from the `signature` reads of protocols/profiles/*.json:
- * a profile matches when each of its signature reads is answered and every register inside them
- * decodes to a plausible value (min/max of the register, or of its measurement). When several
- * match, the one with the most signature words wins, unless a register of its signature that the
- * other profile does not have is refused when read on its own (meters answer holes in a block
- * read with zeros, so an SDM120 passes the SDM630's block read of L1..L3 voltages, but not a read
- * of the L2 voltage alone). Pure: the reads are done by the caller's `read`.
+ * Which profile a Modbus meter speaks, purely from the `signature` checks of
+ * protocols/profiles/*.json: a meter is a profile when every one of its checks holds (a read
+ * answered with each register inside in range, or a read refused with an exception). Exactly one
+ * profile holding names the meter; none or several leave it unnamed, with the candidates and the
+ * problem said, never a guess. Pure: the reads are done by the caller's `read`.
  */
-import { decodeRegisterValue, isPlausible, registerWidth, type MeterProfile, type RegisterDef, type RegisterKind, type SignatureRead } from '@prepaid-edge/protocols';
+import { decodeRegisterValue, isPlausible, registerWidth, type MeterProfile, type RegisterDef, type RegisterKind, type SignatureCheck, type SignatureRead } from '@prepaid-edge/protocols';
 
-/** Words (bits as 0/1) of a read, or undefined when the meter refused it or did not answer. */
-export type SignatureReader = (read: SignatureRead) => Promise<number[] | undefined>;
+/**
+ * What a read got: the words (bits as 0/1), 'refused' for a Modbus exception, or 'silent' when
+ * the meter did not answer even when asked again (then no profile can be told).
+ */
+export type ReadOutcome = number[] | 'refused' | 'silent';
+export type SignatureReader = (read: SignatureRead) => Promise<ReadOutcome>;
+
+export interface Identification {
+  profile: string | null;
+  /** Profiles whose checks all held (several = ambiguous); empty when none did. */
+  candidates: string[];
+  /** Why `profile` is null. */
+  problem?: string;
+}
 
 export const FC_OF_KIND: Readonly<Record<RegisterKind, 0x01 | 0x02 | 0x03 | 0x04>> = { coil: 0x01, discrete: 0x02, holding: 0x03, input: 0x04 };
 
@@ -20,9 +30,10 @@ export function readKey(r: SignatureRead): string {
 
 /** The presence probe: the smallest signature read of any profile (its reply is reused to identify). */
 export function presenceRead(profiles: readonly MeterProfile[]): SignatureRead {
-  const reads = profiles.flatMap((p) => p.signature);
+  const reads = profiles.flatMap((p) => p.signature.filter((s) => !s.refused));
   if (reads.length === 0) return { kind: 'input', address: 0, count: 1 };
-  return reads.reduce((best, r) => (r.count < best.count ? r : best));
+  const best = reads.reduce((b, r) => (r.count < b.count ? r : b));
+  return { kind: best.kind, address: best.address, count: best.count };
 }
 
 /** Bytes of the reply to a read: unit + fc + byte count + data + CRC. */
@@ -34,69 +45,57 @@ function inside(def: RegisterDef, r: SignatureRead): boolean {
   return def.kind === r.kind && def.address >= r.address && def.address + registerWidth(def.type) <= r.address + r.count;
 }
 
-/** Whether the words of one signature read look like `profile`. */
-export function wordsMatch(profile: MeterProfile, read: SignatureRead, words: readonly number[]): boolean {
-  if (words.length < read.count) return false;
+/** Whether the words of one answered check look like `profile` (ranges from the check, else the register). */
+export function wordsMatch(profile: MeterProfile, check: SignatureCheck, words: readonly number[]): boolean {
+  if (words.length < check.count) return false;
   for (const def of profile.registers) {
-    if (!inside(def, read) || def.access === 'w') continue;
-    const off = def.address - read.address;
+    if (!inside(def, check) || def.access === 'w') continue;
+    const off = def.address - check.address;
     let value: number;
     try {
       value = decodeRegisterValue(def, words.slice(off, off + registerWidth(def.type)));
     } catch {
       return false;
     }
-    const bounded = def.min !== undefined || def.max !== undefined;
-    if (bounded ? !isPlausible(def, value) : Number.isNaN(value)) return false;
+    if (Number.isNaN(value)) return false;
+    const range = check.expect[def.name];
+    if (range) {
+      if ((range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)) return false;
+    } else if ((def.min !== undefined || def.max !== undefined) && !isPlausible(def, value)) return false;
   }
   return true;
 }
 
-export function signatureWords(p: MeterProfile): number {
-  return p.signature.reduce((s, r) => s + r.count, 0);
+/** Does the outcome of a check's read satisfy it? */
+function holds(profile: MeterProfile, check: SignatureCheck, got: ReadOutcome): boolean {
+  if (check.refused) return got === 'refused';
+  return Array.isArray(got) && wordsMatch(profile, check, got);
 }
 
-/** Registers of `a`'s signature that `b` has nothing at: each as a read of its own. */
-export function distinguishingReads(a: MeterProfile, b: MeterProfile): SignatureRead[] {
-  const out: SignatureRead[] = [];
-  for (const r of a.signature) {
-    for (const def of a.registers) {
-      if (!inside(def, r) || def.access === 'w') continue;
-      const w = registerWidth(def.type);
-      const clash = b.registers.some((o) => o.kind === def.kind && o.address < def.address + w && def.address < o.address + registerWidth(o.type));
-      if (!clash) out.push({ kind: def.kind, address: def.address, count: w });
-    }
-  }
-  return out;
-}
-
-/** The profile id the meter behind `read` speaks, or null. Profiles without a signature never match. */
-export async function identifyProfile(profiles: readonly MeterProfile[], read: SignatureReader): Promise<string | null> {
-  const matched: MeterProfile[] = [];
+export async function identifyProfile(profiles: readonly MeterProfile[], read: SignatureReader): Promise<Identification> {
+  const candidates: string[] = [];
+  /** Profiles not ruled out because a read of theirs went unanswered. */
+  const untold: string[] = [];
   for (const p of profiles) {
     if (p.signature.length === 0) continue;
-    let ok = true;
-    for (const r of p.signature) {
-      const words = await read(r);
-      if (!words || !wordsMatch(p, r, words)) {
-        ok = false;
-        break;
-      }
+    let verdict: 'holds' | 'fails' | 'untold' = 'holds';
+    for (const check of p.signature) {
+      const got = await read(check);
+      if (got === 'silent') verdict = 'untold';
+      else if (!holds(p, check, got)) verdict = 'fails';
+      if (verdict !== 'holds') break;
     }
-    if (ok) matched.push(p);
+    if (verdict === 'holds') candidates.push(p.id);
+    else if (verdict === 'untold') untold.push(p.id);
   }
-  matched.sort((x, y) => signatureWords(y) - signatureWords(x) || x.id.localeCompare(y.id));
-  for (let i = 0; i < matched.length; i++) {
-    const p = matched[i]!;
-    let confirmed = true;
-    for (const q of matched.slice(i + 1)) {
-      const probe = distinguishingReads(p, q)[0];
-      if (probe && !(await read(probe))) {
-        confirmed = false;
-        break;
-      }
-    }
-    if (confirmed) return p.id;
-  }
-  return null;
+  return decide(candidates, untold);
+}
+
+/** The verdict from the profiles whose checks all held and those a silent read left untold. */
+export function decide(candidates: readonly string[], untold: readonly string[]): Identification {
+  const all = [...candidates, ...untold];
+  if (untold.length > 0) return { profile: null, candidates: all, problem: `no clean answer to an identification read of ${untold.join(', ')} (asked twice), so ${all.join(' or ')} cannot be told` };
+  if (candidates.length === 1) return { profile: candidates[0]!, candidates: all };
+  if (candidates.length > 1) return { profile: null, candidates: all, problem: `ambiguous: the signatures of ${candidates.join(' and ')} all hold; the profiles need a check that tells them apart` };
+  return { profile: null, candidates: all, problem: 'no profile signature holds' };
 }

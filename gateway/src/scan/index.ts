@@ -13,8 +13,8 @@
  * the port is missing or held by another process (a running gateway service).
  */
 export { scan } from './scan.js';
-export { planScan, probeTimeoutMs, wireMs, etaMs, DEFAULT_BAUDS, DEFAULT_PARITIES, DEFAULT_TURNAROUND_MS, ALL_UNITS, type ScanPlan } from './plan.js';
-export { identifyProfile, presenceRead, distinguishingReads, wordsMatch, type SignatureReader } from './identify.js';
-export { formatTable, configSnippet, foundJson } from './report.js';
+export { planScan, probeTimeoutMs, wireMs, etaMs, lineStopBits, DEFAULT_BAUDS, DEFAULT_PARITIES, DEFAULT_TURNAROUND_MS, ALL_UNITS, type ScanPlan } from './plan.js';
+export { identifyProfile, presenceRead, wordsMatch, decide, type SignatureReader, type ReadOutcome, type Identification } from './identify.js';
+export { formatTable, configSnippet, foundJson, lineLabel } from './report.js';
 export { openSerialLine } from './serial-line.js';
-export type { ScanOptions, ScanDeps, ScanEvent, ScanProgress, ScanFound, ScanLineError, FoundMeter, LineSettings, ScanLine, Exchange, ScanProtocol } from './types.js';
+export type { ScanOptions, ScanDeps, ScanEvent, ScanProgress, ScanFound, ScanLineError, FoundMeter, LineSettings, ScanLine, Exchange, Verdict, ScanProtocol } from './types.js';

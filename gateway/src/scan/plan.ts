@@ -14,7 +14,7 @@ export interface ScanPlan {
   units: readonly number[];
   modbus: boolean;
   dlt645: boolean;
-  /** Probes per line: one per unit, plus one wildcard read-address for DL/T 645. */
+  /** Probes per line: one per unit, plus the DL/T 645 wildcard read (its search adds probes as it narrows). */
   probesPerLine: number;
   total: number;
 }
@@ -31,6 +31,11 @@ export function planScan(o: ScanOptions): ScanPlan {
   const dlt645 = protocol !== 'modbus';
   const probesPerLine = (modbus ? units.length : 0) + (dlt645 ? 1 : 0);
   return { lines, units, modbus, dlt645, probesPerLine, total: lines.length * probesPerLine };
+}
+
+/** Stop bits at a line setting: as given, else 2 without parity and 1 with (Modbus serial line spec: 11 bits a character). */
+export function lineStopBits(o: Pick<ScanOptions, 'stopBits'>, line: LineSettings): 1 | 2 {
+  return o.stopBits ?? (line.parity === 'none' ? 2 : 1);
 }
 
 /** Wire time of `bytes` characters at a line setting (ms). */

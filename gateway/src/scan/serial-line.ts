@@ -22,18 +22,25 @@ export async function openSerialLine(path: string, line: LineSettings & { stopBi
 
   return {
     exchange(request, timeoutMs, complete): Promise<Exchange> {
-      buf = Buffer.alloc(0); // a late reply to the previous probe must not count for this one
+      // A late reply to the previous probe must not count for this one, but the scan wants to know of it.
+      const late: Buffer[] = buf.length ? [buf] : [];
+      buf = Buffer.alloc(0);
       return new Promise<Exchange>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
         const finish = (x: Exchange) => {
           if (timer) clearTimeout(timer);
           onData = undefined;
-          resolve(x);
+          resolve(late.length ? { ...x, late } : x);
         };
         onData = () => {
-          const verdict = complete(buf);
-          if (verdict === 'done') finish({ kind: 'reply', bytes: buf });
-          else if (verdict === 'garbled') finish({ kind: 'garbled', bytes: buf });
+          for (;;) {
+            const verdict = complete(buf);
+            if (verdict === 'done') return finish({ kind: 'reply', bytes: buf });
+            if (verdict === 'garbled') return finish({ kind: 'garbled', bytes: buf });
+            if (verdict === 'more') return;
+            late.push(buf.subarray(0, verdict.skip));
+            buf = buf.subarray(verdict.skip);
+          }
         };
         port.write(request, (err) => {
           if (err) {

@@ -20,6 +20,10 @@ export interface ScanOptions {
   units?: readonly number[];
   /** Default 'both'. */
   protocol?: ScanProtocol;
+  /**
+   * Stop bits on every line setting. Default per the Modbus serial line spec: 2 without parity
+   * (8N2: 11 bits a character), 1 with parity (8E1, 8O1). Give 1 for meters set to 8N1.
+   */
   stopBits?: 1 | 2;
   /**
    * How long to wait for a reply that does not come (ms). Default: the wire time of the request
@@ -43,8 +47,13 @@ export interface FoundMeter {
   address?: string;
   baudRate: number;
   parity: Parity;
-  /** The profile whose signature matched (DL/T 645: the DL/T 645 profile), or null when none did. */
+  stopBits: 1 | 2;
+  /** The one profile whose signature holds, or null when none or several do (see `problem`). */
   profile: string | null;
+  /** Profiles whose signature holds (or could not be ruled out); more than one = ambiguous. */
+  candidates: string[];
+  /** Why `profile` is null, for the technician. */
+  problem?: string;
 }
 
 export interface ScanProgress {
@@ -74,16 +83,23 @@ export interface ScanLineError {
 
 export type ScanEvent = ScanProgress | ScanFound | ScanLineError;
 
-/** Outcome of one request on the line. */
-export type Exchange = { kind: 'reply'; bytes: Buffer } | { kind: 'garbled'; bytes: Buffer } | { kind: 'silence' };
+/**
+ * Outcome of one request on the line. `late`: bytes that arrived after the previous exchange had
+ * ended (a reply that came after its timeout), and any whole frames `complete` skipped.
+ */
+export type Exchange = ({ kind: 'reply'; bytes: Buffer } | { kind: 'garbled'; bytes: Buffer } | { kind: 'silence' }) & { late?: Buffer[] };
+
+/** `complete`'s verdict on the bytes so far; `skip`: the first n bytes are a whole frame not for this request. */
+export type Verdict = 'more' | 'done' | 'garbled' | { skip: number };
 
 /** A serial port opened at one line setting; the scan's only I/O. */
 export interface ScanLine {
   /**
    * Send `request`, collect bytes until `complete(buffer)` says a frame is whole (returns 'done'),
    * bad ('garbled'), or the timeout passes with nothing ('silence') or a partial frame ('garbled').
+   * A `skip` verdict drops that many bytes (into `late`) and goes on waiting.
    */
-  exchange(request: Buffer, timeoutMs: number, complete: (buf: Buffer) => 'more' | 'done' | 'garbled'): Promise<Exchange>;
+  exchange(request: Buffer, timeoutMs: number, complete: (buf: Buffer) => Verdict): Promise<Exchange>;
   close(): Promise<void>;
 }
 

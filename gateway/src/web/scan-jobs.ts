@@ -25,6 +25,13 @@ export interface ScanHit {
   parity: Parity;
   /** Profile the meter was recognised as, when it was. */
   profile?: string;
+  /** Stop bits of the line setting it answered at. */
+  stopBits?: 1 | 2;
+  /** "9600 8E1": baud rate and character format, as the technician sets it. */
+  line?: string;
+  /** Without a profile: the profiles it could be, and why none was chosen. */
+  candidates?: string[];
+  problem?: string;
   detail?: Record<string, unknown>;
 }
 

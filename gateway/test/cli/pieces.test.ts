@@ -4,7 +4,7 @@ import { parseUnits } from '../../src/cli/scan-command.js';
 import { ProgressBar, formatDuration } from '../../src/cli/progress.js';
 import { checkClock, checkDisk, EARLIEST_SANE_MS, MIN_FREE_BYTES } from '../../src/cli/doctor-checks.js';
 import { watchTable } from '../../src/cli/read-command.js';
-import { configSnippet, foundJson } from '../../src/scan/index.js';
+import { configSnippet, formatTable, foundJson } from '../../src/scan/index.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 
 test('parseUnits: ranges and lists, in order, without repeats; bad parts named', (t) => {
@@ -66,16 +66,21 @@ test('watch table: one column per value, errors in the row of their meter', (t) 
   t.is(table, ['meter  voltageL1 [V]  energyImport [Wh]', 'm1     230.1          12', 'm22    E_MODBUS_TIMEOUT: no reply', ''].join('\n'));
 });
 
-test('scan report: snippet groups meters by protocol and line setting; unknown profiles flagged; JSON fields', (t) => {
+test('scan report: snippet groups meters by protocol and line setting; unknown profiles flagged with the problem; JSON fields', (t) => {
   const found = [
-    { protocol: 'modbus' as const, unit: 3, baudRate: 9600, parity: 'even' as const, profile: 'sdm630' },
-    { protocol: 'modbus' as const, unit: 9, baudRate: 9600, parity: 'even' as const, profile: null },
-    { protocol: 'dlt645' as const, unit: null, address: '000000000005', baudRate: 2400, parity: 'even' as const, profile: 'dlt645' },
+    { protocol: 'modbus' as const, unit: 3, baudRate: 9600, parity: 'even' as const, stopBits: 1 as const, profile: 'sdm630', candidates: ['sdm630'] },
+    { protocol: 'modbus' as const, unit: 9, baudRate: 9600, parity: 'even' as const, stopBits: 1 as const, profile: null, candidates: ['a', 'b'], problem: 'ambiguous: the signatures of a and b all hold' },
+    { protocol: 'dlt645' as const, unit: null, address: '000000000005', baudRate: 2400, parity: 'even' as const, stopBits: 1 as const, profile: 'dlt645', candidates: ['dlt645'] },
+    { protocol: 'modbus' as const, unit: 4, baudRate: 9600, parity: 'none' as const, stopBits: 2 as const, profile: 'sdm120', candidates: ['sdm120'] },
   ];
   const s = configSnippet(found, '/dev/ttyUSB0');
   t.is(s.match(/^ {2}- \{ id: rs485-9600-even, type: rtu/gm)?.length, 1);
+  t.regex(s, /id: rs485-9600-none-2, type: rtu, path: \/dev\/ttyUSB0, baudRate: 9600, parity: none, stopBits: 2/);
   t.regex(s, /id: dlt645-2400-even, type: dlt645, path: \/dev\/ttyUSB0/);
-  t.regex(s, /id: m9, bus: rs485-9600-even, unit: 9, profile: unknown, pollMs: 1000 } {2}# no profile signature matched/);
+  t.regex(s, /id: m9, bus: rs485-9600-even, unit: 9, profile: unknown, pollMs: 1000 } {2}# set it: ambiguous: the signatures of a and b all hold \(candidates: a, b\)/);
   t.regex(s, /id: dlt-000000000005, bus: dlt645-2400-even, address: "000000000005", profile: dlt645/);
-  t.deepEqual(JSON.parse(foundJson(found))[2], { unit: null, address: '000000000005', baudRate: 2400, parity: 'even', protocol: 'dlt645', profile: 'dlt645' });
+  const json = JSON.parse(foundJson(found)) as unknown[];
+  t.deepEqual(json[2], { unit: null, address: '000000000005', baudRate: 2400, parity: 'even', stopBits: 1, protocol: 'dlt645', profile: 'dlt645' });
+  t.deepEqual(json[1], { unit: 9, baudRate: 9600, parity: 'even', stopBits: 1, protocol: 'modbus', profile: null, candidates: ['a', 'b'], problem: 'ambiguous: the signatures of a and b all hold' });
+  t.regex(formatTable(found), /modbus\s+9\s+9600 8E1\s+\? a \| b\s+ambiguous/);
 });

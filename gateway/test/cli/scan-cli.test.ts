@@ -41,10 +41,10 @@ testWith(['socat'])('scan --json on a bus with mixed baud rates and a DL/T 645 m
   t.is(r.code, 0, r.stderr);
   const found = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
   t.deepEqual(found, [
-    { unit: null, address: '000000000005', baudRate: 2400, parity: 'even', protocol: 'dlt645', profile: 'dlt645' },
-    { unit: 3, baudRate: 9600, parity: 'even', protocol: 'modbus', profile: 'sdm630' },
-    { unit: 12, baudRate: 9600, parity: 'even', protocol: 'modbus', profile: 'prepaid' },
-    { unit: 8, baudRate: 19200, parity: 'even', protocol: 'modbus', profile: 'sdm120' },
+    { unit: null, address: '000000000005', baudRate: 2400, parity: 'even', stopBits: 1, protocol: 'dlt645', profile: 'dlt645' },
+    { unit: 3, baudRate: 9600, parity: 'even', stopBits: 1, protocol: 'modbus', profile: 'sdm630' },
+    { unit: 12, baudRate: 9600, parity: 'even', stopBits: 1, protocol: 'modbus', profile: 'prepaid' },
+    { unit: 8, baudRate: 19200, parity: 'even', stopBits: 1, protocol: 'modbus', profile: 'sdm120' },
   ]);
   // stdout is not a terminal: progress comes as plain lines on stderr, ending at 100 %.
   t.regex(r.stderr, /100% \d+\/\d+ ETA 0s/);
@@ -58,9 +58,9 @@ testWith(['socat'])('scan prints a table and writes a config snippet that `confi
   const out = join(dir, 'found.yaml');
   const r = await cli(['scan', '--path', pty.b, '--bauds', '9600', '--parity', 'even', '--units', '1-13', '--protocol', 'modbus', '--timeout', '150', '--out', out]);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stdout, /protocol\s+address\s+baud\s+parity\s+profile/);
-  t.regex(r.stdout, /modbus\s+3\s+9600\s+even\s+sdm630/);
-  t.regex(r.stdout, /modbus\s+12\s+9600\s+even\s+prepaid/);
+  t.regex(r.stdout, /protocol\s+address\s+line\s+profile/);
+  t.regex(r.stdout, /modbus\s+3\s+9600 8E1\s+sdm630/);
+  t.regex(r.stdout, /modbus\s+12\s+9600 8E1\s+prepaid/);
   t.notRegex(r.stdout, /sdm120|dlt645 /, 'meters at other baud rates or protocols are not reported');
   const snippet = YAML.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
   const cfg = parseConfig(YAML.stringify({ gateway: { id: 'gw' }, storage: { path: join(dir, 'x.db') }, mqtt: { url: 'mqtt://127.0.0.1:1883' }, ...snippet }), out);

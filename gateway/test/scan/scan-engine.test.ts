@@ -2,7 +2,7 @@
 import test from 'ava';
 import { Simulator, ManualClock } from '@prepaid-edge/simulator';
 import { loadProfile } from '@prepaid-edge/protocols';
-import { distinguishingReads, etaMs, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ScanEvent } from '../../src/scan/index.js';
+import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/scan/index.js';
 import { simLineOpener } from './sim-line.js';
 
 function mixedSim(): Simulator {
@@ -54,13 +54,49 @@ test('ETA: first guess before any probe, then the pace so far', (t) => {
   t.is(etaMs(100, 100, 5000, 50), 0);
 });
 
-test('distinguishing reads come from the register maps: SDM630 L2/L3 voltages are not on an SDM120', (t) => {
-  const reads = distinguishingReads(loadProfile('sdm630'), loadProfile('sdm120'));
-  t.deepEqual(reads.slice(0, 2), [
-    { kind: 'input', address: 2, count: 2 },
-    { kind: 'input', address: 4, count: 2 },
-  ]);
-  t.deepEqual(distinguishingReads(loadProfile('sdm120'), loadProfile('sdm630')), []);
+const sdm = (profile: string) => loadProfile(profile);
+/** A scripted meter: answers reads by "kind:address:count" key; anything else is refused. */
+function scripted(answers: Record<string, ReadOutcome>) {
+  const asked: string[] = [];
+  return {
+    asked,
+    read: async (r: { kind: string; address: number; count: number }): Promise<ReadOutcome> => {
+      const key = `${r.kind}:${r.address}:${r.count}`;
+      asked.push(key);
+      return answers[key] ?? 'refused';
+    },
+  };
+}
+const f32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeFloatBE(v);
+  return [b.readUInt16BE(0), b.readUInt16BE(2)];
+};
+
+test('identification is the profile whose every signature check holds: SDM630 answers L2/L3 alone, SDM120 refuses them', async (t) => {
+  const profiles = ['prepaid', 'sdm120', 'sdm630'].map(sdm);
+  const sdm630 = scripted({ 'input:0:2': f32(231), 'input:0:5': [...f32(231), ...f32(229), 0x4366], 'input:2:4': [...f32(229), ...f32(0)], 'input:2:2': f32(229), 'input:70:2': f32(50) });
+  t.deepEqual(await identifyProfile(profiles, sdm630.read), { profile: 'sdm630', candidates: ['sdm630'] });
+  const sdm120 = scripted({ 'input:0:2': f32(231), 'input:0:5': [...f32(231), 0, 0, 0], 'input:70:2': f32(50) });
+  t.deepEqual(await identifyProfile(profiles, sdm120.read), { profile: 'sdm120', candidates: ['sdm120'] });
+  const prepaid = scripted({ 'input:0:5': [0x5045, 1, 0, 42, 0x0103], 'input:0:2': [0x5045, 1] });
+  t.deepEqual(await identifyProfile(profiles, prepaid.read), { profile: 'prepaid', candidates: ['prepaid'] });
+});
+
+test('a frequency out of range, two profiles that both hold, or a silent read: profile null with candidates and the problem', async (t) => {
+  const profiles = ['sdm120', 'sdm630'].map(sdm);
+  const noGrid = scripted({ 'input:0:2': f32(231), 'input:70:2': f32(0) });
+  t.like(await identifyProfile(profiles, noGrid.read), { profile: null, candidates: [], problem: 'no profile signature holds' });
+  // The same profile twice under two names: nothing in the data tells them apart.
+  const twin = { ...sdm('sdm120'), id: 'sdm120-copy' };
+  const ambiguous = await identifyProfile([sdm('sdm120'), twin], scripted({ 'input:0:2': f32(231), 'input:70:2': f32(50) }).read);
+  t.is(ambiguous.profile, null);
+  t.deepEqual(ambiguous.candidates, ['sdm120', 'sdm120-copy']);
+  t.regex(ambiguous.problem ?? '', /ambiguous.*sdm120 and sdm120-copy/);
+  const silent = await identifyProfile(profiles, scripted({ 'input:0:2': f32(231), 'input:2:2': 'silent', 'input:2:4': 'silent', 'input:70:2': f32(50) }).read);
+  t.is(silent.profile, null, 'a silent read is not taken as a refusal');
+  t.deepEqual(silent.candidates, ['sdm120', 'sdm630']);
+  t.regex(silent.problem ?? '', /no clean answer/);
 });
 
 test('mixed baud rates and parities: every meter found once with its profile, no phantom', async (t) => {
@@ -95,7 +131,7 @@ test('a meter whose replies fit no signature is found with profile null', async 
   const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
   const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['none'], units: [1], protocol: 'modbus', profiles: ['prepaid'] }, { openLine: simLineOpener(sim.bus) }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
-  t.deepEqual(found, [{ protocol: 'modbus', unit: 1, baudRate: 9600, parity: 'none', profile: null }]);
+  t.deepEqual(found, [{ protocol: 'modbus', unit: 1, baudRate: 9600, parity: 'none', stopBits: 2, profile: null, candidates: [], problem: 'no profile signature holds' }]);
 });
 
 test('a garbled reply is retried once; silence is not', async (t) => {

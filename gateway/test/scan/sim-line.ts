@@ -9,8 +9,13 @@ export function simLineOpener(bus: SimBus, opened: LineSettings[] = []) {
       async exchange(request, _timeoutMs, complete): Promise<Exchange> {
         const reply = bus.handleRtu(request, { baudRate: line.baudRate, parity: line.parity });
         if (!reply) return { kind: 'silence' };
-        const verdict = complete(reply.bytes);
-        return verdict === 'done' ? { kind: 'reply', bytes: reply.bytes } : { kind: 'garbled', bytes: reply.bytes };
+        let bytes = reply.bytes;
+        for (;;) {
+          const verdict = complete(bytes);
+          if (verdict === 'done') return { kind: 'reply', bytes };
+          if (verdict === 'garbled' || verdict === 'more') return bytes.length ? { kind: 'garbled', bytes } : { kind: 'silence' };
+          bytes = bytes.subarray(verdict.skip);
+        }
       },
       close: async () => undefined,
     };

@@ -41,6 +41,22 @@ export interface SignatureRead {
   count: number;
 }
 
+/** A plausibility range for identification (engineering units); either end may be open. */
+export interface ValueRange {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * One read a scanner makes to tell this model from others. The meter must answer it normally with
+ * every register inside decoding within `expect[name]` (else within the register's min/max, else
+ * to a number), or, with `refused`, answer with a Modbus exception: a register this model lacks.
+ */
+export interface SignatureCheck extends SignatureRead {
+  refused: boolean;
+  expect: Readonly<Record<string, ValueRange>>;
+}
+
 export interface MeterProfile {
   id: string;
   manufacturer: string;
@@ -49,8 +65,8 @@ export interface MeterProfile {
   phases: 1 | 3;
   /** Normalised: defaults filled in, frozen. */
   registers: RegisterDef[];
-  /** Registers a scanner probes to identify the model. */
-  signature: SignatureRead[];
+  /** Reads a scanner makes to identify the model: it is this model only if every check holds. */
+  signature: SignatureCheck[];
 }
 
 /** Whether a register kind is read one bit at a time (FC 01/02) rather than in 16-bit words (FC 03/04). */

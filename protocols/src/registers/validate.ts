@@ -9,7 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { PrepaidError } from '../errors.js';
 import { measurementFor } from './measurements.js';
 import { registerWidth } from './raw-words.js';
-import { isBitKind, type MeterProfile, type RegisterDef, type RegisterKind, type SignatureRead, type ValueType } from './types.js';
+import { isBitKind, type MeterProfile, type RegisterDef, type RegisterKind, type SignatureCheck, type SignatureRead, type ValueRange, type ValueType } from './types.js';
 
 /** Compiles to protocols/dist/src/registers/, so the schema is three levels up. */
 export const PROFILE_SCHEMA_URL = new URL('../../../schema/profile.schema.json', import.meta.url);
@@ -32,7 +32,7 @@ interface RegisterInput {
 }
 interface ProfileInput {
   id: string; manufacturer: string; model: string; description: string; phases: 1 | 3;
-  registers: RegisterInput[]; signature: SignatureRead[];
+  registers: RegisterInput[]; signature: Array<SignatureRead & { refused?: boolean; expect?: Record<string, ValueRange> }>;
 }
 
 const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -129,7 +129,19 @@ function checkSignature(p: ProfileInput, source: string | undefined): void {
     const max = isBitKind(s.kind) ? 2000 : 125;
     if (s.count > max) throw invalid(`/signature/${i}/count`, `${s.count} exceeds the ${max} a single ${s.kind} read allows`, source, p);
     if (s.address + s.count > 0x10000) throw invalid(`/signature/${i}/count`, `read at ${s.address} runs past address 65535`, source, p);
+    const inside = p.registers.filter((r) => r.kind === s.kind && r.access !== 'w' && r.address >= s.address && r.address + registerWidth(r.type) <= s.address + s.count);
+    if (s.refused && inside.length > 0) throw invalid(`/signature/${i}/refused`, `the read covers this profile's register "${inside[0]!.name}", so the meter would answer it`, source, p);
+    for (const [name, range] of Object.entries(s.expect ?? {})) {
+      if (s.refused) throw invalid(`/signature/${i}/expect`, 'a refused read has no values to expect', source, p);
+      if (!inside.some((r) => r.name === name)) throw invalid(`/signature/${i}/expect/${escapePointer(name)}`, `names no readable register inside ${s.kind} ${s.address}..${s.address + s.count - 1}`, source, p);
+      if (range.min !== undefined && range.max !== undefined && range.min > range.max) throw invalid(`/signature/${i}/expect/${escapePointer(name)}/max`, `${range.max} is below min ${range.min}`, source, p);
+    }
   });
+}
+
+function normaliseCheck(s: ProfileInput['signature'][number]): SignatureCheck {
+  const expect = Object.fromEntries(Object.entries(s.expect ?? {}).map(([k, v]) => [k, Object.freeze({ ...v })]));
+  return Object.freeze({ kind: s.kind, address: s.address, count: s.count, refused: s.refused ?? false, expect: Object.freeze(expect) });
 }
 
 function normaliseRegister(r: RegisterInput): RegisterDef {
@@ -170,6 +182,6 @@ export function validateProfile(obj: unknown, source?: string): MeterProfile {
     description: obj.description,
     phases: obj.phases,
     registers: Object.freeze(obj.registers.map(normaliseRegister)) as RegisterDef[],
-    signature: Object.freeze(obj.signature.map((s) => Object.freeze({ kind: s.kind, address: s.address, count: s.count }))) as SignatureRead[],
+    signature: Object.freeze(obj.signature.map(normaliseCheck)) as SignatureCheck[],
   });
 }

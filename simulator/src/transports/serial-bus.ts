@@ -7,15 +7,16 @@ import { bitsPerChar, interFrameMs, RtuSplitter } from '@prepaid-edge/protocols'
 import type { SimBus } from '../bus.js';
 import type { LineSettings } from '../meters/sim-meter.js';
 import type { Logger } from '../log.js';
+import { senseLine } from './line-sense.js';
 
 export interface SerialBusOptions extends LineSettings {
   path: string;
   /**
-   * The master's end of a pseudo-terminal pair. A pty has no physical baud rate, so to let meters
-   * with line settings of their own ignore a master talking at another baud rate, the bus holds the
-   * master's end open too (never reading from it) and asks the kernel for the baud rate the master
-   * set there, for every frame. Parity cannot be sensed (Linux ptys clear PARENB), so the bus's
-   * own `parity` stands for the master's.
+   * The master's end of a pseudo-terminal pair. A pty has no physical line, so to let meters with
+   * line settings of their own ignore a master at another baud rate or parity, the bus holds the
+   * master's end open too (never reading from it, which also keeps the pair up while the master
+   * reopens it) and reads the settings the master set there (line-sense.ts) for every frame to
+   * such a meter.
    */
   peerPath?: string;
 }
@@ -45,7 +46,7 @@ export class SerialBusTransport {
     if (opts.peerPath) {
       const peer = new SerialPort({ path: opts.peerPath, baudRate: opts.baudRate, lock: false, autoOpen: false });
       await new Promise<void>((resolve, reject) => peer.open((err) => (err ? reject(err) : resolve())));
-      this.sense = { peer, chain: Promise.resolve() };
+      this.sense = { peer, path: opts.peerPath, chain: Promise.resolve() };
     }
     port.on('error', (err) => this.log?.error({ bus: this.bus.id, err: err.message }, 'serial port error'));
     this.rawTap = splitter;
@@ -54,33 +55,31 @@ export class SerialBusTransport {
   /** Splitter kept for tests that want its frameError events. */
   rawTap: RtuSplitter | undefined;
 
-  private sense: { peer: SerialPort; chain: Promise<void> } | undefined;
-
-  private async masterBaudRate(fallback: number): Promise<number> {
-    try {
-      return (await this.sense?.peer.port?.getBaudRate())?.baudRate ?? fallback;
-    } catch {
-      return fallback;
-    }
-  }
+  private sense: { peer: SerialPort; path: string; chain: Promise<void> } | undefined;
 
   private onFrame(frame: Buffer, line: LineSettings): void {
     const sense = this.sense;
-    if (!sense) return this.answer(frame, line);
-    // In arrival order, each frame with the baud rate the master had set when it was read.
-    sense.chain = sense.chain.then(async () => this.answer(frame, { ...line, baudRate: await this.masterBaudRate(line.baudRate) }));
+    if (!sense || !this.bus.lineMatters(frame)) return this.answer(frame, line);
+    // In arrival order, each frame with the settings the master had when it was read; the time
+    // stty takes counts against the reply's wire delay.
+    const arrived = performance.now();
+    sense.chain = sense.chain.then(async () => {
+      const master = await senseLine(sense.path);
+      this.answer(frame, master ? { baudRate: master.baudRate, parity: master.parity } : line, performance.now() - arrived);
+    });
   }
 
-  private answer(frame: Buffer, line: LineSettings): void {
+  private answer(frame: Buffer, line: LineSettings, alreadyMs = 0): void {
     const reply = this.bus.handleRtu(frame, line);
     if (!reply) return;
     const write = () => this.port?.isOpen && this.port.write(reply.bytes);
-    if (reply.delayMs <= 0) write();
+    const delayMs = reply.delayMs - alreadyMs;
+    if (delayMs <= 0) write();
     else {
       const t = setTimeout(() => {
         this.timers.delete(t);
         write();
-      }, reply.delayMs);
+      }, delayMs);
       this.timers.add(t);
     }
   }

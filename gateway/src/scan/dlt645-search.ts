@@ -1,0 +1,111 @@
+/**
+ * DL/T 645 meters on one line setting, found by address search: a read to the all-AA wildcard
+ * address is answered by every meter at once. Silence: none here. One clean reply: one meter, its
+ * address in the reply. A garbled reply (two meters talking over each other): fix the lowest
+ * still-wildcard address byte to each of 00..99 and ask again, recursively, so each branch holds
+ * fewer meters. Each meter found is then told by the `signature` reads of its profile.
+ */
+import {
+  dlt645AddressMatches,
+  dlt645ReadingFromReply,
+  encodeReadDataRequest,
+  findFrame,
+  parseReadDataReply,
+  type Dlt645Frame,
+} from '@prepaid-edge/protocols';
+import type { Dlt645Profile } from '../acquisition/dlt645-profile.js';
+import { decide, type Identification, type ReadOutcome } from './identify.js';
+import { transact, type LineContext } from './modbus-probe.js';
+import { probeTimeoutMs } from './plan.js';
+import type { FoundMeter, Verdict } from './types.js';
+
+/** DL/T 645-2007 lets a meter take up to 500 ms to answer. */
+const DLT645_TURNAROUND_MS = 500;
+/** Forward active energy: a DI every DL/T 645-2007 meter answers; the reply carries the meter's address. */
+const SEARCH_DI = '00010000';
+/** Longest reply we expect: 4 wake-up bytes + 12-byte frame + DI + up to 8 value bytes. */
+const REPLY_BYTES = 28;
+
+export type SearchEvent = { type: 'probe' } | { type: 'widen'; by: number } | { type: 'found'; meter: FoundMeter };
+
+function complete(buf: Buffer): Verdict {
+  return findFrame(buf).frame ? 'done' : 'more';
+}
+
+type Answer = { kind: 'none' } | { kind: 'one'; frame: Dlt645Frame } | { kind: 'collision' };
+
+async function ask(ctx: LineContext, address: string, di: string): Promise<Answer> {
+  const request = encodeReadDataRequest(address, di);
+  const timeout = ctx.opts.timeoutMs ?? probeTimeoutMs({ ...ctx.opts, stopBits: ctx.stopBits, turnaroundMs: Math.max(ctx.opts.turnaroundMs ?? 0, DLT645_TURNAROUND_MS) }, ctx.line, request.length, REPLY_BYTES);
+  const x = await transact(ctx.port, request, timeout, complete);
+  if (x.kind === 'silence') return { kind: 'none' };
+  const frame = findFrame(x.bytes).frame;
+  if (x.kind === 'reply' && frame?.fromSlave && dlt645AddressMatches(address, frame.address)) return { kind: 'one', frame };
+  return { kind: 'collision' };
+}
+
+/** The next address to narrow: the lowest (least significant) AA pair fixed to `v`. */
+function narrow(mask: string, v: number): string | undefined {
+  const i = mask.lastIndexOf('AA');
+  if (i < 0 || i % 2 !== 0) return undefined;
+  return mask.slice(0, i) + String(v).padStart(2, '0') + mask.slice(i + 2);
+}
+
+async function identify(ctx: LineContext, address: string, profiles: readonly Dlt645Profile[]): Promise<Identification> {
+  const cache = new Map<string, ReadOutcome | number>();
+  const read = async (di: string): Promise<ReadOutcome | number> => {
+    const hit = cache.get(di);
+    if (hit !== undefined) return hit;
+    const a = await ask(ctx, address, di);
+    let out: ReadOutcome | number = 'silent';
+    if (a.kind === 'one') {
+      try {
+        const r = parseReadDataReply(a.frame, di);
+        out = r.ok ? dlt645ReadingFromReply(r).value : 'refused';
+      } catch {
+        out = [];
+      }
+    }
+    cache.set(di, out);
+    return out;
+  };
+  const candidates: string[] = [];
+  const untold: string[] = [];
+  for (const p of profiles) {
+    if (p.signature.length === 0) continue;
+    let verdict: 'holds' | 'fails' | 'untold' = 'holds';
+    for (const c of p.signature) {
+      const got = await read(c.di);
+      if (got === 'silent') verdict = 'untold';
+      else if (c.refused ? got !== 'refused' : typeof got !== 'number' || (c.min !== undefined && got < c.min) || (c.max !== undefined && got > c.max)) verdict = 'fails';
+      if (verdict !== 'holds') break;
+    }
+    if (verdict === 'holds') candidates.push(p.id);
+    else if (verdict === 'untold') untold.push(p.id);
+  }
+  return decide(candidates, untold);
+}
+
+export async function* searchDlt645(ctx: LineContext, profiles: readonly Dlt645Profile[], signal?: AbortSignal): AsyncGenerator<SearchEvent, void, undefined> {
+  const found = (frame: Dlt645Frame, id: Identification): SearchEvent => ({
+    type: 'found',
+    meter: { protocol: 'dlt645', unit: null, address: frame.address, baudRate: ctx.line.baudRate, parity: ctx.line.parity, stopBits: ctx.stopBits, ...id },
+  });
+  const stack: string[] = ['AAAAAAAAAAAA'];
+  while (stack.length) {
+    if (signal?.aborted) return;
+    const mask = stack.pop()!;
+    const a = await ask(ctx, mask, SEARCH_DI);
+    yield { type: 'probe' };
+    if (a.kind === 'one') {
+      yield found(a.frame, await identify(ctx, a.frame.address, profiles));
+    } else if (a.kind === 'collision') {
+      if (narrow(mask, 0) === undefined) {
+        yield found({ address: mask } as Dlt645Frame, { profile: null, candidates: [], problem: `more than one meter answers at address ${mask}: two meters share it` });
+        continue;
+      }
+      yield { type: 'widen', by: 100 };
+      for (let v = 99; v >= 0; v--) stack.push(narrow(mask, v)!);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 /** The outbox owner lock: held by a POSIX lock the OS drops with the process; no pid file to go stale. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -16,7 +16,7 @@ const linux = process.platform === 'linux';
 /** Another process that takes the lock and keeps it until killed. */
 async function holder(t: import('ava').ExecutionContext, db: string): Promise<ChildProcess> {
   const code = `import { acquireOwner } from ${JSON.stringify(LOCK_MODULE)}; await acquireOwner(process.argv[1]); process.stdout.write('held\\n'); setInterval(() => {}, 1e6);`;
-  const p = spawn(process.execPath, ['--input-type=module', '-e', code, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, ['--input-type=module', '-e', code, db], { stdio: ['ignore', 'pipe', 'ignore'] });
   t.teardown(() => void p.kill('SIGKILL'));
   await new Promise<void>((ok, fail) => {
     p.stdout!.once('data', () => ok());
@@ -103,4 +103,16 @@ test.serial('/proc/locks lines are matched on device and inode; waiters and othe
   t.deepEqual(posixLockHolders(f, () => table), [4242]);
   t.deepEqual(posixLockHolders(join(dir, 'missing'), () => table), []);
   t.is(posixLockHolders(f, () => { throw new Error('ENOENT'); }), undefined);
+});
+
+test.serial('two names of one database (a symlinked directory) find the same lock', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'real'));
+  symlinkSync(join(dir, 'real'), join(dir, 'alias'));
+  const release = await acquireOwner(join(dir, 'real', 'gw.db'));
+  await t.throwsAsync(acquireOwner(join(dir, 'alias', 'gw.db')), { code: 'E_STORE_OPEN' });
+  t.is(lockFileOf(join(dir, 'alias', 'gw.db')), lockFileOf(join(dir, 'real', 'gw.db')));
+  // Another process under the other name is refused too: the second attempt here did not drop the lock.
+  await t.throwsAsync(holder(t, join(dir, 'alias', 'gw.db')), { message: /holder exited/ });
+  await release();
 });

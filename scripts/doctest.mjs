@@ -117,7 +117,8 @@ const TOOL_CHECKS = {
   socat: ['socat', '-V'],
   mbpoll: ['mbpoll', '-V'],
   'python3-pymodbus': ['python3', '-c', 'import pymodbus'],
-  'util-linux': ['unshare', '--version'],
+  'util-linux': ['unshare', '-n', 'true'], // present, and permitted here (containers may forbid it)
+  iproute2: ['ip', '-V'],
   openssl: ['openssl', 'version'],
   curl: ['curl', '--version'],
 };
@@ -125,7 +126,7 @@ const TOOL_CHECKS = {
 function hasPackage(pkg) {
   const [cmd, ...args] = TOOL_CHECKS[pkg] ?? [pkg, '--version'];
   const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
-  return r.error === undefined && (pkg !== 'python3-pymodbus' || r.status === 0);
+  return r.error === undefined && (!['python3-pymodbus', 'util-linux'].includes(pkg) || r.status === 0);
 }
 
 // ---- processes ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * The offline release (npm run package): built here, unpacked into an empty directory and run inside
  * a network namespace with nothing but loopback (`unshare -n`), so anything it tried to download at
  * start would fail. From the release alone: `config check`, then a 10 s `run` against the release's
- * own simulator, after which the database holds readings of every meter.
+ * own simulator, after which the database holds its readings (3 meters polled every 500 ms: >= 30).
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -95,6 +95,12 @@ export async function acquireOwner(dbPath: string): Promise<() => Promise<void>>
   }
 }
 
+/** E_STORE_OPEN when Linux says another process holds the lock; silent where it cannot say (acquireOwner decides). */
+export function refuseIfOwnedElsewhere(dbPath: string): void {
+  const pids = (posixLockHolders(lockFileOf(dbPath)) ?? []).filter((p) => p !== process.pid);
+  if (pids.length > 0) refuse(dbPath, `process ${pids.join(', ')}`, { pid: pids[0] });
+}
+
 /** This process owns `dbPath`. */
 export function ownedHere(dbPath: string): boolean {
   return held.has(resolve(dbPath));
@@ -104,11 +110,11 @@ export function ownedHere(dbPath: string): boolean {
  * pid of another process owning `dbPath`: from /proc/locks where Linux has it, else a probe of the
  * lock (then 0: held, by a process the OS does not name). undefined when nobody else owns it.
  */
-export function otherOwner(dbPath: string): number | undefined {
+export function otherOwner(dbPath: string, procLocks?: () => string): number | undefined {
   if (ownedHere(dbPath)) return undefined;
   const lock = lockFileOf(dbPath);
   if (!existsSync(lock)) return undefined;
-  const pid = (posixLockHolders(lock) ?? []).find((p) => p !== process.pid);
+  const pid = (posixLockHolders(lock, procLocks) ?? []).find((p) => p !== process.pid);
   if (pid !== undefined) return pid;
   const probe = spawnSync(process.execPath, [fileURLToPath(new URL('./lock-probe.js', import.meta.url)), lock], { stdio: 'ignore', timeout: 10_000 });
   return probe.status === 10 ? 0 : undefined;

@@ -61,6 +61,18 @@ test('a stale <db>.owner of the old scheme naming a live process is ignored, and
   await o.close();
 });
 
+test('where /proc/locks cannot be read (not Linux, or the unit\'s ProcSubset=pid), otherOwner asks the lock itself: 0 = held, holder unnamed', async (t) => {
+  const db = join(tempDir(t), 'gw.db');
+  const hidden = () => {
+    throw new Error('EACCES');
+  };
+  t.is(otherOwner(db, hidden), undefined, 'no lock file');
+  const p = await holder(t, db);
+  t.is(otherOwner(db, hidden), 0);
+  await killed(p);
+  t.is(otherOwner(db, hidden), undefined, 'a lock file left by a SIGKILL is not held');
+});
+
 test('lock-probe answers held / free without creating the file', async (t) => {
   const db = join(tempDir(t), 'gw.db');
   const probe = () => spawnSync(process.execPath, [PROBE, lockFileOf(db)]).status;

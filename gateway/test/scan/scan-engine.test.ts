@@ -176,3 +176,90 @@ test('abort stops between probes and closes the port', async (t) => {
 test('a missing port rejects with E_BUS_UNAVAILABLE', async (t) => {
   await t.throwsAsync(collect(scan({ path: '/dev/does-not-exist-scan', bauds: [9600], parities: ['none'], units: [1] })), { code: 'E_BUS_UNAVAILABLE' } as never);
 });
+
+test('DL/T 645: several meters on one line found by address search, colliding replies narrowed by address byte', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+  const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645' }, { openLine: simLineOpener(sim.bus) }));
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(
+    found.map((m) => `${m.address} ${m.profile}`),
+    ['000000000005 dlt645', '000000000105 dlt645', '000000000017 dlt645'],
+  );
+  const last = events.filter((e) => e.type === 'progress').at(-1) as { done: number; total: number };
+  // 1 wildcard (collision) + 100 low-byte masks (05 collides) + 100 masks of the second byte under 05.
+  t.is(last.done, 201);
+  t.is(last.total, 201);
+});
+
+test('a reply that comes after its timeout makes the scan ask that unit again, more patiently', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [7], profile: 'sdm630' }] } });
+  const base = simLineOpener(sim.bus);
+  const timeouts: Array<[number, number]> = [];
+  let held: Buffer | undefined;
+  let first = true;
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], units: [6, 7, 8, 9], protocol: 'modbus', timeoutMs: 40 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            timeouts.push([req[0]!, ms]);
+            const x = await line.exchange(req, ms, complete);
+            if (req[0] === 7 && first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes; // the meter's reply arrives only once the scanner has moved on
+              return { kind: 'silence' };
+            }
+            if (held) {
+              const late = [held];
+              held = undefined;
+              return { ...x, late };
+            }
+            return x;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => [m.unit, m.profile]), [[7, 'sdm630']]);
+  t.deepEqual(timeouts.slice(0, 3), [[6, 40], [7, 40], [8, 40]]);
+  t.deepEqual(timeouts[3], [7, 120], 'unit 7 asked again right after the probe that saw its late reply, with 3x the timeout');
+});
+
+test('a meter that goes quiet on an identification read is asked again after a drain; if it stays quiet the profile is not guessed', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [3], profile: 'sdm630' }] } });
+  const base = simLineOpener(sim.bus);
+  const run = async (quietTimes: number) => {
+    let quiet = quietTimes;
+    const timeouts: number[] = [];
+    const events = await collect(
+      scan({ path: 'x', bauds: [9600], parities: ['even'], units: [3], protocol: 'modbus', timeoutMs: 30 }, {
+        openLine: async (p, l) => {
+          const line = await base(p, l);
+          return {
+            ...line,
+            exchange: async (req, ms, complete) => {
+              // input 2, count 4: the read that tells an SDM630 from an SDM120
+              if (req[1] === 0x04 && req.readUInt16BE(2) === 2 && req.readUInt16BE(4) === 4 && quiet > 0) {
+                quiet--;
+                timeouts.push(ms);
+                return { kind: 'silence' };
+              }
+              return line.exchange(req, ms, complete);
+            },
+          };
+        },
+      }),
+    );
+    return { meter: (events.find((e) => e.type === 'found') as { meter: FoundMeter }).meter, timeouts };
+  };
+  const once = await run(1);
+  t.like(once.meter, { unit: 3, profile: 'sdm630' });
+  t.deepEqual(once.timeouts, [30]);
+  const always = await run(9);
+  t.like(always.meter, { unit: 3, profile: null, candidates: ['sdm630'] });
+  t.regex(always.meter.problem ?? '', /no clean answer to an identification read of sdm630/);
+  t.deepEqual(always.timeouts, [30, 90], 'asked twice, the second time with 3x the timeout');
+});

@@ -1,7 +1,7 @@
 /** The scan engine on an in-process simulator bus: finds, identification, dedupe, progress, abort. */
 import test from 'ava';
 import { Simulator, ManualClock } from '@prepaid-edge/simulator';
-import { loadProfile } from '@prepaid-edge/protocols';
+import { findFrame, loadProfile } from '@prepaid-edge/protocols';
 import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/scan/index.js';
 import { simLineOpener } from './sim-line.js';
 
@@ -262,4 +262,44 @@ test('a meter that goes quiet on an identification read is asked again after a d
   t.like(always.meter, { unit: 3, profile: null, candidates: ['sdm630'] });
   t.regex(always.meter.problem ?? '', /no clean answer to an identification read of sdm630/);
   t.deepEqual(always.timeouts, [30, 90], 'asked twice, the second time with 3x the timeout');
+});
+
+test('DL/T 645: a reply that comes after its timeout is not taken for a collision, and its mask is asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let late = true;
+  const asked: string[] = [];
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645', timeoutMs: 20 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const mask = findFrame(req).frame!.address;
+            asked.push(mask);
+            const x = await line.exchange(req, ms, complete);
+            if (mask === 'AAAAAAAAAA17' && late && x.kind === 'reply') {
+              late = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            if (held) {
+              // As the serial line does: the stray whole frame is skipped (not this request's reply) and handed over as late.
+              const stray = held;
+              held = undefined;
+              t.deepEqual(complete(stray), { skip: stray.length }, 'a reply from a meter the mask does not cover is skipped');
+              return { ...x, late: [stray] };
+            }
+            return x;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => `${m.address} ${m.profile}`).sort(), ['000000000005 dlt645', '000000000017 dlt645', '000000000105 dlt645']);
+  t.is(asked.filter((m) => m === 'AAAAAAAAAA17').length, 2, 'the mask whose reply came late is asked again');
+  t.false(asked.some((m) => m.endsWith('0018')), 'no narrowing under the mask that saw the stray reply');
 });

@@ -56,6 +56,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       const real = await openSerialLine(path, line);
       return {
         close: () => real.close(),
+        drain: (ms) => real.drain!(ms),
         exchange: async (request, timeoutMs, complete) => {
           const x = await real.exchange(request, timeoutMs, complete);
           if (x.kind === 'reply') {

@@ -303,3 +303,39 @@ test('DL/T 645: a reply that comes after its timeout is not taken for a collisio
   t.is(asked.filter((m) => m === 'AAAAAAAAAA17').length, 2, 'the mask whose reply came late is asked again');
   t.false(asked.some((m) => m.endsWith('0018')), 'no narrowing under the mask that saw the stray reply');
 });
+
+test('a late reply from the last unit of a line setting is waited for once, and that unit asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let first = true;
+  const drains: number[] = [];
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], units: [8, 9], protocol: 'modbus', timeoutMs: 25 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const x = await line.exchange(req, ms, complete);
+            if (req[0] === 9 && first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            return x;
+          },
+          drain: async (ms) => {
+            drains.push(ms);
+            const late = held ? [held] : [];
+            held = undefined;
+            return late;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => [m.unit, m.profile]), [[9, 'sdm120']]);
+  t.deepEqual(drains, [25]);
+});

@@ -9,7 +9,6 @@
  */
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
-import five from 'johnny-five';
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import { loadFirmwareConfig } from './config.js';
 import { Firmware, type FirmwareLogger } from './firmware.js';
@@ -19,6 +18,7 @@ import { RtuSlavePort } from './modbus/rtu-slave-port.js';
 import { ConsoleSession } from './console/console-session.js';
 import { attachConsole } from './console/console-port.js';
 import { VirtualBoard } from './virtual/virtual-board.js';
+import { openFirmata } from './hw/firmata-board.js';
 import type { LineSettings } from './core/types.js';
 
 const log: FirmwareLogger = {
@@ -76,8 +76,7 @@ async function main(): Promise<void> {
     })) as { RaspiIO: new () => unknown };
     fw = await Firmware.start({ config, pinMap, io: new mod.RaspiIO(), storage, log });
   } else if (board.startsWith('firmata:')) {
-    const b = new five.Board({ port: board.slice('firmata:'.length), repl: false, debug: false, sigint: false });
-    fw = await Firmware.start({ config, pinMap, board: b, storage, log });
+    fw = await Firmware.start({ config, pinMap, io: await openFirmata(board.slice('firmata:'.length)), storage, log });
   } else throw new Error(`unknown --board ${board}`);
 
   let slave: { port: SerialPort; rtu: RtuSlavePort } | undefined;

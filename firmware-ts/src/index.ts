@@ -16,6 +16,7 @@ export { StateCodec, decodeStateRecord } from './persist/state-codec.js';
 export { StateStore, type LoadResult } from './persist/state-store.js';
 export { FileSlots, MemorySlots, type Slot, type SlotStorage, type WriteStep, type FileSlotsOptions } from './persist/slots.js';
 export { checkPinMap, loadPinMap, virtualPinMap, type PinMap, type PinId, type InputPin, type RelayPins } from './hw/pin-map.js';
+export { openFirmata, closeFirmata, type FirmataIo, type FirmataOptions } from './hw/firmata-board.js';
 export { parsePzemReply, pzemReadRequest, encodePzemReply, pzemWords, PZEM_GENERAL_ADDRESS, type PzemValues } from './hw/pzem004t.js';
 export { ConsoleSession, HELP as CONSOLE_HELP, type ConsoleTarget, type ConsoleOptions } from './console/console-session.js';
 export { attachConsole, type ConsoleAttachment } from './console/console-port.js';

@@ -33,7 +33,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
   const cfg = parseConfig(YAML.stringify({ gateway: { id: 'bench-gw' }, storage: { path: '/tmp/unused.db' }, mqtt: { url: 'mqtt://127.0.0.1:1' }, buses: [{ id: 'b1', type: 'tcp', host: '127.0.0.1', port: 1 }], meters: [{ id: 'm1', bus: 'b1', unit: 1, profile: 'sdm630' }] }), 'bench');
   const consoleCfg = { listen: '127.0.0.1:0', allowPublic: false, users: [{ name: 'tech', passwordHash: await hashPassword('bench-password') }], apiTokens: [], sessionTtlMs: 3_600_000, loginMaxFailures: 5, loginLockoutMs: 900_000 };
   const status = async () => ({}) as GatewayStatus;
-  const web = await startConsole({ config: cfg, log: createLogger({ level: 'silent' }), credit: undefined, observers: new Set(), status }, consoleCfg as never);
+  const web = await startConsole({ config: cfg, log: createLogger({ level: 'silent' }), credit: undefined, observers: new Set(), status }, consoleCfg as never, { storePath: ':memory:' });
   try {
     const port = Number(new URL(web.url).port);
     const page = await rawGet(port, '/');

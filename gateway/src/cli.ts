@@ -22,6 +22,7 @@ program
   .requiredOption('-c, --config <file>', 'YAML configuration file')
   .option('--mqtt <url>', 'override mqtt.url')
   .option('--db <path>', 'override storage.path')
+  .allowExcessArguments(false)
   .action(async (o: { config: string; mqtt?: string; db?: string }) => {
     let gw: Gateway;
     try {
@@ -76,5 +77,32 @@ if (!onlyRun(process.argv)) {
 if (!onlyRun(process.argv)) (await import('./web/console-cli.js')).registerConsoleCommands(program);
 
 if (!onlyRun(process.argv)) (await import('./cli/register.js')).registerTechnicianCommands(program);
+
+/** Closest command name (edit distance <= 2), for the hint after a typo. */
+function nearest(word: string, names: readonly string[]): string | undefined {
+  const dist = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length]!;
+  };
+  const best = names.map((n) => ({ n, d: dist(word, n) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 2 ? best.n : undefined;
+}
+
+// `run` is the default command, so commander would take an unknown word for its argument and answer
+// "required option --config"; a word that names no command is a typo, say so.
+const first = process.argv[2];
+if (first !== undefined && !first.startsWith('-')) {
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help');
+  if (!names.includes(first)) {
+    const hint = nearest(first, names);
+    process.stderr.write(`prepaid-gateway: unknown command '${first}'${hint ? ` (did you mean '${hint}'?)` : ''}\n  commands: ${program.commands.map((c) => c.name()).join(', ')}\n  see prepaid-gateway --help; to run the gateway: prepaid-gateway run --config FILE\n`);
+    process.exit(2);
+  }
+}
 
 program.parseAsync().catch(die);

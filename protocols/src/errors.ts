@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   E_RELAY_UNSUPPORTED: 'the meter\'s driver cannot do that relay operation',
   E_AUTH_REQUIRED: 'request needs authentication (web console, control port)',
   E_AUTH_FAILED: 'wrong credentials, or too many attempts (rate limited)',
+  E_CSRF_TOKEN: 'a browser session\'s state-changing request without that session\'s X-CSRF-Token',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,8 +5,8 @@ declare module 'johnny-five' {
   type PinId = number | string;
 
   export interface BoardOptions {
+    /** Always an IO plugin: the `port: PATH` route would load johnny-five's own serialport 8. */
     io?: unknown;
-    port?: string;
     repl?: boolean;
     debug?: boolean;
     sigint?: boolean;

@@ -34,7 +34,7 @@ export function checkSerialPorts(cfg: GatewayConfig): CheckResult[] {
       continue;
     }
     const pid = ownerPid(cfg.storage.path);
-    out.push({ check, verdict: 'PASS', reason: `present, readable and writable${pid ? ` (the gateway, pid ${pid}, is running and holds it)` : ''}` });
+    out.push({ check, verdict: 'PASS', reason: `present, readable and writable${pid !== undefined ? ` (the gateway${pid ? `, pid ${pid},` : ''} is running and holds it)` : ''}` });
   }
   return out;
 }

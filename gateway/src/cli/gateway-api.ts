@@ -1,23 +1,13 @@
-/** The running gateway, as a technician command sees it: its database owner file and its control API. */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+/** The running gateway, as a technician command sees it: its database owner lock and its control API. */
 import type { GatewayConfig } from '../config/types.js';
+import { otherOwner } from '../store/owner-lock.js';
 
-/** pid of the live process that owns the database (`<db>.owner`), or undefined. */
+/**
+ * pid of the other process that holds the database's owner lock (`<db>.lock`), i.e. the running
+ * service; 0 when it is held but the OS does not name the holder; undefined when no other process holds it.
+ */
 export function ownerPid(dbPath: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(`${resolve(dbPath)}.owner`, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  return otherOwner(dbPath);
 }
 
 export function apiBase(cfg: GatewayConfig): string | undefined {

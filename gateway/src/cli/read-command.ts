@@ -28,19 +28,50 @@ export function readCommand(o: { config: string; meter: string; json?: boolean }
   });
 }
 
-/** One row per meter, one column per value name any of them has. */
-export function watchTable(rows: ReadonlyArray<{ meter: string; values?: Record<string, number>; error?: string }>): string {
+/**
+ * One row per meter, one column per value name any of them has. Wider than `width`: the value
+ * columns are split into several tables one under the other, each starting with the meter column,
+ * so nothing is cut and no line is longer than `width` (an error text is shortened to fit).
+ */
+export function watchTable(rows: ReadonlyArray<{ meter: string; values?: Record<string, number>; error?: string }>, width = Infinity): string {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.values ?? {})))];
   const header = ['meter', ...names.map((n) => (MEASUREMENTS[n]?.unit ? `${n} [${MEASUREMENTS[n]!.unit}]` : n))];
-  const body = rows.map((r) => (r.values ? [r.meter, ...names.map((n) => (r.values![n] === undefined ? '' : show(r.values![n]!)))] : [r.meter, r.error ?? '']));
-  const valueRows = body.filter((_, i) => rows[i]!.values);
-  const widths = header.map((h, i) => Math.max(h.length, ...valueRows.map((b) => b[i]!.length), ...(i === 0 ? body.map((b) => b[0]!.length) : [])));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...body.map(line)].join('\n') + '\n';
+  const body = rows.map((r) => (r.values ? [r.meter, ...names.map((n) => (r.values![n] === undefined ? '' : show(r.values![n]!)))] : [r.meter]));
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]?.length ?? 0)));
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let used = widths[0]!;
+  for (let i = 1; i < header.length; i++) {
+    if (group.length > 0 && used + 2 + widths[i]! > width) {
+      groups.push(group);
+      group = [];
+      used = widths[0]!;
+    }
+    group.push(i);
+    used += 2 + widths[i]!;
+  }
+  if (group.length || groups.length === 0) groups.push(group);
+  const fit = (line: string) => (line.length > width ? `${line.slice(0, Math.max(1, width - 1))}…` : line);
+  const line = (cells: string[], cols: number[]) => fit([0, ...cols].map((c, k) => (k === cols.length ? (cells[c] ?? '') : (cells[c] ?? '').padEnd(widths[c]!))).join('  ').trimEnd());
+  const tables = groups.map((cols, g) =>
+    [line(header, cols), ...rows.map((r, i) => (r.values ? line(body[i]!, cols) : g === 0 ? fit(`${r.meter.padEnd(widths[0]!)}  ${r.error ?? ''}`.trimEnd()) : undefined))].filter((l) => l !== undefined).join('\n'),
+  );
+  return tables.join('\n\n') + '\n';
 }
 
-export function watchCommand(o: { config: string; meter?: string[]; interval?: string; count?: string }): Promise<void> {
+/** --width, else the terminal's columns, else no limit (a pipe gets whole lines). */
+export function tableWidth(option: string | undefined, stdout: { isTTY?: boolean; columns?: number } = process.stdout): number {
+  if (option !== undefined) {
+    const w = Number(option);
+    if (!Number.isInteger(w) || w < 20) throw new PrepaidError('E_CONFIG_INVALID', `--width: "${option}" is not a number of columns >= 20`, { path: 'width' });
+    return w;
+  }
+  return stdout.isTTY && stdout.columns ? stdout.columns : Infinity;
+}
+
+export function watchCommand(o: { config: string; meter?: string[]; interval?: string; count?: string; width?: string }): Promise<void> {
   return guarded(async () => {
+    const fixedWidth = o.width !== undefined ? tableWidth(o.width) : undefined;
     const cfg = loadConfig(o.config);
     const buses = new DirectBuses(cfg);
     const ids = o.meter ?? cfg.meters.map((m) => m.id);
@@ -67,7 +98,7 @@ export function watchCommand(o: { config: string; meter?: string[]; interval?: s
         }
         const stamp = new Date(started).toISOString();
         // A terminal gets the table redrawn in place; a pipe gets one table per poll.
-        process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : ''}${stamp}\n${watchTable(rows)}${tty ? '' : '\n'}`);
+        process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : ''}${stamp}\n${watchTable(rows, fixedWidth ?? tableWidth(undefined))}${tty ? '' : '\n'}`);
         const wait = interval - (Date.now() - started);
         if (n + 1 < count && !stop && wait > 0) await new Promise((r) => setTimeout(r, wait));
       }

@@ -36,6 +36,7 @@ export function registerTechnicianCommands(program: Command): void {
     .option('--meter <ids>', 'meter ids, comma separated (default: all)')
     .option('--interval <ms>', 'ms between polls (default: the shortest pollMs of the meters)')
     .option('--count <n>', 'stop after this many polls')
+    .option('--width <columns>', 'fit the table in this many columns (default: the terminal width; a pipe gets whole lines)')
     .action(async (o) => (await import('./read-command.js')).watchCommand({ ...o, ...(o.meter ? { meter: list(o.meter) } : {}) }));
 
   program

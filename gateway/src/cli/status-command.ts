@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { API_TOKEN_ENV } from './credit-command.js';
 import { summarize, type DbSummary } from './db-peek.js';
 import { guarded } from './fail.js';
-import { getFromGateway, ownerPid } from './gateway-api.js';
+import { apiBase, getFromGateway, ownerPid } from './gateway-api.js';
 
 export interface StatusReport {
   gateway: string;
@@ -17,15 +17,44 @@ export interface StatusReport {
   uplink: { url: string; state: unknown };
 }
 
+interface Health {
+  gateway: string;
+  uplink: { connected: boolean };
+}
+
+/**
+ * What the running gateway says. The full status needs the API token; without it (the usual case
+ * for a technician at the console) the unauthenticated /api/health still tells whether the
+ * service is up and its uplink connected. Each failure is said as what it is.
+ */
+async function askGateway(cfg: GatewayConfig, pid: number | null, token: string | undefined): Promise<{ running: boolean; api: unknown; uplink: unknown }> {
+  const base = apiBase(cfg);
+  if (!base) return { running: pid !== null, api: null, uplink: pid ? 'unknown (no console: section in the config, so no control API to ask)' : 'gateway not running' };
+  let health: Health;
+  try {
+    const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    health = (await res.json()) as Health;
+  } catch (e) {
+    const why = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    return { running: pid !== null, api: null, uplink: pid ? `unknown (control API at ${base} not reachable: ${why})` : 'gateway not running' };
+  }
+  if (health.gateway !== cfg.gateway.id) return { running: pid !== null, api: null, uplink: `unknown (${base} answers as gateway ${health.gateway}, not ${cfg.gateway.id})` };
+  if (!token) return { running: true, api: null, uplink: { connected: health.uplink.connected, detail: `set ${API_TOKEN_ENV} for the full uplink state` } };
+  const api = await getFromGateway(cfg, '/api/status', token).catch((e: Error) => ({ error: e.message }));
+  const uplink = api && typeof api === 'object' && 'uplink' in api ? (api as { uplink: unknown }).uplink : { connected: health.uplink.connected, detail: (api as { error?: string } | undefined)?.error ?? 'full status not available' };
+  return { running: true, api: api ?? null, uplink };
+}
+
 export async function gatherStatus(cfg: GatewayConfig, now = Date.now()): Promise<StatusReport> {
   const pid = ownerPid(cfg.storage.path) ?? null;
-  const api = await getFromGateway(cfg, '/api/status', process.env[API_TOKEN_ENV]).catch((e: Error) => ({ error: e.message }));
+  const asked = await askGateway(cfg, pid, process.env[API_TOKEN_ENV]);
   const db = existsSync(cfg.storage.path) ? { path: cfg.storage.path, ...(await summarize(cfg.storage.path)) } : { path: cfg.storage.path, missing: true as const };
-  const uplinkState = api && typeof api === 'object' && 'uplink' in api ? (api as { uplink: unknown }).uplink : pid ? 'unknown (control API not reachable)' : 'gateway not running';
+  const uplinkState = asked.uplink;
   return {
     gateway: cfg.gateway.id,
     clock: { now: new Date(now).toISOString(), timezone: cfg.gateway.timezone },
-    service: { running: pid !== null, pid, api: api ?? null },
+    service: { running: asked.running, pid, api: asked.api },
     buses: cfg.buses.map((b) => ({ id: b.id, type: b.type, where: b.type === 'tcp' ? `${b.host}:${b.port}` : `${b.path} ${b.baudRate} ${b.parity}`, meters: cfg.meters.filter((m) => m.bus === b.id).length })),
     meters: cfg.meters.map((m) => ({ id: m.id, bus: m.bus, address: m.address ?? String(m.unit), profile: m.profile })),
     database: db,
@@ -35,8 +64,8 @@ export async function gatherStatus(cfg: GatewayConfig, now = Date.now()): Promis
 
 export function formatStatus(s: StatusReport): string {
   const out = [`gateway ${s.gateway}   clock ${s.clock.now} (${s.clock.timezone})`];
-  out.push(`service: ${s.service.running ? `running (pid ${s.service.pid})` : 'not running'}`);
-  out.push(`uplink:  ${s.uplink.url}  ${typeof s.uplink.state === 'string' ? s.uplink.state : JSON.stringify(s.uplink.state)}`);
+  out.push(`service: ${s.service.running ? `running${s.service.pid ? ` (pid ${s.service.pid})` : ''}` : 'not running'}`);
+  out.push(`uplink:  ${s.uplink.url}  ${uplinkText(s.uplink.state)}`);
   out.push('buses:');
   for (const b of s.buses) out.push(`  ${b.id}  ${b.type}  ${b.where}  ${b.meters} meters`);
   out.push('meters:');
@@ -49,6 +78,13 @@ export function formatStatus(s: StatusReport): string {
     for (const a of d.accounts) out.push(`  account ${a.meter}: balance ${a.balance} ${a.creditUnit === 'energy' ? 'Wh' : `${a.currency ?? ''} sub-units`}, supply ${a.supply ?? '?'}`);
   }
   return out.join('\n') + '\n';
+}
+
+function uplinkText(state: unknown): string {
+  if (typeof state === 'string') return state;
+  const u = state as { connected?: boolean; lastError?: string | null; detail?: string };
+  if (typeof u?.connected !== 'boolean') return JSON.stringify(state);
+  return `${u.connected ? 'connected' : `disconnected${u.lastError ? ` (${u.lastError})` : ''}`}${u.detail ? `  [${u.detail}]` : ''}`;
 }
 
 export function statusCommand(o: { config: string; json?: boolean }): Promise<void> {

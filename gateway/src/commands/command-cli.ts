@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import { parsePublicKey } from './keys.js';
-import { buildSignedCommand, keygen, verifyCommandText, type SignOptions } from './sign-cli.js';
+import { buildSignedCommand, gitWorkTree, keygen, verifyCommandText, type SignOptions } from './sign-cli.js';
 
 function fail(e: unknown): never {
   const msg = isPrepaidError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
@@ -28,13 +28,15 @@ export function registerCommandCommands(program: Command): void {
     .action((o: { out: string; keyId: string }) => {
       try {
         const r = keygen(o.out, o.keyId);
+        const repo = gitWorkTree(o.out);
+        if (repo) process.stderr.write(`warning: ${r.privateKeyPath} is inside the git work tree ${repo}: never commit it; move it out of the repository or make sure .gitignore covers it\n`);
         process.stdout.write(
           [
             `private key: ${r.privateKeyPath} (keep it secret; mode 0600)`,
             `public key:  ${r.publicKeyPath}`,
             `public key, raw base64: ${r.publicKeyRaw}`,
             '',
-            'Add to the gateway configuration:',
+            'Add under `credit:` in the gateway configuration (credit.keys; if credit.keys exists, add only the list item):',
             '',
             r.configSnippet,
           ].join('\n'),

@@ -34,6 +34,8 @@ export const DEFAULT_MAX_WINDOW_MS = 7 * 24 * 3600_000;
 export interface CommandAccount {
   creditUnit: 'currency' | 'energy';
   currency?: string;
+  /** This account's largest top-up (policy, site or currency default: top-up-limit.ts); else limits.maxTopUp. */
+  maxTopUp?: { amount: number; source: string };
 }
 
 /** The target whose active tariff / policy version a stale check compares with. */
@@ -51,7 +53,7 @@ export interface CommandContext {
   maxSkewMs: number;
   /** The account of a meter, or undefined if the meter has none on this gateway. */
   meters: (id: string) => CommandAccount | undefined;
-  /** Largest top-up in account sub-units. */
+  /** Largest top-up in account sub-units, for accounts that do not bring their own. */
   limits: { maxTopUp: number };
   /** Largest payload in bytes; default 16 KiB. */
   maxBytes?: number;
@@ -138,7 +140,8 @@ function semanticProblem(c: ValidCommand, ctx: CommandContext): Problem | null {
     if (c.currency !== expected) {
       return problem('E_COMMAND_AMOUNT', `currency: ${c.currency} does not match the account of ${c.meter} (${expected ?? 'no currency configured'})`);
     }
-    if (c.amount > ctx.limits.maxTopUp) return problem('E_COMMAND_AMOUNT', `amount: ${c.amount} exceeds the maximum top-up of ${ctx.limits.maxTopUp}`);
+    const max = account.maxTopUp ?? { amount: ctx.limits.maxTopUp, source: '' };
+    if (c.amount > max.amount) return problem('E_COMMAND_AMOUNT', `amount: ${c.amount} exceeds the maximum top-up of ${max.amount}${max.source ? ` (${max.source})` : ''}`);
   }
 
   if ((c.type === 'tariff' || c.type === 'policy') && ctx.currentActiveFrom) {

@@ -2,8 +2,8 @@
  * What `prepaid-gateway command keygen | sign | verify` do, as functions with their inputs passed
  * in (clock, uuid, file reader), so tests need no child process for the rules.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import { canonicalJson } from './canonical-json.js';
 import { generateCommandKeyPair, signCommand, signedBytes, verifySignature } from './keys.js';
@@ -14,7 +14,7 @@ export interface KeygenResult {
   privateKeyPath: string;
   publicKeyPath: string;
   publicKeyRaw: string;
-  /** YAML to paste into the gateway configuration. */
+  /** YAML to paste under `credit:` in the gateway configuration (the `credit.keys` list). */
   configSnippet: string;
 }
 
@@ -29,9 +29,22 @@ export function keygen(outDir: string, keyId: string): KeygenResult {
   const publicKeyPath = join(outDir, `${keyId}.public.pem`);
   // 'wx': refuse to replace an existing key (a lost private key cannot be recovered).
   writeFileSync(privateKeyPath, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  chmodSync(privateKeyPath, 0o600); // whatever the umask
   writeFileSync(publicKeyPath, pair.publicKeyPem, { mode: 0o644, flag: 'wx' });
-  const configSnippet = ['commands:', '  keys:', `    - keyId: ${keyId}`, `      publicKey: ${pair.publicKeyRaw}`, ''].join('\n');
+  // Indented for its place: the keys live in credit.keys (a top-level `commands:` is not a config key).
+  const configSnippet = ['  keys:', `    - keyId: ${keyId}`, `      publicKey: ${pair.publicKeyRaw}`, ''].join('\n');
   return { privateKeyPath, publicKeyPath, publicKeyRaw: pair.publicKeyRaw, configSnippet };
+}
+
+/** The git work tree `path` is inside (the nearest folder above with a `.git`), or undefined. */
+export function gitWorkTree(path: string): string | undefined {
+  let dir = resolve(path);
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
 }
 
 /** Options of `command sign`; every value is the text given on the command line. */

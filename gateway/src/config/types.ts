@@ -58,6 +58,8 @@ export interface MqttConfig {
   healthIntervalMs: number;
   /** Live readings wait up to this long (ms) after the oldest unsent one, so a message carries several per meter; 0 = at once. */
   lingerMs?: number;
+  /** Largest packet taken from the broker (bytes); a publish over it is dropped unread. Default 64 KiB. */
+  maxPacketBytes?: number;
 }
 
 export type Parity = 'none' | 'even' | 'odd';

@@ -166,6 +166,8 @@ export interface Policy {
   disconnectNoticeMs: number;
   /** Debt (as a positive number) beyond which even friendly periods stop protecting; 0 = no limit. */
   maxDebt: number;
+  /** Largest top-up per command for this class (sub-units); see commands/top-up-limit.ts for the precedence. */
+  maxTopUp?: number;
   reconnect: { mode: 'auto' | 'armed'; threshold: number };
 }
 

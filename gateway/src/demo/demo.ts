@@ -10,14 +10,21 @@ import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import { Gateway } from '../runtime.js';
+import { otherOwner } from '../store/owner-lock.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import { renderDemoTable, type DemoCommand } from './demo-table.js';
 import { rawPublicKey, signCommand } from '../commands/index.js';
 
 const dataDir = process.env.DEMO_DATA_DIR ?? 'data';
 mkdirSync(dataDir, { recursive: true });
-// Each run starts from fresh simulated meters, so it starts from a fresh ledger and outbox too.
-for (const f of ['demo-gateway.db', 'demo-gateway.db-wal', 'demo-gateway.db-shm', 'demo-gateway.db.owner']) rmSync(`${dataDir}/${f}`, { force: true });
+// Each run starts from fresh simulated meters, so it starts from a fresh ledger and outbox too,
+// unless another demo is running on them (its lock file would be deleted under it).
+const owner = otherOwner(`${dataDir}/demo-gateway.db`);
+if (owner !== undefined) {
+  process.stderr.write(`another demo (pid ${owner || '?'}) is running on ${dataDir}/demo-gateway.db; stop it first, or set DEMO_DATA_DIR\n`);
+  process.exit(1);
+}
+for (const f of ['demo-gateway.db', 'demo-gateway.db-wal', 'demo-gateway.db-shm', 'demo-gateway.db.lock', 'demo-gateway.db.owner']) rmSync(`${dataDir}/${f}`, { force: true });
 // The utility's command-signing key (a real deployment keeps the private half at the head end).
 const utilityKey = generateKeyPairSync('ed25519');
 const broker = await startEmbeddedBroker(Number(process.env.MQTT_PORT ?? 0));

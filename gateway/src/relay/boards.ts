@@ -1,7 +1,8 @@
 /**
  * The johnny-five boards named in the config (`boards:`), ready before any relay is driven.
  * 'virtual' is the firmware's in-memory board (demo, tests); 'firmata:PATH' a Firmata board on a
- * serial port; 'raspi' the Pi's own header through raspi-io (installed on the Pi, not here).
+ * serial port (the firmware's openFirmata: firmata-io over our own serialport); 'raspi' the Pi's
+ * own header through raspi-io (installed on the Pi, not here).
  */
 import five, { type Board } from 'johnny-five';
 import { PrepaidError } from '@prepaid-edge/protocols';
@@ -23,7 +24,13 @@ async function ioFor(cfg: BoardConfig): Promise<Record<string, unknown>> {
       throw new PrepaidError('E_CONFIG_INVALID', `board ${cfg.id}: io 'raspi' needs the raspi-io package on the Pi (npm install raspi-io)`, { path: 'boards', board: cfg.id }, { cause: e });
     }
   }
-  return { port: cfg.io.slice('firmata:'.length) };
+  const path = cfg.io.slice('firmata:'.length);
+  const { openFirmata } = await import('@prepaid-edge/firmware');
+  try {
+    return { io: await openFirmata(path, { readyTimeoutMs: READY_TIMEOUT_MS }) };
+  } catch (e) {
+    throw new PrepaidError('E_BUS_UNAVAILABLE', `board ${cfg.id}: ${(e as Error).message}`, { board: cfg.id, path }, { cause: e });
+  }
 }
 
 export async function openBoards(configs: readonly BoardConfig[]): Promise<Map<string, Board>> {

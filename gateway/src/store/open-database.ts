@@ -29,12 +29,12 @@ export async function openDatabase(cfg: StorageConfig, opts: OpenOptions = {}): 
       throw storeError('E_STORE_OPEN', 'cannot create the directory for the database', path, e);
     }
   }
-  const release = acquireOwner(path);
+  const release = await acquireOwner(path);
   let db: Db;
   try {
     db = await openDb(path, !exists);
   } catch (e) {
-    release();
+    await release();
     throw storeError('E_STORE_OPEN', 'cannot open the database', path, e);
   }
   const close = db.close.bind(db);
@@ -42,7 +42,7 @@ export async function openDatabase(cfg: StorageConfig, opts: OpenOptions = {}): 
     try {
       await close();
     } finally {
-      release();
+      await release();
     }
   };
   try {
@@ -68,7 +68,7 @@ function fileExists(path: string): boolean {
 async function prepare(db: Db, cfg: StorageConfig, existed: boolean, opts: OpenOptions): Promise<void> {
   const path = cfg.path;
   // Normal locking: the ledger shares this file on its own connection. Single ownership of the
-  // outbox (seqs are cached in memory) is the owner file's job (owner-lock.ts).
+  // outbox (seqs are cached in memory) is the owner lock's job (owner-lock.ts).
   await db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))};`);
   let version: number;
   try {

@@ -10,9 +10,14 @@ import type { MqttConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Outbox, StoredReading } from '../model.js';
 import { backoffDelay } from './backoff.js';
+import type { Duplex } from 'node:stream';
 import { clientOptions, redactUrl } from './client-options.js';
+import { limitIncoming, PacketLimiter } from './packet-limit.js';
 import { batchReadings, eventPayload, healthPayload, offlinePayload, onlinePayload, readingsPayload, type StatusInfo } from './payloads.js';
 import { topicsFor, type Topics } from './topics.js';
+
+/** Largest MQTT packet taken from the broker (mqtt.maxPacketBytes); a signed command is at most 16 KiB. */
+export const DEFAULT_MAX_PACKET_BYTES = 65_536;
 
 export interface UplinkOptions {
   cfg: MqttConfig;
@@ -232,7 +237,12 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.reconnectDueMono = null;
     const gen = ++this.gen;
     this.log.debug({ url: redactUrl(this.cfg.url), attempt: this.attempt }, 'connecting');
-    const client = connect(this.cfg.url, this.clientOpts);
+    const client = connect(this.cfg.url, { ...this.clientOpts, manualConnect: true });
+    const max = this.cfg.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+    const limiter = new PacketLimiter(max, (p) => this.log.warn({ topic: p.topic, bytes: p.bytes, maxPacketBytes: max }, 'dropped an MQTT message over mqtt.maxPacketBytes'));
+    const streamBuilder = (client as unknown as { streamBuilder: (c: MqttClient) => Duplex }).streamBuilder;
+    (client as unknown as { streamBuilder: (c: MqttClient) => Duplex }).streamBuilder = (c) => limitIncoming(streamBuilder(c), limiter);
+    client.connect();
     this.client = client;
     client.on('connect', () => {
       if (gen === this.gen) void this.onConnect(gen);
@@ -241,6 +251,7 @@ class MqttUplink extends EventEmitter implements Uplink {
       if (gen === this.gen) this.onClose(client);
     });
     client.on('message', (topic: string, payload: Buffer) => {
+      if (limiter.isDropped(topic, payload)) return;
       if (gen === this.gen && topic === this.topics.commands) this.emit('command', topic, payload);
     });
     // Always listened to: an 'error' without a listener would crash the process.

@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { SupplyState } from '../credit/contracts.js';
 import type { CreditRuntime } from '../credit/engine/credit-runtime.js';
 import { httpError, type RequestContext } from './console-server.js';
+import { auditKind, eventKind } from './event-kinds.js';
 import { latestAudit } from './latest-audit.js';
 import type { ScanRequest } from './scan-jobs.js';
+import { METER_PARAMS, NO_QUERY, query } from './validation.js';
 
 const RELAY_STATES: Record<number, SupplyState> = { 0: 'disconnected', 1: 'connected', 2: 'ready-for-reconnection' };
 const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
@@ -32,11 +34,31 @@ async function technicianRelay(credit: CreditRuntime, meter: string, target: 'co
 export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): void {
   const { host } = ctx;
 
-  api.get('/api/session', async (req) => ({ user: req.principal!.name, via: req.principal!.via, expiresAt: req.principal!.session?.expiresAt ?? null, gateway: host.config.gateway.id }));
+  const none = { schema: { querystring: NO_QUERY } };
 
-  api.get('/api/status', async () => host.status());
+  api.get('/api/session', none, async (req) => {
+    const s = req.principal!.session;
+    return { user: req.principal!.name, via: req.principal!.via, expiresAt: s?.expiresAt ?? null, idleExpiresAt: s?.idleExpiresAt ?? null, ...(s ? { csrfToken: s.csrfToken } : {}), gateway: host.config.gateway.id };
+  });
 
-  api.get('/api/meters', async () => {
+  // Sessions: list, revoke one, revoke all (e.g. a lost laptop). Bearer tokens are config, not sessions.
+  api.get('/api/sessions', none, async (req) => ({ sessions: (await ctx.auth.sessions.list()).map((s) => ({ ...s, current: s.id === req.principal!.session?.id })) }));
+
+  api.delete<{ Params: { id: string } }>('/api/sessions/:id', { schema: { querystring: NO_QUERY, params: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{16}$' } } } } }, async (req) => {
+    if (!(await ctx.auth.sessions.revoke(req.params.id))) throw httpError(404, 'E_CONTROL_REQUEST', `no session with id ${req.params.id}`);
+    host.log.info({ by: req.principal!.name, session: req.params.id }, 'console session revoked');
+    return { revoked: 1 };
+  });
+
+  api.delete<{ Querystring: { user?: string } }>('/api/sessions', { schema: { querystring: query({ user: { type: 'string', minLength: 1, maxLength: 64 } }) } }, async (req) => {
+    const revoked = await ctx.auth.sessions.revokeAll(req.query.user);
+    host.log.info({ by: req.principal!.name, user: req.query.user ?? '*', revoked }, 'console sessions revoked');
+    return { revoked };
+  });
+
+  api.get('/api/status', none, async () => host.status());
+
+  api.get('/api/meters', none, async () => {
     const s = await host.status();
     const credit = host.credit;
     const accounts = new Map((credit ? await credit.ledger.accounts() : []).map((a) => [a.meter, a]));
@@ -75,22 +97,35 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     };
   });
 
-  api.get<{ Params: { id: string }; Querystring: { hours?: string } }>('/api/meters/:id/history', async (req) => {
-    const meter = knownMeter(ctx, req.params.id);
-    const hours = Math.min(24, Math.max(0.01, Number(req.query.hours ?? 6) || 6));
-    return { meter, bucketMs: ctx.history.bucketMs, points: ctx.history.series(meter, ctx.now() - hours * 3_600_000) };
-  });
+  api.get<{ Params: { id: string }; Querystring: { hours: number } }>(
+    '/api/meters/:id/history',
+    { schema: { params: METER_PARAMS, querystring: query({ hours: { type: 'number', minimum: 0.01, maximum: 24, default: 6 } }) } },
+    async (req) => {
+      const meter = knownMeter(ctx, req.params.id);
+      return { meter, bucketMs: ctx.history.bucketMs, points: ctx.history.series(meter, ctx.now() - req.query.hours * 3_600_000) };
+    },
+  );
 
-  api.get<{ Querystring: { limit?: string; after?: string } }>('/api/events', async (req) => {
-    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) || 100));
-    const audit = host.credit ? await latestAudit(host.credit.ledger, limit) : [];
-    return { events: ctx.events.latest(limit, Number(req.query.after ?? 0) || 0), audit };
-  });
+  api.get<{ Querystring: { limit: number; after: number; routine: boolean } }>(
+    '/api/events',
+    { schema: { querystring: query({ limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, after: { type: 'integer', minimum: 0, default: 0 }, routine: { type: 'boolean', default: false } }) } },
+    async (req) => {
+      const { limit, after, routine } = req.query;
+      const shown = <T extends { kind: string }>(xs: T[]) => (routine ? xs : xs.filter((x) => x.kind !== 'routine'));
+      const events = shown(ctx.events.latest(500, after).map((e) => ({ ...e, kind: eventKind(e.type) })));
+      // Routine rows (a charge per meter per minute) can fill the ledger's tail: read deeper when they are hidden.
+      const rows = host.credit ? await latestAudit(host.credit.ledger, routine ? limit : Math.min(5000, limit * 20)) : [];
+      const audit = shown(rows.map((a) => ({ ...a, kind: auditKind(a.action) })));
+      return { events: events.slice(-limit), audit: audit.slice(-limit), routine };
+    },
+  );
 
   api.post<{ Params: { id: string }; Body: { state: 'connected' | 'disconnected'; confirm: boolean; holdMinutes?: number } }>(
     '/api/meters/:id/relay',
     {
       schema: {
+        params: METER_PARAMS,
+        querystring: NO_QUERY,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -123,7 +158,8 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     },
   );
 
-  api.post('/api/commands', async (req, reply) => {
+  // The envelope's own fields are checked by the command layer, with its E_COMMAND_* codes.
+  api.post('/api/commands', { schema: { querystring: NO_QUERY, body: { type: 'object' } } }, async (req, reply) => {
     const credit = host.credit;
     if (!credit) throw httpError(409, 'E_COMMAND_UNKNOWN_TYPE', 'this gateway has no credit section: it executes no commands');
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw httpError(400, 'E_COMMAND_MALFORMED', 'body: must be a signed command object');
@@ -132,7 +168,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     return outcome;
   });
 
-  api.get('/api/scan', async () => ({
+  api.get('/api/scan', none, async () => ({
     busyPaths: host.config.buses.flatMap((b) => ('path' in b ? [b.path] : [])),
     jobs: ctx.scans.list(),
   }));
@@ -141,6 +177,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     '/api/scan',
     {
       schema: {
+        querystring: NO_QUERY,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -166,7 +203,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     },
   );
 
-  api.get<{ Params: { id: string } }>('/api/scan/:id', async (req) => {
+  api.get<{ Params: { id: string } }>('/api/scan/:id', { schema: { querystring: NO_QUERY, params: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } } }, async (req) => {
     const job = ctx.scans.get(req.params.id);
     if (!job) throw httpError(404, 'E_CONTROL_REQUEST', `no scan with id ${req.params.id}`);
     return job;

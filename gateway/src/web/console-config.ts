@@ -26,6 +26,8 @@ export interface ConsoleConfig {
   metricsTokenHash?: string;
   /** Sessions end this long after login. Default 8 h. */
   sessionTtlMs: number;
+  /** Sessions end this long after their last request. Default 30 min. */
+  sessionIdleMs?: number;
   /** Failed logins per IP, or per user name, before a lockout. Default 5. */
   loginMaxFailures: number;
   /** Default 15 min. */

@@ -1,7 +1,8 @@
 /**
  * The gateway's local HTTP server: the web console page, the JSON control API and /metrics.
  * Every /api route but login needs a session cookie or a bearer token; state-changing requests
- * accept JSON bodies only and, from a browser session, only from the console's own origin.
+ * accept JSON bodies only and, from a browser session, only with the session's CSRF token and
+ * (when the browser says where it comes from) from the console's own origin.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PrepaidError } from '@prepaid-edge/protocols';
@@ -11,7 +12,9 @@ import type { Logger } from '../log.js';
 import type { MeterHealth } from '../acquisition/health.js';
 import type { NewEvent, NewReading } from '../model.js';
 import type { GatewayStatus } from '../runtime.js';
-import { ConsoleAuth, clearedCookie, sessionCookie, type Principal } from './auth.js';
+import type { Db } from '../store/sqlite.js';
+import { ConsoleAuth, clearedCookie, sessionCookie, validCsrf, type Principal } from './auth.js';
+import { consoleStorePath, openConsoleStore } from './console-store.js';
 import { listenAddress, type ConsoleConfig } from './console-config.js';
 import { EventRing } from './event-ring.js';
 import { HistoryRing } from './history.js';
@@ -19,6 +22,7 @@ import { GatewayMetrics } from './metrics.js';
 import { ScanJobs, type ScanRunner } from './scan-jobs.js';
 import { loadAssets } from './static-assets.js';
 import { registerApiRoutes } from './api-routes.js';
+import { EMPTY_BODY, NO_QUERY, schemaErrorFormatter, validatorCompiler } from './validation.js';
 
 /** Sees each reading (with its meter's health) and each event of the gateway. */
 export interface GatewayObserver {
@@ -43,6 +47,8 @@ export interface ConsoleOptions {
   historyBuckets?: number;
   /** The scan engine (default: gateway/src/scan). */
   scanRunner?: () => Promise<ScanRunner>;
+  /** Session store file (default: console-store.ts's name beside the gateway database). */
+  storePath?: string;
 }
 
 export interface WebConsole {
@@ -94,7 +100,17 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
   const addr = listenAddress(cfg);
   const now = opts.now ?? Date.now;
   const log = host.log.child({ component: 'console' });
-  const auth = new ConsoleAuth(cfg, now);
+  const storePath = opts.storePath ?? consoleStorePath(host.config.storage.path);
+  const db: Db = await openConsoleStore(storePath, (why, movedTo) => log.warn({ file: storePath, movedTo, why }, 'console session store was damaged: moved aside, everyone must log in again'), now);
+  let auth: ConsoleAuth;
+  try {
+    auth = new ConsoleAuth(cfg, db, now);
+    const ended = await auth.sessions.prune();
+    if (ended > 0) log.info({ ended }, 'console sessions ended while stopped (expired, idle or password changed)');
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
   const metrics = new GatewayMetrics({ status: () => host.status() });
   const history = new HistoryRing(opts.historyBucketMs, opts.historyBuckets);
   const events = new EventRing();
@@ -115,9 +131,10 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
-    // Unknown keys are errors, not silently dropped; no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    schemaErrorFormatter,
   });
+  // Unknown keys are errors, not silently dropped; bodies are not coerced, query strings are (validation.ts).
+  app.setValidatorCompiler(validatorCompiler);
   // JSON only: a cross-site <form> can post text/plain or urlencoded, never application/json.
   app.removeContentTypeParser('text/plain');
 
@@ -147,9 +164,14 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
 
   // Who is asking, for every route; the routes decide what they require.
   app.addHook('onRequest', async (req) => {
-    const p = auth.identify({ cookie: req.headers.cookie, authorization: req.headers.authorization });
+    const p = await auth.identify({ cookie: req.headers.cookie, authorization: req.headers.authorization });
     if (p) req.principal = p;
-    if (req.method !== 'GET' && req.method !== 'HEAD' && p?.via === 'session') checkOrigin(req);
+    if (req.method === 'GET' || req.method === 'HEAD' || p?.via !== 'session') return;
+    checkOrigin(req);
+    // Login has no session yet (and checks the origin itself); everything else must prove it comes from our page.
+    if (req.routeOptions.url !== '/api/login' && !validCsrf(p.session!, req.headers['x-csrf-token'])) {
+      throw httpError(403, 'E_CSRF_TOKEN', 'x-csrf-token: missing or not this session\'s token (GET /api/session returns it)');
+    }
   });
 
   for (const [route, a] of assets) {
@@ -162,7 +184,7 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
 
   app.post<{ Body: { user: string; password: string } }>(
     '/api/login',
-    { schema: { body: { type: 'object', additionalProperties: false, required: ['user', 'password'], properties: { user: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 1024 } } } } },
+    { schema: { querystring: NO_QUERY, body: { type: 'object', additionalProperties: false, required: ['user', 'password'], properties: { user: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 1024 } } } } },
     async (req, reply) => {
       checkOrigin(req);
       const r = await auth.login(req.ip, req.body.user, req.body.password);
@@ -176,19 +198,25 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
         throw httpError(401, 'E_AUTH_FAILED', 'wrong user name or password');
       }
       metrics.login('ok');
-      log.info({ user: r.session.user, ip: req.ip }, 'console login');
-      void reply.header('set-cookie', sessionCookie(r.session, now(), req.protocol === 'https'));
-      return { user: r.session.user, expiresAt: r.session.expiresAt };
+      log.info({ user: r.session.user, ip: req.ip, session: r.session.id }, 'console login');
+      void reply.header('set-cookie', sessionCookie(r.token, r.session, now(), req.protocol === 'https'));
+      return { user: r.session.user, expiresAt: r.session.expiresAt, idleExpiresAt: r.session.idleExpiresAt, csrfToken: r.session.csrfToken };
     },
   );
 
-  app.post('/api/logout', async (req, reply) => {
-    if (req.principal?.session) auth.sessions.end(req.principal.session.id);
+  app.post('/api/logout', { schema: { querystring: NO_QUERY, body: EMPTY_BODY } }, async (req, reply) => {
+    if (req.principal?.session) await auth.sessions.revoke(req.principal.session.id);
     void reply.header('set-cookie', clearedCookie());
     return { ok: true };
   });
 
-  app.get('/metrics', async (req, reply) => {
+  // Unauthenticated, for `prepaid-gateway status` without a token and for supervisors: is it up, is the uplink connected.
+  app.get('/api/health', { schema: { querystring: NO_QUERY } }, async () => {
+    const st = await host.status();
+    return { gateway: st.gateway, version: st.version, uptimeMs: st.uptimeMs, uplink: { connected: st.uplink.connected } };
+  });
+
+  app.get('/metrics', { schema: { querystring: NO_QUERY } }, async (req, reply) => {
     if (!req.principal) {
       void reply.header('www-authenticate', 'Bearer realm="prepaid-gateway"');
       throw httpError(401, 'E_AUTH_REQUIRED', 'metrics need a bearer token');
@@ -209,7 +237,14 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
     registerApiRoutes(api, ctx);
   });
 
-  await app.listen({ host: addr.host, port: addr.port });
+  try {
+    await app.listen({ host: addr.host, port: addr.port });
+  } catch (e) {
+    host.observers.delete(observer);
+    await app.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw e;
+  }
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : addr.port;
   const url = `http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${port}`;
@@ -227,6 +262,7 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
       host.observers.delete(observer);
       await scans.close();
       await app.close();
+      await db.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import test from 'ava';
 import YAML from 'yaml';
 import { generateCommandKeyPair } from '../../src/commands/index.js';
 import { openLedger } from '../../src/ledger/index.js';
+import { acquireOwner } from '../../src/store/owner-lock.js';
 import { tempDir } from '../store/temp-dir.js';
 import { cli, EXAMPLES } from './run-cli.js';
 
@@ -88,7 +89,8 @@ test('topup and token offline: signed with the technician key, booked once in th
 test('offline apply is refused while the gateway service owns the database', async (t) => {
   t.timeout(240_000);
   const g = gateway(t);
-  writeFileSync(`${g.db}.owner`, `${process.pid}\n`); // a live process that is not the CLI
+  const release = await acquireOwner(g.db); // held by this test process, which is not the CLI
+  t.teardown(release);
   const r = await cli(['topup', '-c', g.file, '--meter', 'p1', '--amount', '5']);
   t.is(r.code, 2);
   t.regex(r.stderr, /the gateway service \(pid \d+\) holds the database/);

@@ -1,8 +1,12 @@
 /** The real CLI as a child process, for the technician command tests. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+/** The installed command's launcher (gateway/bin, what npm links) when it exists, else the built entry. */
+const BIN = fileURLToPath(new URL('../../../bin/prepaid-gateway.js', import.meta.url));
+export const CLI = existsSync(BIN) ? BIN : fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 export interface CliResult {
@@ -30,4 +34,25 @@ export function cli(args: string[], opts: { input?: string; env?: Record<string,
     });
     proc.stdin.end(opts.input ?? '');
   });
+}
+
+export interface CliProcess {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** A long-running `prepaid-gateway ...args` (e.g. `run`); SIGKILLed in teardown if still alive. */
+export function spawnCli(t: ExecutionContext, args: string[], env: Record<string, string> = {}): CliProcess {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-64_000)));
+  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-64_000)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  return { proc, stdout: () => stdout, stderr: () => stderr, exited };
 }

@@ -14,7 +14,7 @@ import { buildSignedCommand, keygen, parseDuration, parseTime } from '../../src/
 import { tempDir } from '../store/temp-dir.js';
 import { ctx, NOW, privateKeyFromSeed, utilityKey } from './fixtures.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { CLI } from '../cli/run-cli.js';
 const EXAMPLE = fileURLToPath(new URL('../../../examples/sign-command-example.mjs', import.meta.url));
 const DOCS = fileURLToPath(new URL('../../../../docs/mqtt.md', import.meta.url));
 
@@ -86,7 +86,7 @@ test('CLI: keygen, sign (flags and --json -), verify, and a refusal, as a utilit
   t.is(kg.status, 0, kg.stderr);
   const pub = /publicKey: (\S+)/.exec(kg.stdout)?.[1];
   t.truthy(pub, kg.stdout);
-  t.regex(kg.stdout, /commands:\n {2}keys:\n {4}- keyId: utility-2025\n/);
+  t.regex(kg.stdout, /under `credit:`[^\n]*\n\n {2}keys:\n {4}- keyId: utility-2025\n/);
   const keyFile = join(dir, 'keys', 'utility-2025.private.pem');
   t.is(statSync(keyFile).mode & 0o777, 0o600);
   const keyArgs = [CLI, 'command', 'sign', '--key', keyFile, '--key-id', 'utility-2025'];

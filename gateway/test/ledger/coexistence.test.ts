@@ -48,8 +48,8 @@ test('ledger first: the outbox accepts the file the ledger created and adds its 
   t.true((await l.verify()).ok);
 });
 
-// The outbox takes ownership through an owner file, not SQLite's exclusive locking, so the
-// ledger's own connection can write the same file while the outbox is open.
+// The outbox takes ownership through a lock on a file of its own (<db>.lock), not SQLite's
+// exclusive locking of <db>, so the ledger's own connection can write the same file while the outbox is open.
 test('the ledger and the outbox are open on the same file at the same time', async (t) => {
   const path = tempDb(t);
   const o = await openOutbox(cfg(path), { busyTimeoutMs: 200 });

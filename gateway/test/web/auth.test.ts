@@ -3,8 +3,11 @@
  * lockout, session expiry, bearer tokens, CSRF defences, and no secret in the logs.
  */
 import test from 'ava';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConsoleAuth } from '../../src/web/auth.js';
-import { API_TOKEN, METRICS_TOKEN, PASSWORD, capturedLog, consoleSection, fakeHost, http, login, startFakeConsole } from './helpers.js';
+import { openConsoleStore } from '../../src/web/console-store.js';
+import { API_TOKEN, METRICS_TOKEN, PASSWORD, capturedLog, consoleSection, fakeHost, http, login, loginFull, startFakeConsole, tempDir } from './helpers.js';
 
 const PROTECTED = ['/api/status', '/api/meters', '/api/events', '/api/session', '/api/scan', '/api/meters/m1/history', '/metrics'];
 
@@ -74,7 +77,9 @@ test('five failures lock the user out for the lockout period, even with the righ
 
 test('the limiter counts per user across IPs and per IP across users', async (t) => {
   let now = 0;
-  const auth = new ConsoleAuth(await consoleSection({ loginMaxFailures: 3, loginLockoutMs: 60_000, users: (await consoleSection()).users.concat((await consoleSection()).users.map((u) => ({ ...u, name: 'other' }))) }), () => now);
+  const db = await openConsoleStore(join(tempDir(t), 'console.db'));
+  t.teardown(() => db.close());
+  const auth = new ConsoleAuth(await consoleSection({ loginMaxFailures: 3, loginLockoutMs: 60_000, users: (await consoleSection()).users.concat((await consoleSection()).users.map((u) => ({ ...u, name: 'other' }))) }), db, () => now);
   // One user attacked from three addresses.
   for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) t.false((await auth.login(ip, 'tech', 'x')).ok);
   const r = await auth.login('10.0.0.9', 'tech', PASSWORD);
@@ -103,8 +108,9 @@ test('a session expires sessionTtlMs after login', async (t) => {
 
 test('logout ends the session', async (t) => {
   const { url } = await startFakeConsole(t);
-  const cookie = await login(url);
-  const out = await http(`${url}/api/logout`, { body: {}, headers: { cookie } });
+  const { cookie, csrf } = await loginFull(url);
+  t.is((await http(`${url}/api/logout`, { body: {}, headers: { cookie } })).status, 403, 'logout needs the CSRF token too');
+  const out = await http(`${url}/api/logout`, { body: {}, headers: { cookie, 'x-csrf-token': csrf } });
   t.is(out.status, 200);
   t.regex(out.headers.get('set-cookie')!, /Max-Age=0/);
   t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 401);
@@ -128,19 +134,19 @@ test('bearer tokens: an API token opens the API, the metrics token only /metrics
 
 test('CSRF: a session may change state only with a JSON body from its own origin', async (t) => {
   const { url } = await startFakeConsole(t);
-  const cookie = await login(url);
+  const { cookie, csrf } = await loginFull(url);
   const evil = await http(`${url}/api/scan`, { body: { path: '/dev/ttyX' }, headers: { cookie, origin: 'http://evil.example' } });
   t.is(evil.status, 403);
   const crossSite = await http(`${url}/api/scan`, { body: { path: '/dev/ttyX' }, headers: { cookie, 'sec-fetch-site': 'cross-site' } });
   t.is(crossSite.status, 403);
-  const form = await http(`${url}/api/scan`, { raw: 'path=/dev/ttyX', headers: { cookie, origin: url, 'content-type': 'text/plain' } });
+  const form = await http(`${url}/api/scan`, { raw: 'path=/dev/ttyX', headers: { cookie, origin: url, 'x-csrf-token': csrf, 'content-type': 'text/plain' } });
   t.is(form.status, 415);
-  const urlencoded = await http(`${url}/api/scan`, { raw: 'path=/dev/ttyX', headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' } });
+  const urlencoded = await http(`${url}/api/scan`, { raw: 'path=/dev/ttyX', headers: { cookie, origin: url, 'x-csrf-token': csrf, 'content-type': 'application/x-www-form-urlencoded' } });
   t.is(urlencoded.status, 415);
   // Login from another origin is refused too (login CSRF).
   t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD }, headers: { origin: 'http://evil.example' } })).status, 403);
   // Same origin is fine (the route then answers for itself: here, relay needs credit).
-  const same = await http(`${url}/api/meters/m1/relay`, { body: { state: 'disconnected', confirm: true }, headers: { cookie, origin: url } });
+  const same = await http(`${url}/api/meters/m1/relay`, { body: { state: 'disconnected', confirm: true }, headers: { cookie, origin: url, 'x-csrf-token': csrf } });
   t.is(same.status, 409);
   t.is(same.body.error.code, 'E_RELAY_UNSUPPORTED');
 });
@@ -162,4 +168,75 @@ test('the console refuses a non-loopback address unless allowPublic', async (t) 
   const err = await t.throwsAsync(startFakeConsole(t, { cfg: { listen: '0.0.0.0:0' } }));
   t.is((err as Error & { code?: string }).code, 'E_CONFIG_INVALID');
   t.regex(err!.message, /console\.listen: 0\.0\.0\.0 is not a loopback address/);
+});
+
+test('CSRF: a session-cookie POST without the session\'s X-CSRF-Token is refused, with or without Origin; a bearer token needs none', async (t) => {
+  const { url } = await startFakeConsole(t);
+  const { cookie, csrf } = await loginFull(url);
+  const other = await loginFull(url);
+  t.not(other.csrf, csrf, 'each session has its own token');
+  const body = { state: 'disconnected', confirm: true };
+  for (const headers of [{ cookie }, { cookie, origin: url }, { cookie, 'x-csrf-token': other.csrf }, { cookie, 'x-csrf-token': '' }, { cookie, 'x-csrf-token': `${csrf}x` }] as Array<Record<string, string>>) {
+    const r = await http(`${url}/api/meters/m1/relay`, { body, headers });
+    t.is(r.status, 403, JSON.stringify(Object.keys(headers)));
+    t.is(r.body.error.code, 'E_CSRF_TOKEN');
+    t.regex(r.body.error.message, /x-csrf-token/);
+  }
+  // The token comes with the session too (a reloaded page has no login reply).
+  const s = await http(`${url}/api/session`, { headers: { cookie } });
+  t.is(s.body.csrfToken, csrf);
+  t.is((await http(`${url}/api/meters/m1/relay`, { body, headers: { cookie, 'x-csrf-token': csrf } })).status, 409, 'past CSRF: the route answers (no credit here)');
+  const bearer = await http(`${url}/api/meters/m1/relay`, { body, headers: { authorization: `Bearer ${API_TOKEN}` } });
+  t.is(bearer.status, 409);
+  t.is((await http(`${url}/api/session`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).body.csrfToken, undefined);
+});
+
+test('a session ends sessionIdleMs after its last request; requests keep it alive up to sessionTtlMs', async (t) => {
+  let now = Date.UTC(2026, 0, 5, 12);
+  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 3_600_000, sessionIdleMs: 600_000 }, opts: { now: () => now } });
+  const cookie = await login(url);
+  for (let i = 0; i < 11; i++) {
+    now += 5 * 60_000; // a request every 5 min: never idle
+    t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 200, `after ${(i + 1) * 5} min`);
+  }
+  now += 5 * 60_000; // 60 min after login: the absolute end, however busy
+  t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 401);
+  const idle = await login(url);
+  const s = await http(`${url}/api/session`, { headers: { cookie: idle } });
+  t.is(s.body.idleExpiresAt, now + 600_000);
+  now += 599_000;
+  t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 200);
+  now += 600_000; // 10 min since that request
+  t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 401, 'idle too long');
+});
+
+test('sessions are listed without their tokens and revoked one by one, per user or all at once', async (t) => {
+  const { url } = await startFakeConsole(t);
+  const a = await loginFull(url);
+  const b = await loginFull(url);
+  const c = await loginFull(url);
+  const list = await http(`${url}/api/sessions`, { headers: { cookie: a.cookie } });
+  t.is(list.body.sessions.length, 3);
+  t.is(list.body.sessions.filter((s: { current: boolean }) => s.current).length, 1);
+  t.false(list.text.includes(a.cookie.split('=')[1]!) || list.text.includes(a.csrf), 'no token or CSRF token in the list');
+  const bId = (await http(`${url}/api/sessions`, { headers: { cookie: b.cookie } })).body.sessions.find((s: { current: boolean }) => s.current).id;
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { cookie: a.cookie } })).status, 403, 'revoking needs the CSRF token too');
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } })).status, 200);
+  t.is((await http(`${url}/api/status`, { headers: { cookie: b.cookie } })).status, 401);
+  t.is((await http(`${url}/api/sessions/${bId}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } })).status, 404, 'already gone');
+  t.is((await http(`${url}/api/sessions?user=nobody`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } })).body.revoked, 0);
+  const all = await http(`${url}/api/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${API_TOKEN}` } });
+  t.is(all.body.revoked, 2);
+  for (const s of [a, c]) t.is((await http(`${url}/api/status`, { headers: { cookie: s.cookie } })).status, 401);
+});
+
+test('a damaged session file does not stop the console: it is moved aside, a fresh one is made, and the log says so', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'gw.console.db');
+  writeFileSync(file, 'SQLite format 3\0'.padEnd(4096, 'garbage after a power cut '));
+  const cap = capturedLog();
+  const { url } = await startFakeConsole(t, { host: fakeHost(cap.log), opts: { storePath: file } });
+  t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } })).status, 200);
+  t.regex(cap.text(), /console session store was damaged: moved aside/);
+  t.is(readdirSync(dir).filter((f) => f.startsWith('gw.console.db.damaged-')).length, 1);
 });

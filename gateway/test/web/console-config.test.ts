@@ -14,7 +14,7 @@ const HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAA
 
 test('console: defaults from the schema', (t) => {
   const cfg = parseConfig(YAML.stringify({ ...base, console: { listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }] } }));
-  t.deepEqual(cfg.console, { listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], allowPublic: false, apiTokens: [], sessionTtlMs: 28_800_000, loginMaxFailures: 5, loginLockoutMs: 900_000 });
+  t.deepEqual(cfg.console, { listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], allowPublic: false, apiTokens: [], sessionTtlMs: 28_800_000, sessionIdleMs: 1_800_000, loginMaxFailures: 5, loginLockoutMs: 900_000 });
   t.is(parseConfig(YAML.stringify(base)).console, undefined, 'no section, no console');
 });
 
@@ -25,6 +25,7 @@ test('console: bad fields are named', (t) => {
     [{ listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: 'plaintext' }] }, 'console.users[0].passwordHash'],
     [{ listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], apiTokens: [{ name: 'x', tokenHash: 'abc' }] }, 'console.apiTokens[0].tokenHash'],
     [{ listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], sessionTtlMs: 10 }, 'console.sessionTtlMs'],
+    [{ listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], sessionIdleMs: 1000 }, 'console.sessionIdleMs'],
     [{ listen: '127.0.0.1:8080', users: [{ name: 'tech', passwordHash: HASH }], password: 'x' }, 'console.password'],
   ];
   for (const [section, path] of cases) {

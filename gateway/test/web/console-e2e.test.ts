@@ -214,4 +214,25 @@ test('web console in Chromium: log in, live meters, trip and restore a relay, sc
   t.is(forged.status, 422);
   t.like(forged.body, { status: 'rejected', reason: 'E_COMMAND_SIGNATURE' });
   t.is((await http(`${url}/api/commands`, { body: topup })).status, 401, 'no token, no command');
+
+  // The browser's own session cookie, replayed without the page's CSRF token (a forged request,
+  // or a client that sends no Origin): refused before it reaches the relay.
+  const cookie = (await ctx.cookies(url)).map((c) => `${c.name}=${c.value}`).join('; ');
+  t.regex(cookie, /pgw_session=/);
+  const overridesBefore = (await gw.credit!.ledger.auditLog({ meter: 'flat-101' })).filter((a) => a.action === 'relay-override').length;
+  for (const headers of [{ cookie }, { cookie, origin: url }] as Array<Record<string, string>>) {
+    const forgedTrip = await http(`${url}/api/meters/flat-101/relay`, { body: { state: 'disconnected', confirm: true }, headers });
+    t.is(forgedTrip.status, 403, forgedTrip.text);
+    t.is(forgedTrip.body.error.code, 'E_CSRF_TOKEN');
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  t.true(prepaid.trueState(1).relayClosed, 'the relay was not tripped');
+  t.is((await gw.credit!.ledger.auditLog({ meter: 'flat-101' })).filter((a) => a.action === 'relay-override').length, overridesBefore);
+  // The technician CLI's relay path (bearer token, no CSRF token) still works.
+  const cliTrip = await http(`${url}/api/meters/flat-101/relay`, { body: { state: 'disconnected', confirm: true }, headers: auth });
+  t.is(cliTrip.status, 200, cliTrip.text);
+  t.like(cliTrip.body, { verified: true, cause: 'technician:tech-cli' });
+  t.false(prepaid.trueState(1).relayClosed);
+  t.is((await http(`${url}/api/meters/flat-101/relay`, { body: { state: 'connected', confirm: true }, headers: auth })).status, 200);
+  t.true(prepaid.trueState(1).relayClosed);
 });

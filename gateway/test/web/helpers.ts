@@ -1,4 +1,5 @@
 /** Shared pieces of the web console tests: fast password hashes, a fake gateway, HTTP helpers. */
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { ExecutionContext } from 'ava';
@@ -10,6 +11,9 @@ import type { GatewayStatus } from '../../src/runtime.js';
 import type { ConsoleConfig } from '../../src/web/console-config.js';
 import { startConsole, type ConsoleHost, type ConsoleOptions, type GatewayObserver, type WebConsole } from '../../src/web/console-server.js';
 import { hashPassword, hashToken } from '../../src/web/password.js';
+import { tempDir } from '../store/temp-dir.js';
+
+export { tempDir };
 
 /** Cheap scrypt parameters: the tests check the scheme, not the cost. */
 export const FAST = { N: 1024, r: 8, p: 1 };
@@ -93,12 +97,26 @@ export function fakeHost(log: Logger = pino({ level: 'silent' }), status: () => 
   return { config: fakeConfig(), log, credit: undefined, observers: new Set(), status: async () => status() };
 }
 
-/** A console on 127.0.0.1 (port chosen by the OS), closed in teardown. */
+/** A console on 127.0.0.1 (port chosen by the OS), its session store in a temp dir, closed in teardown. */
 export async function startFakeConsole(t: ExecutionContext, o: { cfg?: Partial<ConsoleConfig>; host?: FakeGateway; opts?: ConsoleOptions } = {}): Promise<{ console: WebConsole; host: FakeGateway; url: string }> {
   const host = o.host ?? fakeHost();
-  const c = await startConsole(host, await consoleSection(o.cfg), o.opts);
+  const c = await startConsole(host, await consoleSection(o.cfg), { storePath: join(tempDir(t), 'console.db'), ...o.opts });
+  let closed = false;
+  const close = c.close.bind(c);
+  c.close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+  };
   t.teardown(() => c.close());
   return { console: c, host, url: c.url };
+}
+
+/** Log in; returns the Cookie header and the session's CSRF token. */
+export async function loginFull(url: string, user = 'tech', password = PASSWORD): Promise<{ cookie: string; csrf: string }> {
+  const r = await http(`${url}/api/login`, { body: { user, password } });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${r.text}`);
+  return { cookie: r.headers.get('set-cookie')!.split(';')[0]!, csrf: r.body.csrfToken };
 }
 
 export interface Reply {

@@ -12,7 +12,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../contracts.js';
-import { loadPublicKeys, parseCommand, rejectionOutcome, type ValidCommand } from '../../commands/index.js';
+import { loadPublicKeys, parseCommand, rejectionOutcome, topUpLimit, type ValidCommand } from '../../commands/index.js';
 import { parseTariff } from '../tariff/index.js';
 import { parsePolicy } from '../policy/index.js';
 import { acceptOpenPaygoToken, acceptStsToken } from '../../tokens/index.js';
@@ -60,10 +60,14 @@ export class CommandProcessor {
       now: this.deps.now(),
       maxSkewMs: config.commands.maxSkewMs,
       maxWindowMs: config.commands.maxLifetimeMs,
-      limits: { maxTopUp: config.commands.maxTopUp },
+      // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
+      limits: { maxTopUp: 0 },
       meters: (id) => {
         const a = engine.accountConfig(id);
-        return a ? { creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}) } : undefined;
+        if (!a) return undefined;
+        const unit = a.creditUnit === 'energy' ? 'energy' : a.currency;
+        const max = topUpLimit({ unit, subunitsPerUnit: engine.subunitsPerUnit(id), policy: engine.policyFor(id), ...(config.commands.maxTopUp !== undefined ? { configured: config.commands.maxTopUp } : {}) });
+        return { creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}), ...(max ? { maxTopUp: max } : {}) };
       },
       validateTariff: (t) => problemOf(() => parseTariff(t, 'tariff')),
       validatePolicy: (p) => problemOf(() => parsePolicy(p, 'policy')),
@@ -75,6 +79,7 @@ export class CommandProcessor {
       const seen = await ledger.commandOutcome(parsed.id);
       if (seen) return { status: 'duplicate', id: parsed.id, original: seen };
       await ledger.recordRejected(parsed.id, 'rejected', rejected);
+      if (parsed.reason === 'E_COMMAND_AMOUNT') await this.auditRefusedTopUp(raw, parsed.id, rejected);
       return rejected;
     }
     const cmd = parsed.command;
@@ -111,6 +116,19 @@ export class CommandProcessor {
         return this.remember(cmd, { customerClass: cmd.customerClass, policy: policy.id, activeFrom: cmd.activeFrom });
       }
     }
+  }
+
+  /** A refused top-up (over the limit, wrong currency) is in the audit log, like an applied one. */
+  private async auditRefusedTopUp(raw: Buffer | string, id: string, outcome: CommandOutcome): Promise<void> {
+    const c = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as { meter?: string; amount?: number; currency?: string; keyId?: string };
+    const message = outcome.status === 'rejected' ? outcome.message : '';
+    await this.deps.ledger.audit({
+      ts: this.deps.now(),
+      ...(typeof c.meter === 'string' && this.deps.engine.has(c.meter) ? { meter: c.meter } : {}),
+      action: 'topup-refused',
+      cause: `command:${c.keyId ?? '?'}`,
+      detail: { id, reason: 'E_COMMAND_AMOUNT', amount: c.amount ?? null, currency: c.currency ?? null, message },
+    });
   }
 
   private async remember(cmd: ValidCommand, detail: Record<string, unknown>): Promise<CommandOutcome> {

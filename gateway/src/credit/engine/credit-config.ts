@@ -11,6 +11,7 @@ import { PrepaidError } from '@prepaid-edge/protocols';
 import type { AccountSpec, Policy, Tariff, TariffVersion } from '../contracts.js';
 import { parseTariff } from '../tariff/index.js';
 import { parsePolicy } from '../policy/index.js';
+import { topUpLimit } from '../../commands/top-up-limit.js';
 
 export interface AccountConfig extends AccountSpec {
   /** Credit given when the account is first created (sub-units), booked as an adjustment. */
@@ -24,8 +25,11 @@ export interface AccountConfig extends AccountSpec {
 export interface CommandLimits {
   /** Allowed clock difference between the signer and this gateway (ms). */
   maxSkewMs: number;
-  /** Largest top-up one command may carry, in sub-units. */
-  maxTopUp: number;
+  /**
+   * Largest top-up one command may carry, in sub-units, for every account whose policy sets none;
+   * unset: the per-currency default (commands/top-up-limit.ts).
+   */
+  maxTopUp?: number;
   /** Longest allowed expiresAt - issuedAt (ms). */
   maxLifetimeMs: number;
 }
@@ -44,7 +48,7 @@ export interface CreditConfig {
   chargeEveryMs: number;
 }
 
-export const COMMAND_DEFAULTS: CommandLimits = { maxSkewMs: 5 * 60_000, maxTopUp: 10_000_000_000, maxLifetimeMs: 7 * 24 * 3_600_000 };
+export const COMMAND_DEFAULTS: CommandLimits = { maxSkewMs: 5 * 60_000, maxLifetimeMs: 7 * 24 * 3_600_000 };
 
 type Problem = { path: string; message: string };
 
@@ -161,6 +165,15 @@ export function parseCreditConfig(raw: unknown, source: string, meterIds: Readon
     keyIds.add(k.keyId);
   });
   const commands = { ...COMMAND_DEFAULTS, ...((r.commands as Partial<CommandLimits>) ?? {}) };
+  accounts.forEach((a, i) => {
+    const cls = classes[a.customerClass]!;
+    const tariff = tariffs[cls.tariff]?.at(-1)?.tariff;
+    if (!tariff) return;
+    const unit = a.creditUnit === 'energy' ? 'energy' : a.currency;
+    if (!topUpLimit({ unit, subunitsPerUnit: tariff.subunitsPerUnit, ...(policies[cls.policy] ? { policy: policies[cls.policy]! } : {}), ...(commands.maxTopUp !== undefined ? { configured: commands.maxTopUp } : {}) })) {
+      problems.push({ path: `credit.accounts[${i}]`, message: `no default top-up limit for ${unit ?? 'an account without a currency'} (gateway/schema/top-up-limits.json): set credit.commands.maxTopUp or maxTopUp in policy ${cls.policy}` });
+    }
+  });
   const chargeEveryMs = r.chargeEveryMs ?? 60_000;
   if (!Number.isSafeInteger(chargeEveryMs) || (chargeEveryMs as number) < 0) problems.push({ path: 'credit.chargeEveryMs', message: 'must be a non-negative integer (ms)' });
   if (problems.length) invalid(problems, source);

@@ -12,7 +12,7 @@
     for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
     return e;
   };
-  const state = { meters: [], chartMeter: null, charts: {}, timers: [], scanTimer: null, lastEventsKey: '' };
+  const state = { meters: [], chartMeter: null, charts: {}, timers: [], scanTimer: null, lastEventsKey: '', csrf: null };
 
   class HttpError extends Error {
     constructor(status, body) {
@@ -25,6 +25,8 @@
 
   async function api(path, opts = {}) {
     const init = { method: opts.method ?? 'GET', headers: {}, credentials: 'same-origin' };
+    // The server refuses a session's state changes without the session's CSRF token.
+    if (init.method !== 'GET' && state.csrf) init.headers['x-csrf-token'] = state.csrf;
     if (opts.body !== undefined) {
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(opts.body);
@@ -86,11 +88,13 @@
 
   $('logout').addEventListener('click', async () => {
     await api('/api/logout', { method: 'POST', body: {}, allowError: true });
+    state.csrf = null;
     showLogin();
   });
 
   async function enter() {
     const s = await api('/api/session');
+    state.csrf = s.csrfToken ?? null;
     $('user-name').textContent = s.user;
     $('gw-name').textContent = s.gateway;
     document.title = `${s.gateway} · prepaid-gateway`;
@@ -275,19 +279,22 @@
   }
 
   // ───── events ─────
+  $('events-routine').addEventListener('change', () => refreshEvents().catch(() => undefined));
+
   async function refreshEvents() {
-    const r = await api('/api/events?limit=80');
+    // Routine rows (the minute's charge, the meter's threshold rewritten) are hidden unless asked for.
+    const routine = $('events-routine').checked;
+    const r = await api(`/api/events?limit=80&routine=${routine}`);
     const items = [
-      ...r.events.map((e) => ({ ts: e.ts, type: e.type, meter: e.meter, detail: e.data ? JSON.stringify(e.data) : '' })),
-      // Charges are booked every minute per meter: the ledger keeps them, the log here would drown in them.
-      ...r.audit.filter((a) => a.action !== 'charge').map((a) => ({ ts: a.ts, type: `audit: ${a.action}`, meter: a.meter, detail: `${a.cause}${a.detail && Object.keys(a.detail).length ? ` ${JSON.stringify(a.detail)}` : ''}` })),
+      ...r.events.map((e) => ({ ts: e.ts, type: e.type, kind: e.kind, meter: e.meter, detail: e.data ? JSON.stringify(e.data) : '' })),
+      ...r.audit.map((a) => ({ ts: a.ts, type: `audit: ${a.action}`, kind: a.kind, meter: a.meter, detail: `${a.cause}${a.detail && Object.keys(a.detail).length ? ` ${JSON.stringify(a.detail)}` : ''}` })),
     ].sort((a, b) => b.ts - a.ts).slice(0, 100);
-    const key = JSON.stringify(items.map((i) => [i.ts, i.type, i.meter]));
+    const key = JSON.stringify([routine, items.map((i) => [i.ts, i.type, i.meter])]);
     if (key === state.lastEventsKey) return;
     state.lastEventsKey = key;
     $('events').replaceChildren(
       ...items.map((i) =>
-        el('li', { 'data-type': i.type },
+        el('li', { 'data-type': i.type, 'data-kind': i.kind },
           el('time', { datetime: new Date(i.ts).toISOString() }, fmtTime(i.ts)),
           el('span', { class: 'type' }, i.type),
           i.meter ? el('span', { class: 'badge' }, i.meter) : null,

@@ -48,9 +48,13 @@ function addressesIn(chunks: readonly Buffer[] = []): string[] {
 
 type Answer = ({ kind: 'none' } | { kind: 'one'; frame: Dlt645Frame } | { kind: 'collision' }) & { late: string[] };
 
+function timeoutMs(ctx: LineContext, request: Buffer): number {
+  return ctx.opts.timeoutMs ?? probeTimeoutMs({ ...ctx.opts, stopBits: ctx.stopBits, turnaroundMs: Math.max(ctx.opts.turnaroundMs ?? 0, DLT645_TURNAROUND_MS) }, ctx.line, request.length, REPLY_BYTES);
+}
+
 async function ask(ctx: LineContext, address: string, di: string, patience = 1): Promise<Answer> {
   const request = encodeReadDataRequest(address, di);
-  const timeout = patience * (ctx.opts.timeoutMs ?? probeTimeoutMs({ ...ctx.opts, stopBits: ctx.stopBits, turnaroundMs: Math.max(ctx.opts.turnaroundMs ?? 0, DLT645_TURNAROUND_MS) }, ctx.line, request.length, REPLY_BYTES));
+  const timeout = patience * timeoutMs(ctx, request);
   const x = await transact(ctx.port, request, timeout, completeFor(address));
   const late = addressesIn(x.late);
   if (x.kind === 'silence') return { kind: 'none', late };
@@ -78,7 +82,7 @@ async function identify(ctx: LineContext, address: string, profiles: readonly Dl
     let a = await ask(ctx, address, di);
     if (a.kind === 'none') {
       // The meter answered the search: its reply may be on its way. Let it drain, ask again, wait longer.
-      await sleep(a.late.length ? 0 : (ctx.opts.timeoutMs ?? 500));
+      await sleep(timeoutMs(ctx, encodeReadDataRequest(address, di)));
       a = await ask(ctx, address, di, LATE_PATIENCE);
     }
     let out: ReadOutcome | number = 'silent';
@@ -124,7 +128,10 @@ export async function* searchDlt645(ctx: LineContext, profiles: readonly Dlt645P
     const { mask, patience } = stack.pop()!;
     const a = await ask(ctx, mask, SEARCH_DI, patience);
     yield { type: 'probe' };
-    for (const addr of a.late) {
+    // After the last probe nothing follows to catch its late reply in: wait one timeout for it.
+    const late = [...a.late, ...(stack.length === 0 && a.kind === 'none' && ctx.port.drain ? addressesIn(await ctx.port.drain(timeoutMs(ctx, encodeReadDataRequest(mask, SEARCH_DI)))) : [])];
+    if (a.kind === 'none') silent.add(mask);
+    for (const addr of late) {
       if (found.includes(addr)) continue;
       for (const m of silent) {
         if (!dlt645AddressMatches(m, addr)) continue;
@@ -133,8 +140,8 @@ export async function* searchDlt645(ctx: LineContext, profiles: readonly Dlt645P
         yield { type: 'widen', by: 1 };
       }
     }
-    if (a.kind === 'none') silent.add(mask);
-    else if (a.kind === 'one') {
+    if (a.kind === 'none') continue;
+    if (a.kind === 'one') {
       if (found.includes(a.frame.address)) continue;
       found.push(a.frame.address);
       yield meterAt(a.frame, await identify(ctx, a.frame.address, profiles));

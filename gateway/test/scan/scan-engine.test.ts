@@ -339,3 +339,36 @@ test('a late reply from the last unit of a line setting is waited for once, and 
   t.deepEqual(found.map((m) => [m.unit, m.profile]), [[9, 'sdm120']]);
   t.deepEqual(drains, [25]);
 });
+
+test('DL/T 645: a late reply to the only probe of the search is waited for once, and the wildcard asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [42], profile: 'dlt645' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let first = true;
+  const events = await collect(
+    scan({ path: 'x', bauds: [2400], parities: ['even'], protocol: 'dlt645', timeoutMs: 30 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const x = await line.exchange(req, ms, complete);
+            if (first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            return x;
+          },
+          drain: async () => {
+            const late = held ? [held] : [];
+            held = undefined;
+            return late;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => `${m.address} ${m.profile}`), ['000000000042 dlt645']);
+});

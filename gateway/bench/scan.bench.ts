@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Simulator, loadScenario } from '@prepaid-edge/simulator';
@@ -38,7 +38,8 @@ export async function run(): Promise<{ id: string; title: string; command: strin
   const base = {
     id: 'scan',
     title: 'Technician CLI: bus scan of a mixed Modbus + DL/T 645 line at 9600 8E1 (wire timing)',
-    command: 'prepaid-gateway scan --path PTY --bauds 9600 --parity even --units 1-247 --protocol both --timeout 100 against prepaid-sim --pty PTY --scenario simulator/scenarios/mixed-line.yaml --timing wire (gateway/bench/scan.bench.ts)',
+    command:
+      'the scan engine of `prepaid-gateway scan --path PTY --bauds 9600 --parity even --units 1-247 --protocol both --timeout 100`, in-process so every exchange is counted, against the simulator of `prepaid-sim --pty PTY --scenario simulator/scenarios/mixed-line.yaml --timing wire --baud 9600 --parity even` (gateway/bench/scan.bench.ts)',
   };
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).error) return { ...base, markdown: '', skipped: 'socat is not installed (apt-get install socat)' };
   const dir = mkdtempSync(join(tmpdir(), 'scan-bench-'));
@@ -55,6 +56,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       const real = await openSerialLine(path, line);
       return {
         close: () => real.close(),
+        drain: (ms) => real.drain!(ms),
         exchange: async (request, timeoutMs, complete) => {
           const x = await real.exchange(request, timeoutMs, complete);
           if (x.kind === 'reply') {
@@ -79,6 +81,8 @@ export async function run(): Promise<{ id: string; title: string; command: strin
     const right = [...found].sort().join() === [...EXPECTED].sort().join();
     const markdown = [
       'Simulator with `--timing wire` at 9600 8E1 (turnaround 2 ms) on a pty pair it owns (`--pty`), so a meter hears only a scanner at its own line settings; meters of `simulator/scenarios/mixed-line.yaml`: Modbus units 1 (sdm630), 50 (sdm120), 120 (prepaid), 247 (sdm120); DL/T 645 000000000005, 000000000017, 000000000105, 000000000230 (05 and 105 share their low address byte). One scan at one line setting: Modbus units 1-247, then the DL/T 645 address search.',
+      '',
+      `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; other sessions were building and testing on it during the run.`,
       '',
       '| quantity | value |',
       '|---|---|',

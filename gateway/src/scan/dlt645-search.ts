@@ -28,21 +28,44 @@ const REPLY_BYTES = 28;
 
 export type SearchEvent = { type: 'probe' } | { type: 'widen'; by: number } | { type: 'found'; meter: FoundMeter };
 
-function complete(buf: Buffer): Verdict {
-  return findFrame(buf).frame ? 'done' : 'more';
+/** A whole reply from a meter `address` covers is the answer; any other whole frame is a late reply to an earlier request: skipped. */
+function completeFor(address: string) {
+  return (buf: Buffer): Verdict => {
+    const f = findFrame(buf);
+    if (!f.frame) return 'more';
+    return f.frame.fromSlave && dlt645AddressMatches(address, f.frame.address) ? 'done' : { skip: f.consumed };
+  };
 }
 
-type Answer = { kind: 'none' } | { kind: 'one'; frame: Dlt645Frame } | { kind: 'collision' };
+/** Addresses of the meters whose whole replies are in late bytes. */
+function addressesIn(chunks: readonly Buffer[] = []): string[] {
+  const out: string[] = [];
+  for (let buf of chunks) {
+    for (let f = findFrame(buf); f.frame; buf = buf.subarray(f.consumed), f = findFrame(buf)) if (f.frame.fromSlave) out.push(f.frame.address);
+  }
+  return out;
+}
 
-async function ask(ctx: LineContext, address: string, di: string): Promise<Answer> {
+type Answer = ({ kind: 'none' } | { kind: 'one'; frame: Dlt645Frame } | { kind: 'collision' }) & { late: string[] };
+
+function timeoutMs(ctx: LineContext, request: Buffer): number {
+  return ctx.opts.timeoutMs ?? probeTimeoutMs({ ...ctx.opts, stopBits: ctx.stopBits, turnaroundMs: Math.max(ctx.opts.turnaroundMs ?? 0, DLT645_TURNAROUND_MS) }, ctx.line, request.length, REPLY_BYTES);
+}
+
+async function ask(ctx: LineContext, address: string, di: string, patience = 1): Promise<Answer> {
   const request = encodeReadDataRequest(address, di);
-  const timeout = ctx.opts.timeoutMs ?? probeTimeoutMs({ ...ctx.opts, stopBits: ctx.stopBits, turnaroundMs: Math.max(ctx.opts.turnaroundMs ?? 0, DLT645_TURNAROUND_MS) }, ctx.line, request.length, REPLY_BYTES);
-  const x = await transact(ctx.port, request, timeout, complete);
-  if (x.kind === 'silence') return { kind: 'none' };
+  const timeout = patience * timeoutMs(ctx, request);
+  const x = await transact(ctx.port, request, timeout, completeFor(address));
+  const late = addressesIn(x.late);
+  if (x.kind === 'silence') return { kind: 'none', late };
   const frame = findFrame(x.bytes).frame;
-  if (x.kind === 'reply' && frame?.fromSlave && dlt645AddressMatches(address, frame.address)) return { kind: 'one', frame };
-  return { kind: 'collision' };
+  if (x.kind === 'reply' && frame) return { kind: 'one', frame, late };
+  return { kind: 'collision', late };
 }
+
+/** How much longer a mask or read is waited for when its reply came late, or a known meter went quiet. */
+const LATE_PATIENCE = 3;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The next address to narrow: the lowest (least significant) AA pair fixed to `v`. */
 function narrow(mask: string, v: number): string | undefined {
@@ -56,7 +79,12 @@ async function identify(ctx: LineContext, address: string, profiles: readonly Dl
   const read = async (di: string): Promise<ReadOutcome | number> => {
     const hit = cache.get(di);
     if (hit !== undefined) return hit;
-    const a = await ask(ctx, address, di);
+    let a = await ask(ctx, address, di);
+    if (a.kind === 'none') {
+      // The meter answered the search: its reply may be on its way. Let it drain, ask again, wait longer.
+      await sleep(timeoutMs(ctx, encodeReadDataRequest(address, di)));
+      a = await ask(ctx, address, di, LATE_PATIENCE);
+    }
     let out: ReadOutcome | number = 'silent';
     if (a.kind === 'one') {
       try {
@@ -87,25 +115,43 @@ async function identify(ctx: LineContext, address: string, profiles: readonly Dl
 }
 
 export async function* searchDlt645(ctx: LineContext, profiles: readonly Dlt645Profile[], signal?: AbortSignal): AsyncGenerator<SearchEvent, void, undefined> {
-  const found = (frame: Dlt645Frame, id: Identification): SearchEvent => ({
+  const meterAt = (frame: Dlt645Frame, id: Identification): SearchEvent => ({
     type: 'found',
     meter: { protocol: 'dlt645', unit: null, address: frame.address, baudRate: ctx.line.baudRate, parity: ctx.line.parity, stopBits: ctx.stopBits, ...id },
   });
-  const stack: string[] = ['AAAAAAAAAAAA'];
+  const stack: Array<{ mask: string; patience: number }> = [{ mask: 'AAAAAAAAAAAA', patience: 1 }];
+  /** Masks that got silence: a late reply from a meter they cover sends the mask round again. */
+  const silent = new Set<string>();
+  const found: string[] = [];
   while (stack.length) {
     if (signal?.aborted) return;
-    const mask = stack.pop()!;
-    const a = await ask(ctx, mask, SEARCH_DI);
+    const { mask, patience } = stack.pop()!;
+    const a = await ask(ctx, mask, SEARCH_DI, patience);
     yield { type: 'probe' };
+    // After the last probe nothing follows to catch its late reply in: wait one timeout for it.
+    const late = [...a.late, ...(stack.length === 0 && a.kind === 'none' && ctx.port.drain ? addressesIn(await ctx.port.drain(timeoutMs(ctx, encodeReadDataRequest(mask, SEARCH_DI)))) : [])];
+    if (a.kind === 'none') silent.add(mask);
+    for (const addr of late) {
+      if (found.includes(addr)) continue;
+      for (const m of silent) {
+        if (!dlt645AddressMatches(m, addr)) continue;
+        silent.delete(m);
+        stack.push({ mask: m, patience: LATE_PATIENCE });
+        yield { type: 'widen', by: 1 };
+      }
+    }
+    if (a.kind === 'none') continue;
     if (a.kind === 'one') {
-      yield found(a.frame, await identify(ctx, a.frame.address, profiles));
-    } else if (a.kind === 'collision') {
+      if (found.includes(a.frame.address)) continue;
+      found.push(a.frame.address);
+      yield meterAt(a.frame, await identify(ctx, a.frame.address, profiles));
+    } else {
       if (narrow(mask, 0) === undefined) {
-        yield found({ address: mask } as Dlt645Frame, { profile: null, candidates: [], problem: `more than one meter answers at address ${mask}: two meters share it` });
+        yield meterAt({ address: mask } as Dlt645Frame, { profile: null, candidates: [], problem: `more than one meter answers at address ${mask}: two meters share it` });
         continue;
       }
       yield { type: 'widen', by: 100 };
-      for (let v = 99; v >= 0; v--) stack.push(narrow(mask, v)!);
+      for (let v = 99; v >= 0; v--) stack.push({ mask: narrow(mask, v)!, patience: 1 });
     }
   }
 }

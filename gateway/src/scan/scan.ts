@@ -11,7 +11,7 @@ import { bitsPerChar, interFrameMs, isPrepaidError, listProfiles, loadProfile, t
 import { listDlt645Profiles, loadDlt645Profile } from '../acquisition/dlt645-profile.js';
 import { searchDlt645 } from './dlt645-search.js';
 import { presenceRead, replyBytes } from './identify.js';
-import { probeModbus, type LineContext } from './modbus-probe.js';
+import { probeModbus, unitsIn, type LineContext } from './modbus-probe.js';
 import { etaMs, lineStopBits, planScan, probeTimeoutMs } from './plan.js';
 import { openSerialLine } from './serial-line.js';
 import type { LineSettings, ScanDeps, ScanEvent, ScanLine, ScanOptions } from './types.js';
@@ -84,6 +84,18 @@ export async function* scan(opts: ScanOptions, deps: ScanDeps = {}): AsyncGenera
           }
           done++;
           yield progress(line);
+          // After the last unit nothing follows to catch its late reply in: wait one timeout for it.
+          if (unit === plan.units.at(-1) && silent.has(unit) && port.drain) {
+            const late = unitsIn(await port.drain(probeTimeoutMs({ ...opts, stopBits }, line, 8, replyBytes(presence)))).filter((u) => silent.has(u) && !seenHere.has(`u${u}`));
+            for (const u of new Set(late)) {
+              const meter = await probeModbus(ctx, u, profiles, presence, () => undefined, LATE_PATIENCE);
+              if (meter) {
+                seenHere.add(`u${u}`);
+                found++;
+                yield { type: 'found', meter };
+              }
+            }
+          }
         }
       }
       if (plan.dlt645 && !opts.signal?.aborted) {

@@ -54,6 +54,12 @@ export async function openSerialLine(path: string, line: LineSettings & { stopBi
         });
       });
     },
+    async drain(ms) {
+      await new Promise((r) => setTimeout(r, ms));
+      const late = buf.length ? [buf] : [];
+      buf = Buffer.alloc(0);
+      return late;
+    },
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
 }

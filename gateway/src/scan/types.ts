@@ -100,6 +100,8 @@ export interface ScanLine {
    * A `skip` verdict drops that many bytes (into `late`) and goes on waiting.
    */
   exchange(request: Buffer, timeoutMs: number, complete: (buf: Buffer) => Verdict): Promise<Exchange>;
+  /** Wait `ms`, then hand over (and forget) what arrived since the last exchange: a late reply to the last probe. */
+  drain?(ms: number): Promise<Buffer[]>;
   close(): Promise<void>;
 }
 

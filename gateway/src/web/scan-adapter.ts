@@ -1,5 +1,22 @@
 /** The console's ScanRunner on top of the bus-scan engine (gateway/src/scan), loaded when first used. */
+import type { FoundMeter } from '../scan/types.js';
 import type { ScanHit, ScanProgress, ScanRunner } from './scan-jobs.js';
+
+const PARITY_LETTER = { none: 'N', even: 'E', odd: 'O' } as const;
+
+/** A found meter as the console shows it: line as "9600 8E1"; without a profile, the candidates and the problem. */
+export function scanHit(m: FoundMeter): ScanHit {
+  return {
+    ...(m.unit !== null ? { unit: m.unit } : {}),
+    ...(m.address ? { address: m.address } : {}),
+    baudRate: m.baudRate,
+    parity: m.parity,
+    stopBits: m.stopBits,
+    line: `${m.baudRate} 8${PARITY_LETTER[m.parity]}${m.stopBits}`,
+    ...(m.profile ? { profile: m.profile } : { candidates: m.candidates, ...(m.problem ? { problem: m.problem } : {}) }),
+    detail: { protocol: m.protocol },
+  };
+}
 
 export const consoleScanRunner: ScanRunner = async (req, onProgress, signal) => {
   const { scan, lineLabel, lineStopBits } = await import('../scan/index.js');
@@ -13,17 +30,7 @@ export const consoleScanRunner: ScanRunner = async (req, onProgress, signal) => 
       p.total = ev.total;
       p.current = `${label(ev.line)}, about ${Math.ceil(ev.etaMs / 1000)} s left`;
     } else if (ev.type === 'found') {
-      const m = ev.meter;
-      found.push({
-        ...(m.unit !== null ? { unit: m.unit } : {}),
-        ...(m.address ? { address: m.address } : {}),
-        baudRate: m.baudRate,
-        parity: m.parity,
-        stopBits: m.stopBits,
-        line: lineLabel(m),
-        ...(m.profile ? { profile: m.profile } : { candidates: m.candidates, ...(m.problem ? { problem: m.problem } : {}) }),
-        detail: { protocol: m.protocol },
-      });
+      found.push(scanHit(ev.meter));
     } else {
       p.current = `${label(ev.line)} refused by the port: ${ev.code}`;
     }

@@ -30,6 +30,9 @@ const bad: Array<[string, unknown, string]> = [
   ['DI read twice', { ...good, reads: [good.reads[0], { di: '00010000', name: 'energyImport' }] }, '/reads/1/di'],
   ['phase 2 in a single-phase profile', { ...good, reads: [{ di: '02010200', name: 'voltageL2' }] }, '/reads/0/name'],
   ['min > max', { ...good, reads: [{ di: '02010100', name: 'voltageL1', min: 300, max: 100 }] }, '/reads/0/min'],
+  ['a signature DI outside the table', { ...good, signature: [{ di: '04000101' }] }, '/signature/0/di'],
+  ['a refused signature read with a bound', { ...good, signature: [{ di: '02010200', refused: true, min: 1 }] }, '/signature/0/min'],
+  ['an unknown signature key', { ...good, signature: [{ di: '02010100', expect: 1 }] }, '/signature/0/expect'],
 ];
 for (const [what, raw, path] of bad) {
   test(`a profile with ${what} is refused at ${path}`, (t) => {
@@ -38,6 +41,15 @@ for (const [what, raw, path] of bad) {
     t.is(ctx(e).path, path);
   });
 }
+
+test('the shipped DL/T 645 profiles tell single-phase from three-phase by the L2 voltage', (t) => {
+  const sig = (id: string) => loadDlt645Profile(id).signature.map((c) => ({ di: c.di, refused: c.refused, min: c.min, max: c.max }));
+  t.deepEqual(sig('dlt645'), [
+    { di: '02010100', refused: false, min: 80, max: 300 },
+    { di: '02010200', refused: true, min: undefined, max: undefined },
+  ]);
+  t.deepEqual(sig('dlt645-3p')[1], { di: '02010200', refused: false, min: 0, max: 1000 });
+});
 
 test('an unknown profile id names the known ones', (t) => {
   const e = t.throws(() => loadDlt645Profile('nope'));

@@ -1,7 +1,7 @@
 /** The scan engine on an in-process simulator bus: finds, identification, dedupe, progress, abort. */
 import test from 'ava';
 import { Simulator, ManualClock } from '@prepaid-edge/simulator';
-import { loadProfile } from '@prepaid-edge/protocols';
+import { findFrame, loadProfile } from '@prepaid-edge/protocols';
 import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/scan/index.js';
 import { simLineOpener } from './sim-line.js';
 
@@ -175,4 +175,200 @@ test('abort stops between probes and closes the port', async (t) => {
 
 test('a missing port rejects with E_BUS_UNAVAILABLE', async (t) => {
   await t.throwsAsync(collect(scan({ path: '/dev/does-not-exist-scan', bauds: [9600], parities: ['none'], units: [1] })), { code: 'E_BUS_UNAVAILABLE' } as never);
+});
+
+test('DL/T 645: several meters on one line found by address search, colliding replies narrowed by address byte', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+  const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645' }, { openLine: simLineOpener(sim.bus) }));
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(
+    found.map((m) => `${m.address} ${m.profile}`),
+    ['000000000005 dlt645', '000000000105 dlt645', '000000000017 dlt645'],
+  );
+  const last = events.filter((e) => e.type === 'progress').at(-1) as { done: number; total: number };
+  // 1 wildcard (collision) + 100 low-byte masks (05 collides) + 100 masks of the second byte under 05.
+  t.is(last.done, 201);
+  t.is(last.total, 201);
+});
+
+test('a reply that comes after its timeout makes the scan ask that unit again, more patiently', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [7], profile: 'sdm630' }] } });
+  const base = simLineOpener(sim.bus);
+  const timeouts: Array<[number, number]> = [];
+  let held: Buffer | undefined;
+  let first = true;
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], units: [6, 7, 8, 9], protocol: 'modbus', timeoutMs: 40 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            timeouts.push([req[0]!, ms]);
+            const x = await line.exchange(req, ms, complete);
+            if (req[0] === 7 && first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes; // the meter's reply arrives only once the scanner has moved on
+              return { kind: 'silence' };
+            }
+            if (held) {
+              const late = [held];
+              held = undefined;
+              return { ...x, late };
+            }
+            return x;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => [m.unit, m.profile]), [[7, 'sdm630']]);
+  t.deepEqual(timeouts.slice(0, 3), [[6, 40], [7, 40], [8, 40]]);
+  t.deepEqual(timeouts[3], [7, 120], 'unit 7 asked again right after the probe that saw its late reply, with 3x the timeout');
+});
+
+test('a meter that goes quiet on an identification read is asked again after a drain; if it stays quiet the profile is not guessed', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [3], profile: 'sdm630' }] } });
+  const base = simLineOpener(sim.bus);
+  const run = async (quietTimes: number) => {
+    let quiet = quietTimes;
+    const timeouts: number[] = [];
+    const events = await collect(
+      scan({ path: 'x', bauds: [9600], parities: ['even'], units: [3], protocol: 'modbus', timeoutMs: 30 }, {
+        openLine: async (p, l) => {
+          const line = await base(p, l);
+          return {
+            ...line,
+            exchange: async (req, ms, complete) => {
+              // input 2, count 4: the read that tells an SDM630 from an SDM120
+              if (req[1] === 0x04 && req.readUInt16BE(2) === 2 && req.readUInt16BE(4) === 4 && quiet > 0) {
+                quiet--;
+                timeouts.push(ms);
+                return { kind: 'silence' };
+              }
+              return line.exchange(req, ms, complete);
+            },
+          };
+        },
+      }),
+    );
+    return { meter: (events.find((e) => e.type === 'found') as { meter: FoundMeter }).meter, timeouts };
+  };
+  const once = await run(1);
+  t.like(once.meter, { unit: 3, profile: 'sdm630' });
+  t.deepEqual(once.timeouts, [30]);
+  const always = await run(9);
+  t.like(always.meter, { unit: 3, profile: null, candidates: ['sdm630'] });
+  t.regex(always.meter.problem ?? '', /no clean answer to an identification read of sdm630/);
+  t.deepEqual(always.timeouts, [30, 90], 'asked twice, the second time with 3x the timeout');
+});
+
+test('DL/T 645: a reply that comes after its timeout is not taken for a collision, and its mask is asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let late = true;
+  const asked: string[] = [];
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645', timeoutMs: 20 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const mask = findFrame(req).frame!.address;
+            asked.push(mask);
+            const x = await line.exchange(req, ms, complete);
+            if (mask === 'AAAAAAAAAA17' && late && x.kind === 'reply') {
+              late = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            if (held) {
+              // As the serial line does: the stray whole frame is skipped (not this request's reply) and handed over as late.
+              const stray = held;
+              held = undefined;
+              t.deepEqual(complete(stray), { skip: stray.length }, 'a reply from a meter the mask does not cover is skipped');
+              return { ...x, late: [stray] };
+            }
+            return x;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => `${m.address} ${m.profile}`).sort(), ['000000000005 dlt645', '000000000017 dlt645', '000000000105 dlt645']);
+  t.is(asked.filter((m) => m === 'AAAAAAAAAA17').length, 2, 'the mask whose reply came late is asked again');
+  t.false(asked.some((m) => m.endsWith('0018')), 'no narrowing under the mask that saw the stray reply');
+});
+
+test('a late reply from the last unit of a line setting is waited for once, and that unit asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let first = true;
+  const drains: number[] = [];
+  const events = await collect(
+    scan({ path: 'x', bauds: [9600], parities: ['even'], units: [8, 9], protocol: 'modbus', timeoutMs: 25 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const x = await line.exchange(req, ms, complete);
+            if (req[0] === 9 && first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            return x;
+          },
+          drain: async (ms) => {
+            drains.push(ms);
+            const late = held ? [held] : [];
+            held = undefined;
+            return late;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => [m.unit, m.profile]), [[9, 'sdm120']]);
+  t.deepEqual(drains, [25]);
+});
+
+test('DL/T 645: a late reply to the only probe of the search is waited for once, and the wildcard asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [42], profile: 'dlt645' }] } });
+  const base = simLineOpener(sim.bus);
+  let held: Buffer | undefined;
+  let first = true;
+  const events = await collect(
+    scan({ path: 'x', bauds: [2400], parities: ['even'], protocol: 'dlt645', timeoutMs: 30 }, {
+      openLine: async (p, l) => {
+        const line = await base(p, l);
+        return {
+          ...line,
+          exchange: async (req, ms, complete) => {
+            const x = await line.exchange(req, ms, complete);
+            if (first && x.kind === 'reply') {
+              first = false;
+              held = x.bytes;
+              return { kind: 'silence' };
+            }
+            return x;
+          },
+          drain: async () => {
+            const late = held ? [held] : [];
+            held = undefined;
+            return late;
+          },
+        };
+      },
+    }),
+  );
+  const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
+  t.deepEqual(found.map((m) => `${m.address} ${m.profile}`), ['000000000042 dlt645']);
 });

@@ -1,6 +1,7 @@
 /** POST /api/scan + GET /api/scan/:id with a scripted scan engine: progress, results, refusals. */
 import test from 'ava';
 import type { ScanRunner } from '../../src/web/scan-jobs.js';
+import { scanHit } from '../../src/web/scan-adapter.js';
 import { API_TOKEN, http, startFakeConsole } from './helpers.js';
 import { waitFor } from '../uplink/helpers.js';
 
@@ -68,4 +69,20 @@ test('relay and command routes need a confirmed, well-formed body and a known me
   t.is((await http(`${url}/api/meters/nope/history`, { headers: auth })).status, 404);
   const cmd = await http(`${url}/api/commands`, { body: { id: 'c1' }, headers: auth });
   t.is(cmd.status, 409, 'no credit section: no commands');
+});
+
+test('the console shows a found meter with its line settings, and an ambiguous one with its candidates and the problem', (t) => {
+  t.deepEqual(scanHit({ protocol: 'modbus', unit: 7, baudRate: 9600, parity: 'none', stopBits: 2, profile: 'sdm120', candidates: ['sdm120'] }), {
+    unit: 7,
+    baudRate: 9600,
+    parity: 'none',
+    stopBits: 2,
+    line: '9600 8N2',
+    profile: 'sdm120',
+    detail: { protocol: 'modbus' },
+  });
+  const ambiguous = scanHit({ protocol: 'modbus', unit: 9, baudRate: 19200, parity: 'even', stopBits: 1, profile: null, candidates: ['a', 'b'], problem: 'ambiguous: the signatures of a and b all hold' });
+  t.like(ambiguous, { line: '19200 8E1', candidates: ['a', 'b'], problem: 'ambiguous: the signatures of a and b all hold' });
+  t.false('profile' in ambiguous);
+  t.like(scanHit({ protocol: 'dlt645', unit: null, address: '000000000005', baudRate: 2400, parity: 'odd', stopBits: 1, profile: 'dlt645', candidates: ['dlt645'] }), { address: '000000000005', line: '2400 8O1' });
 });

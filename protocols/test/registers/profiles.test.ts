@@ -22,7 +22,10 @@ test('every shipped profile loads, is normalised, frozen and described', (t) => 
       const m = MEASUREMENTS[r.name];
       if (m) t.is(r.unit, m.unit, `${id}.${r.name} unit`);
     }
-    for (const s of p.signature) t.true(p.registers.some((r) => r.kind === s.kind && r.address >= s.address && r.address < s.address + s.count), `${id} signature reads a defined register`);
+    for (const s of p.signature) {
+      const defined = p.registers.some((r) => r.kind === s.kind && r.address >= s.address && r.address < s.address + s.count);
+      t.is(defined, !s.refused, `${id} signature ${s.kind} ${s.address}: ${s.refused ? 'a refused read covers no register of the profile' : 'reads a defined register'}`);
+    }
   }
 });
 
@@ -41,7 +44,7 @@ test('prepaid map: one read per kind, identity block is the signature', (t) => {
   const p = loadProfile('prepaid');
   const blocks = planReads(p.registers, { maxGap: 0 });
   t.deepEqual(blocks.map((b) => [b.kind, b.address, b.count]), [['coil', 0, 2], ['holding', 0, 17], ['input', 0, 32]]);
-  t.deepEqual(p.signature, [{ kind: 'input', address: 0, count: 5 }]);
+  t.deepEqual(p.signature, [{ kind: 'input', address: 0, count: 5, refused: false, expect: {} }]);
   // the identity a scanner reads: model code 0x5045, map revision 1, serial 123456789, firmware 1.3
   const identity = decodeBlock({ kind: 'input', address: 0, count: 5, registers: p.registers.filter((r) => r.kind === 'input' && r.address < 5) }, [0x5045, 1, 0x075b, 0xcd15, 0x0103]);
   t.deepEqual(identity, { modelCode: 0x5045, mapRevision: 1, serialNumber: 123_456_789, firmwareVersion: 0x0103 });
@@ -120,6 +123,10 @@ const INVALID: [string, (p: Record<string, any>) => void, string, RegExp][] = [
   ['phase 3 in a single-phase profile', (p) => (p.registers[4].name = 'voltageL3'), '/registers/4/name', /single-phase/],
   ['phases 2', (p) => (p.phases = 2), '/phases', /one of 1, 3/],
   ['oversized signature read', (p) => (p.signature[0].count = 126), '/signature/0/count', /125/],
+  ['refused signature read over own register', (p) => (p.signature[0].refused = true), '/signature/0/refused', /covers this profile's register "modelCode"/],
+  ['expect naming a register outside the read', (p) => (p.signature[0].expect = { voltageL1: { min: 1 } }), '/signature/0/expect/voltageL1', /names no readable register inside input 0..4/],
+  ['expect with min above max', (p) => (p.signature[0].expect = { mapRevision: { min: 3, max: 1 } }), '/signature/0/expect/mapRevision/max', /below min 3/],
+  ['unknown expect key', (p) => (p.signature[0].expect = { mapRevision: { least: 1 } }), '/signature/0/expect/mapRevision/least', /unknown key "least"/],
   ['bad id', (p) => (p.id = 'Prepaid!'), '/id', /pattern/],
   ['unknown poll rate', (p) => (p.registers[16].poll = 'hourly'), '/registers/16/poll', /must be one of "every", "slow"/],
   ['slow measurement', (p) => (p.registers[4].poll = 'slow'), '/registers/4/poll', /must not be "slow" for the measurement voltageL1/],
@@ -157,6 +164,14 @@ test('property: arbitrary text and values either validate or throw PrepaidError'
     }),
   );
   t.pass();
+});
+
+test('the Eastron profiles are told apart by data: an SDM630 answers L2/L3 voltages read alone, an SDM120 refuses them', (t) => {
+  const sdm120 = loadProfile('sdm120').signature;
+  const sdm630 = loadProfile('sdm630').signature;
+  t.deepEqual(sdm120.find((s) => s.refused), { kind: 'input', address: 2, count: 2, refused: true, expect: {} });
+  t.like(sdm630.find((s) => s.address === 2), { kind: 'input', count: 4, refused: false });
+  for (const sig of [sdm120, sdm630]) t.deepEqual(sig.find((s) => s.address === 70)?.expect, { frequency: { min: 45, max: 65 } });
 });
 
 test('poll "slow" is kept on the SDM settings registers; every other register has no poll field', (t) => {

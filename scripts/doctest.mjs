@@ -379,7 +379,14 @@ function markdownFiles(dir) {
 const args = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('doctest.mjs')) {
   const files = args.length > 0 ? args.map((a) => resolve(a)) : markdownFiles(ROOT);
-  for (const f of files) await runFile(f);
+  for (const f of files) {
+    try {
+      await runFile(f);
+    } catch (e) {
+      counts.failed++;
+      console.log(`✘ ${f}: ${e.message}`);
+    }
+  }
   console.log(`doctest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   process.exit(counts.failed > 0 ? 1 : 0);
 }

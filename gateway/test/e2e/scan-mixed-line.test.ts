@@ -34,9 +34,10 @@ async function mixedLineSim(t: ExecutionContext): Promise<string> {
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  const deadline = Date.now() + 15_000;
+  // Generous: on a loaded 2-core machine node alone was seen to take 3 s to start, the simulator 27 s.
+  const deadline = Date.now() + 60_000;
   while (!existsSync(tty)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`prepaid-sim --pty did not come up: ${stderr}`);
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`prepaid-sim --pty did not come up (exit ${proc.exitCode}): ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise((r) => setTimeout(r, 300)); // the bus opens its end just after socat links the pair

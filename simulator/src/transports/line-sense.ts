@@ -1,6 +1,6 @@
 /**
- * What line settings the master has set on its end of a pty, read from the kernel with
- * `stty -F <path> -g` (Node has no tcgetattr). A pty carries no real bit timing, so this is how a
+ * What line settings the master has set on its end of a pty, read from the kernel (termios; Node
+ * has no tcgetattr) in the format of `stty -F <path> -g`. A pty carries no real bit timing, so this is how a
  * simulated meter "hears" a master at the wrong baud rate or parity: it compares these settings
  * with its own and stays silent on a mismatch, as a real meter would see only framing errors.
  *

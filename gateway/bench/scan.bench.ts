@@ -80,7 +80,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
     const ratio = elapsed / floorMs;
     const right = [...found].sort().join() === [...EXPECTED].sort().join();
     const markdown = [
-      'Simulator with `--timing wire` at 9600 8E1 (turnaround 2 ms) on a pty pair it owns (`--pty`), so a meter hears only a scanner at its own line settings; meters of `simulator/scenarios/mixed-line.yaml`: Modbus units 1 (sdm630), 50 (sdm120), 120 (prepaid), 247 (sdm120); DL/T 645 000000000005, 000000000017, 000000000105, 000000000230 (05 and 105 share their low address byte). One scan at one line setting: Modbus units 1-247, then the DL/T 645 address search.',
+      'Simulator with `--timing wire` at 9600 8E1 (turnaround 2 ms) on a pty pair it owns (`--pty`), so a meter hears only a scanner at its own line settings; meters of `simulator/scenarios/mixed-line.yaml`: Modbus units 1 (sdm630), 50 (sdm120), 120 (prepaid), 247 (sdm120); DL/T 645 000000000005, 000000000017, 000000000105, 000000000230 (05 and 105 share their low address byte). One scan at one line setting: Modbus units 1-247, then the DL/T 645 address search. The scan also waits one timeout after its last Modbus probe and after its last DL/T 645 probe for a late reply; those waits are not in the floor.',
       '',
       `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; other sessions were building and testing on it during the run.`,
       '',

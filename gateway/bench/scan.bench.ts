@@ -2,8 +2,8 @@
  * Bus scan on a mixed line: addresses 1-247 plus the DL/T 645 address search at one line setting
  * (9600 8E1) on the simulator with wire timing, on a pty the simulator owns (it reads the line
  * settings the scanner sets), meters of simulator/scenarios/mixed-line.yaml: Modbus 1 sdm630,
- * 50 sdm120, 120 prepaid, 247 sdm120; DL/T 645 000000000005, 000000000017, 000000000105,
- * 000000000230. The result must be exactly that set, each meter with its profile: a wrong result
+ * 50 sdm120, 120 prepaid, 247 sdm120; DL/T 645 000000000005, 000000000017, 000000000105 (dlt645),
+ * 000000000230 (dlt645-3p). The result must be exactly that set, each meter with its profile: a wrong result
  * fails the benchmark (WRONG RESULT), whatever its timing.
  *
  * Nearly every address is absent, so the scan's floor is set by the timeout: probes without a
@@ -32,7 +32,7 @@ const TURNAROUND_MS = 2; // the simulator's --turnaround-ms default
 const TARGET = 1.2;
 const LINE: LineSettings = { baudRate: 9600, parity: 'even' };
 const STOP_BITS = 1;
-const EXPECTED = ['modbus 1 sdm630', 'modbus 50 sdm120', 'modbus 120 prepaid', 'modbus 247 sdm120', 'dlt645 000000000005 dlt645', 'dlt645 000000000017 dlt645', 'dlt645 000000000105 dlt645', 'dlt645 000000000230 dlt645'];
+const EXPECTED = ['modbus 1 sdm630', 'modbus 50 sdm120', 'modbus 120 prepaid', 'modbus 247 sdm120', 'dlt645 000000000005 dlt645', 'dlt645 000000000017 dlt645', 'dlt645 000000000105 dlt645', 'dlt645 000000000230 dlt645-3p'];
 
 export async function run(): Promise<{ id: string; title: string; command: string; markdown: string; skipped?: string; failed?: string }> {
   const base = {
@@ -80,7 +80,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
     const ratio = elapsed / floorMs;
     const right = [...found].sort().join() === [...EXPECTED].sort().join();
     const markdown = [
-      'Simulator with `--timing wire` at 9600 8E1 (turnaround 2 ms) on a pty pair it owns (`--pty`), so a meter hears only a scanner at its own line settings; meters of `simulator/scenarios/mixed-line.yaml`: Modbus units 1 (sdm630), 50 (sdm120), 120 (prepaid), 247 (sdm120); DL/T 645 000000000005, 000000000017, 000000000105, 000000000230 (05 and 105 share their low address byte). One scan at one line setting: Modbus units 1-247, then the DL/T 645 address search.',
+      'Simulator with `--timing wire` at 9600 8E1 (turnaround 2 ms) on a pty pair it owns (`--pty`), so a meter hears only a scanner at its own line settings; meters of `simulator/scenarios/mixed-line.yaml`: Modbus units 1 (sdm630), 50 (sdm120), 120 (prepaid), 247 (sdm120); DL/T 645 000000000005, 000000000017, 000000000105 (single phase), 000000000230 (dlt645-3p, three phase); 05 and 105 share their low address byte. One scan at one line setting: Modbus units 1-247, then the DL/T 645 address search. The scan also waits one timeout after its last Modbus probe and after its last DL/T 645 probe for a late reply; those waits are not in the floor.',
       '',
       `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}; other sessions were building and testing on it during the run.`,
       '',

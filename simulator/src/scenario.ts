@@ -13,7 +13,7 @@ export type Units = 'all' | number | number[];
 
 export interface ScenarioMeter {
   units: Units;
-  profile?: 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645';
+  profile?: 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645' | 'dlt645-3p';
   load?: LoadSpec;
   energyImportWh?: number;
   baudRate?: number;

@@ -21,7 +21,7 @@ import { meterFactories, type MeterFactory } from './meters/factories.js';
 import { Dlt645SimMeter } from './meters/dlt645-meter.js';
 import { dlt645Dialect } from './meters/dlt645-dialect.js';
 
-export type ProfileName = 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645';
+export type ProfileName = 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645' | 'dlt645-3p';
 
 export interface SimulatorOptions {
   profile?: ProfileName;
@@ -84,7 +84,7 @@ export class Simulator {
         seed: this.seed,
         clock: this.clock,
         simStartMs: this.startMs,
-        phases: profile === 'sdm630' ? 3 : 1,
+        phases: profile === 'sdm630' || profile === 'dlt645-3p' ? 3 : 1,
         tickMs: opts.tickMs ?? sc.tickMs ?? 1000,
         utcOffsetMin: sc.utcOffsetMin ?? 0,
         load: (pick('load') as LoadSpec | undefined) ?? defaultLoad(profile, unit),

@@ -29,15 +29,17 @@ test('two DL/T 645 replies on the wire at once are garbage to the master', (t) =
   t.is(findFrame(both).frame, undefined);
 });
 
-/** One read of input register 0 from `unit`: reply bytes, or undefined after 300 ms. */
+/** One read of input register 0 from `unit`: reply bytes, or undefined after 1.5 s (generous: a loaded machine). */
 async function probe(path: string, baudRate: number, parity: 'none' | 'even' | 'odd', stopBits: 1 | 2, unit: number): Promise<Buffer | undefined> {
   const port = new SerialPort({ path, baudRate, parity, stopBits, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   try {
     const got: Buffer[] = [];
+    const first = new Promise((r) => port.once('data', r));
     port.on('data', (d: Buffer) => got.push(d));
     port.write(encodeRtu(unit, Buffer.from([0x04, 0, 0, 0, 2])));
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.race([first, new Promise((r) => setTimeout(r, 1500))]);
+    await new Promise((r) => setTimeout(r, 30)); // the rest of the reply
     return got.length ? Buffer.concat(got) : undefined;
   } finally {
     await new Promise<void>((resolve) => port.close(() => resolve()));

@@ -7,6 +7,7 @@
  */
 import {
   dlt645AddressMatches,
+  dlt645DiFromBytes,
   dlt645ReadingFromReply,
   encodeReadDataRequest,
   findFrame,
@@ -28,12 +29,23 @@ const REPLY_BYTES = 28;
 
 export type SearchEvent = { type: 'probe' } | { type: 'widen'; by: number } | { type: 'found'; meter: FoundMeter };
 
-/** A whole reply from a meter `address` covers is the answer; any other whole frame is a late reply to an earlier request: skipped. */
-function completeFor(address: string) {
+/** Is `frame` a meter's reply to a read of `di` at `address` (normal, about that DI; or abnormal)? */
+function answers(frame: Dlt645Frame, address: string, di: string): boolean {
+  if (!frame.fromSlave || !dlt645AddressMatches(address, frame.address)) return false;
+  if (frame.abnormal) return true;
+  try {
+    return frame.data.length >= 4 && dlt645DiFromBytes(frame.data, 0) === di.toUpperCase();
+  } catch {
+    return false;
+  }
+}
+
+/** The reply to this read is the answer; any other whole frame is a late reply to an earlier request: skipped. */
+function completeFor(address: string, di: string) {
   return (buf: Buffer): Verdict => {
     const f = findFrame(buf);
     if (!f.frame) return 'more';
-    return f.frame.fromSlave && dlt645AddressMatches(address, f.frame.address) ? 'done' : { skip: f.consumed };
+    return answers(f.frame, address, di) ? 'done' : { skip: f.consumed };
   };
 }
 
@@ -55,7 +67,7 @@ function timeoutMs(ctx: LineContext, request: Buffer): number {
 async function ask(ctx: LineContext, address: string, di: string, patience = 1): Promise<Answer> {
   const request = encodeReadDataRequest(address, di);
   const timeout = patience * timeoutMs(ctx, request);
-  const x = await transact(ctx.port, request, timeout, completeFor(address));
+  const x = await transact(ctx.port, request, timeout, completeFor(address, di));
   const late = addressesIn(x.late);
   if (x.kind === 'silence') return { kind: 'none', late };
   const frame = findFrame(x.bytes).frame;
@@ -82,8 +94,11 @@ async function identify(ctx: LineContext, address: string, profiles: readonly Dl
     let a = await ask(ctx, address, di);
     if (a.kind === 'none') {
       // The meter answered the search: its reply may be on its way. Let it drain, ask again, wait longer.
-      await sleep(timeoutMs(ctx, encodeReadDataRequest(address, di)));
+      const ms = timeoutMs(ctx, encodeReadDataRequest(address, di));
+      await sleep(ms);
       a = await ask(ctx, address, di, LATE_PATIENCE);
+      // Asked twice, it may answer twice: let the second reply go by before the next read.
+      if (a.kind === 'one') await ctx.port.drain?.(ms);
     }
     let out: ReadOutcome | number = 'silent';
     if (a.kind === 'one') {

@@ -4,7 +4,7 @@
  *
  *   for await (const ev of scan({ path: '/dev/ttyUSB0', bauds: [9600], units: [1, 2, 3] })) {
  *     if (ev.type === 'progress') bar.update(ev.done, ev.total, ev.etaMs);
- *     else if (ev.type === 'found') list.push(ev.meter);
+ *     else if (ev.type === 'found') list.push(ev.meter); // profile, or null with candidates + problem
  *     else if (ev.type === 'line-error') warn(ev.line, ev.message); // a setting the adapter refused
  *   }
  *

@@ -95,6 +95,11 @@ export async function probeModbus(
       // A meter that has answered went quiet: its reply may be on its way. Let it drain, ask again, wait longer.
       await sleep(timeoutMs);
       x = await ask(r, req, 3 * timeoutMs);
+      // Asked twice, it may answer twice: let the second reply go by, or the next read could take it for its own.
+      if (x.kind === 'reply' && port.drain) {
+        const strays = unitsIn(await port.drain(timeoutMs)).filter((u) => u !== unit);
+        if (strays.length) onLate(strays);
+      }
     }
     let outcome: ReadOutcome = 'silent';
     if (x.kind === 'reply') {

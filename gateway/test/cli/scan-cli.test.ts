@@ -78,6 +78,9 @@ test('scan refuses bad options with the option named', async (t) => {
   t.regex(r.stderr, /--units: "0-3"/);
   const p = await cli(['scan', '--path', '/dev/null', '--parity', 'mark']);
   t.regex(p.stderr, /--parity: "mark"/);
+  const sb = await cli(['scan', '--path', '/dev/null', '--stop-bits', '3']);
+  t.is(sb.code, 2);
+  t.regex(sb.stderr, /--stop-bits: "3" is not 1 or 2/);
 });
 
 test('scan on a missing device fails with E_BUS_UNAVAILABLE and the hint', async (t) => {

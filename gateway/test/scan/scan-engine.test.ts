@@ -177,13 +177,13 @@ test('a missing port rejects with E_BUS_UNAVAILABLE', async (t) => {
   await t.throwsAsync(collect(scan({ path: '/dev/does-not-exist-scan', bauds: [9600], parities: ['none'], units: [1] })), { code: 'E_BUS_UNAVAILABLE' } as never);
 });
 
-test('DL/T 645: several meters on one line found by address search, colliding replies narrowed by address byte', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+test('DL/T 645: several meters on one line found by address search, colliding replies narrowed by address byte; three-phase told from single-phase by profile signature', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 105], profile: 'dlt645' }, { units: [17], profile: 'dlt645-3p' }] } });
   const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645' }, { openLine: simLineOpener(sim.bus) }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(
     found.map((m) => `${m.address} ${m.profile}`),
-    ['000000000005 dlt645', '000000000105 dlt645', '000000000017 dlt645'],
+    ['000000000005 dlt645', '000000000105 dlt645', '000000000017 dlt645-3p'],
   );
   const last = events.filter((e) => e.type === 'progress').at(-1) as { done: number; total: number };
   // 1 wildcard (collision) + 100 low-byte masks (05 collides) + 100 masks of the second byte under 05.

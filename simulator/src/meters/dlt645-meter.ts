@@ -29,10 +29,13 @@ const STATUS3_RELAY_COMMAND_OPEN = 0x0040;
 
 export class Dlt645SimMeter extends SimMeter {
   readonly protocol = 'dlt645' as const;
-  readonly profileId = 'dlt645';
   readonly address: string;
 
-  constructor(opts: SimMeterOptions) {
+  /** `dlt645-3p`: a three-phase meter (phases 3), answering the L2/L3 DIs a single-phase one refuses. */
+  constructor(
+    opts: SimMeterOptions,
+    readonly profileId: 'dlt645' | 'dlt645-3p' = 'dlt645',
+  ) {
     super(opts);
     this.address = String(opts.unit).padStart(12, '0');
   }

@@ -8,3 +8,4 @@ import { Dlt645SimMeter } from './dlt645-meter.js';
 
 // DL/T 645-2007 meters answer through data identifiers, not a register map.
 registerMeterFactory('dlt645', (opts) => new Dlt645SimMeter(opts));
+registerMeterFactory('dlt645-3p', (opts) => new Dlt645SimMeter(opts, 'dlt645-3p'));

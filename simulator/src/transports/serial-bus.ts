@@ -7,7 +7,7 @@ import { bitsPerChar, interFrameMs, RtuSplitter } from '@prepaid-edge/protocols'
 import type { SimBus } from '../bus.js';
 import type { LineSettings } from '../meters/sim-meter.js';
 import type { Logger } from '../log.js';
-import { senseLine } from './line-sense.js';
+import { LineSensor } from './line-sense.js';
 
 export interface SerialBusOptions extends LineSettings {
   path: string;
@@ -46,7 +46,9 @@ export class SerialBusTransport {
     if (opts.peerPath) {
       const peer = new SerialPort({ path: opts.peerPath, baudRate: opts.baudRate, lock: false, autoOpen: false });
       await new Promise<void>((resolve, reject) => peer.open((err) => (err ? reject(err) : resolve())));
-      this.sense = { peer, path: opts.peerPath, chain: Promise.resolve() };
+      const sensor = new LineSensor(opts.peerPath);
+      await sensor.sense(); // starts the helper now, not at the first frame
+      this.sense = { peer, sensor, chain: Promise.resolve() };
     }
     port.on('error', (err) => this.log?.error({ bus: this.bus.id, err: err.message }, 'serial port error'));
     this.rawTap = splitter;
@@ -55,7 +57,7 @@ export class SerialBusTransport {
   /** Splitter kept for tests that want its frameError events. */
   rawTap: RtuSplitter | undefined;
 
-  private sense: { peer: SerialPort; path: string; chain: Promise<void> } | undefined;
+  private sense: { peer: SerialPort; sensor: LineSensor; chain: Promise<void> } | undefined;
 
   private onFrame(frame: Buffer, line: LineSettings): void {
     const sense = this.sense;
@@ -64,7 +66,7 @@ export class SerialBusTransport {
     // stty takes counts against the reply's wire delay.
     const arrived = performance.now();
     sense.chain = sense.chain.then(async () => {
-      const master = await senseLine(sense.path);
+      const master = await sense.sensor.sense();
       this.answer(frame, master ? { baudRate: master.baudRate, parity: master.parity } : line, performance.now() - arrived);
     });
   }
@@ -89,6 +91,7 @@ export class SerialBusTransport {
     const port = this.port;
     this.port = undefined;
     const peer = this.sense?.peer;
+    this.sense?.sensor.close();
     this.sense = undefined;
     if (peer?.isOpen) await new Promise<void>((resolve) => peer.close(() => resolve()));
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));

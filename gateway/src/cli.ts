@@ -18,6 +18,10 @@ function die(e: unknown): never {
 
 const program = new Command('prepaid-gateway').version(VERSION).description('Prepaid electricity edge gateway: poll meters, buffer in SQLite, forward over MQTT');
 
+// `fleet` parses its own options (fleet/fleet-cli.ts); the command below only names it in --help.
+if (process.argv[2] === 'fleet') process.exit(await (await import('./fleet/fleet-cli.js')).fleetMain(process.argv.slice(3)));
+program.command('fleet').description('N gateways x M simulated meters against one broker, to size a head end (prepaid-gateway fleet --help)');
+
 program
   .command('run', { isDefault: true })
   .description('run the gateway (the default command)')

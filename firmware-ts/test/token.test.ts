@@ -1,6 +1,6 @@
 /**
- * STS tokens as the meter takes them: the shared vectors (shared/vectors/sts, copied to
- * test/fixtures) decoded with the decoder key DKGA-02 derives for the vectors' meter.
+ * STS tokens as the meter takes them: the shared vectors (shared/vectors/sts, else protocols'
+ * copy, loaded by @prepaid-edge/protocols/vectors) decoded with the decoder key DKGA-02 derives for the vectors' meter.
  */
 import test from 'ava';
 import fc from 'fast-check';

@@ -1,7 +1,7 @@
 /** Test rig: the firmware booted on a virtual board with a stepped clock, plus Modbus and keypad helpers. */
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { encodeRequest, parseResponse, type ModbusRequest, type ModbusResponse } from '@prepaid-edge/protocols';
+import { loadStsVectors } from '@prepaid-edge/protocols/vectors';
 import {
   checkFirmwareConfig,
   Firmware,
@@ -122,13 +122,13 @@ export interface StsTokenVector {
   token: string;
 }
 
-/** firmware-ts/test/fixtures/sts_vectors.json (copy of shared/vectors/sts). */
+/** The STS vectors (shared/vectors/sts, else protocols' copy), through protocols' one loader. */
 export function stsVectors(): {
   vendingKey: string;
   common: { supply_group_code: string; tariff_index: string; key_revision_number: number; key_type: number };
   tokens: StsTokenVector[];
   class1: Array<{ token: string }>;
 } {
-  const v = JSON.parse(readFileSync(new URL('../../../test/fixtures/sts_vectors.json', import.meta.url), 'utf8'));
+  const v = loadStsVectors();
   return { vendingKey: v.dkga02_ea07.common.vending_key_hex, common: v.dkga02_ea07.common, tokens: v.dkga02_ea07.tokens, class1: v.class1_cleartext };
 }

@@ -1,12 +1,18 @@
-/** The part of johnny-five 2.1 the firmware uses (the package ships no types). */
+/**
+ * The part of johnny-five 2.1 prepaid-edge uses (the package ships no types): the one declaration,
+ * for the firmware, the gateway's relay boards and the hw-tests jig. Other packages take it with
+ * `/// <reference types="@prepaid-edge/firmware/johnny-five" />`.
+ */
 declare module 'johnny-five' {
   import { EventEmitter } from 'node:events';
 
   type PinId = number | string;
 
   export interface BoardOptions {
-    /** Always an IO plugin: the `port: PATH` route would load johnny-five's own serialport 8. */
+    /** The firmware and the gateway always pass an IO plugin: `port` would load johnny-five's own serialport 8. */
     io?: unknown;
+    /** A serial port path (only the hw-tests jig, a real Firmata board). */
+    port?: string;
     repl?: boolean;
     debug?: boolean;
     sigint?: boolean;

@@ -3,14 +3,13 @@
 import { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import type { Gateway } from './runtime.js';
-import { isGatewayError } from './store/errors.js';
 import { VERSION } from './version.js';
 
 // Each command loads what it needs when it runs: `run` never loads the token and command CLIs
 // (and their codecs), the technician commands never load the runtime (footprint, docs/benchmarks.md).
 
 function die(e: unknown): never {
-  const code = isPrepaidError(e) || isGatewayError(e) ? e.code : undefined;
+  const code = isPrepaidError(e) ? e.code : undefined;
   const msg = code ? `${code}: ${(e as Error).message}` : (e as Error).message;
   process.stderr.write(`prepaid-gateway: ${msg}\n`);
   process.exit(2);

@@ -120,7 +120,8 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
     if (err.validation) {
       status = 400;
       code = 'E_CONTROL_REQUEST';
-    } else if (err instanceof PrepaidError) {
+    } else if (err instanceof PrepaidError && err.name !== 'GatewayError') {
+      // A request's own fault; a store fault (GatewayError: outbox, sessions) is the server's, a 500.
       status = err.code === 'E_AUTH_REQUIRED' ? 401 : err.code === 'E_AUTH_FAILED' ? 403 : 400;
     } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       code = 'E_CONTROL_REQUEST';

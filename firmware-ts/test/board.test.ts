@@ -5,20 +5,12 @@
  * metering module, and a power cycle.
  */
 import test from 'ava';
-import { deriveDecoderKeyDkga02 } from '@prepaid-edge/protocols';
 import { checkPinMap, EVENT, RELAY, STATUS, virtualPinMap, type PinMap } from '../src/index.js';
-import { rig, stsVectors, words64 } from './helpers/rig.js';
+import { rig, stsVectors, VECTORS_PAN, vectorsDecoderKey, words64 } from './helpers/rig.js';
 
 const v = stsVectors();
-const PAN = '600727000000000009';
-const decoderKey = deriveDecoderKeyDkga02({
-  vendingKey: v.vendingKey,
-  pan: PAN,
-  supplyGroupCode: v.common.supply_group_code,
-  tariffIndex: v.common.tariff_index,
-  keyRevision: v.common.key_revision_number,
-  keyType: v.common.key_type,
-}).toString('hex');
+const PAN = VECTORS_PAN;
+const decoderKey = vectorsDecoderKey(v);
 const stsConfig = { meterNumber: PAN, sts: { decoderKey, baseDate: 1993 } };
 
 test('the LCD shows balance, energy and relay state as written through johnny-five', (t) => {

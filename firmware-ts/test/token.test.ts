@@ -1,23 +1,16 @@
 /**
- * STS tokens as the meter takes them: the shared vectors (shared/vectors/sts, copied to
- * test/fixtures) decoded with the decoder key DKGA-02 derives for the vectors' meter.
+ * STS tokens as the meter takes them: the shared vectors (shared/vectors/sts, else protocols'
+ * copy, loaded by @prepaid-edge/protocols/vectors) decoded with the decoder key DKGA-02 derives for the vectors' meter.
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { deriveDecoderKeyDkga02, encodeToken, isPrepaidError } from '@prepaid-edge/protocols';
+import { encodeToken, isPrepaidError } from '@prepaid-edge/protocols';
 import { evaluateToken, type TokenContext } from '../src/index.js';
-import { stsVectors } from './helpers/rig.js';
+import { stsVectors, VECTORS_PAN, vectorsDecoderKey } from './helpers/rig.js';
 
 const v = stsVectors();
-const PAN = '600727000000000009';
-const key = deriveDecoderKeyDkga02({
-  vendingKey: v.vendingKey,
-  pan: PAN,
-  supplyGroupCode: v.common.supply_group_code,
-  tariffIndex: v.common.tariff_index,
-  keyRevision: v.common.key_revision_number,
-  keyType: v.common.key_type,
-}).toString('hex');
+const PAN = VECTORS_PAN;
+const key = vectorsDecoderKey(v);
 const ctx = (over: Partial<TokenContext> = {}): TokenContext => ({ decoderKey: key, baseDate: 1993, tids: [], importWh: 10_000, thresholdWh: 0, ...over });
 
 test('the decoder key DKGA-02 gives for the vectors meter is the one the vectors were made with', (t) => {

@@ -1,7 +1,7 @@
 /**
  * Fleet: how many gateways (20 meters each, polled every 1 s) one machine carries end to end, with
  * a local mosquitto as the broker and one head-end subscriber. Steps the fleet up; each step is a
- * `prepaid-sim fleet` run (runFleet) with a 20 s window. "Sustains" = the largest step where every
+ * `prepaid-gateway fleet` run (runFleet) with a 20 s window. "Sustains" = the largest step where every
  * gateway was heard, nothing was lost or skipped, the gateways took >= 95% of the offered readings,
  * and p99 latency stayed under linger + 2 s (a head end or broker falling behind shows as latency
  * growing through the window; "delivered" within a window is lumpy, as linger releases in bursts).
@@ -19,7 +19,7 @@ export function sustained(r: FleetReport): boolean {
 }
 
 export async function run(): Promise<{ id: string; title: string; command: string; markdown: string; skipped?: string }> {
-  const base = { id: 'fleet', title: 'Fleet: gateways one machine carries to a head end', command: `prepaid-sim fleet --gateways N --meters ${METERS} --duration ${WINDOW_S} (N = ${STEPS.join(', ')})` };
+  const base = { id: 'fleet', title: 'Fleet: gateways one machine carries to a head end', command: `prepaid-gateway fleet --gateways N --meters ${METERS} --duration ${WINDOW_S} (N = ${STEPS.join(', ')})` };
   if (spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error) return { ...base, markdown: '', skipped: 'mosquitto is not installed (apt-get install mosquitto)' };
   const reports: FleetReport[] = [];
   for (const gateways of STEPS) {

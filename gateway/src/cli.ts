@@ -3,20 +3,23 @@
 import { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import type { Gateway } from './runtime.js';
-import { isGatewayError } from './store/errors.js';
 import { VERSION } from './version.js';
 
 // Each command loads what it needs when it runs: `run` never loads the token and command CLIs
 // (and their codecs), the technician commands never load the runtime (footprint, docs/benchmarks.md).
 
 function die(e: unknown): never {
-  const code = isPrepaidError(e) || isGatewayError(e) ? e.code : undefined;
+  const code = isPrepaidError(e) ? e.code : undefined;
   const msg = code ? `${code}: ${(e as Error).message}` : (e as Error).message;
   process.stderr.write(`prepaid-gateway: ${msg}\n`);
   process.exit(2);
 }
 
 const program = new Command('prepaid-gateway').version(VERSION).description('Prepaid electricity edge gateway: poll meters, buffer in SQLite, forward over MQTT');
+
+// `fleet` parses its own options (fleet/fleet-cli.ts); the command below only names it in --help.
+if (process.argv[2] === 'fleet') process.exit(await (await import('./fleet/fleet-cli.js')).fleetMain(process.argv.slice(3)));
+program.command('fleet').description('N gateways x M simulated meters against one broker, to size a head end (prepaid-gateway fleet --help)');
 
 program
   .command('run', { isDefault: true })

@@ -5,14 +5,16 @@
  */
 import type { GatewayConfig } from './config/types.js';
 import { Acquisition, type AcquisitionDeps } from './acquisition/index.js';
-import type { BusHealth, MeterHealth } from './acquisition/health.js';
-import type { NewEvent, NewReading, Outbox, OutboxStats } from './model.js';
+import type { NewEvent, Outbox } from './model.js';
 import { openOutbox } from './store/index.js';
-import { createUplink, type Uplink, type UplinkState } from './uplink/index.js';
+import { createUplink, type Uplink } from './uplink/index.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from './credit/engine/credit-runtime.js';
-import type { ConsoleOptions, GatewayObserver, WebConsole } from './web/console-server.js';
+import type { ConsoleOptions, WebConsole } from './web/console-server.js';
+import type { GatewayObserver, GatewayStatus } from './web/gateway-status.js';
+
+export type { GatewayStatus } from './web/gateway-status.js';
 
 export interface GatewayOptions {
   log: Logger;
@@ -22,20 +24,6 @@ export interface GatewayOptions {
   master?: AcquisitionDeps['master'];
   /** Web console knobs (tests: history bucket, scan engine). */
   console?: ConsoleOptions;
-}
-
-export interface GatewayStatus {
-  gateway: string;
-  version: string;
-  startedAt: number;
-  uptimeMs: number;
-  clock: { now: number; iso: string };
-  buses: BusHealth[];
-  meters: Array<MeterHealth & { latest: NewReading | null }>;
-  outbox: OutboxStats;
-  uplink: UplinkState;
-  /** Prepaid accounts (when credit is configured): balance in sub-units and supply state. */
-  credit?: Array<{ meter: string; customer: string; balance: number; creditUnit: string; currency?: string; supply: string; emergencyInUse: boolean }>;
 }
 
 export class Gateway {

@@ -1,3 +1,4 @@
+/// <reference types="@prepaid-edge/firmware/johnny-five" />
 /**
  * The meter under test, chosen by the environment:
  *

@@ -20,9 +20,12 @@ export const ERROR_CODES = {
   E_BUS_UNAVAILABLE: 'the bus (serial port or TCP connection) cannot be opened',
   E_READ_IMPLAUSIBLE: 'a value read is implausible (NaN, out of range, energy going backwards or jumping)',
   E_DLT645_ERROR: 'DL/T 645 meter answered with an abnormal reply',
-  E_STORE_OPEN: 'the SQLite database cannot be opened or is not ours',
-  E_STORE_CORRUPT: 'the SQLite database failed its integrity check',
+  E_STORE_OPEN: 'the SQLite database cannot be opened or is not ours (locked, foreign, newer schema)',
+  E_STORE_CORRUPT: 'the SQLite database failed its integrity check or is not a database',
   E_STORE_WRITE: 'a write to the SQLite database failed',
+  E_STORE_READ: 'a read from the SQLite database failed',
+  E_STORE_INPUT: 'a reading or event cannot be stored as given (bad meter id, timestamp or value)',
+  E_STORE_CLOSED: 'the outbox was used after close()',
   E_MQTT_CONFIG: 'MQTT settings cannot be used (TLS files unreadable, bad URL)',
   E_PROFILE_INVALID: 'register map / meter profile failed schema validation',
   E_PROFILE_UNKNOWN: 'no profile with that id',
@@ -59,6 +62,69 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Whether the same call may succeed if made again (true: a fault of the line, the peer or the disk
+ * that passes) or will fail the same way (false: bad input, configuration, a refusal, a used token).
+ * Every code is listed (the type says so); docs/errors.md lists the retryable ones.
+ */
+export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
+  E_FRAME_SHORT: false,
+  E_FRAME_LENGTH: false,
+  E_FRAME_CRC: true,
+  E_FRAME_CHECKSUM: true,
+  E_FRAME_START: false,
+  E_FRAME_END: false,
+  E_FRAME_PROTOCOL: false,
+  E_FRAME_FUNCTION: false,
+  E_FRAME_VALUE: false,
+  E_FRAME_BCD: false,
+  E_MODBUS_EXCEPTION: false,
+  E_MODBUS_TIMEOUT: true,
+  E_MODBUS_CRC: true,
+  E_MODBUS_REPLY: true,
+  E_BUS_UNAVAILABLE: true,
+  E_READ_IMPLAUSIBLE: false,
+  E_DLT645_ERROR: false,
+  E_STORE_OPEN: false,
+  E_STORE_CORRUPT: false,
+  E_STORE_WRITE: true,
+  E_STORE_READ: true,
+  E_STORE_INPUT: false,
+  E_STORE_CLOSED: false,
+  E_MQTT_CONFIG: false,
+  E_PROFILE_INVALID: false,
+  E_PROFILE_UNKNOWN: false,
+  E_VALUE_RANGE: false,
+  E_TOKEN_FORMAT: false,
+  E_TOKEN_CRC: false,
+  E_TOKEN_KEY: false,
+  E_CONFIG_INVALID: false,
+  E_SCENARIO_INVALID: false,
+  E_CONTROL_AUTH: false,
+  E_CONTROL_REQUEST: false,
+  E_DLT645_TIMEOUT: true,
+  E_TOKEN_USED: false,
+  E_TOKEN_OLD: false,
+  E_TOKEN_UNSUPPORTED: false,
+  E_TARIFF_INVALID: false,
+  E_LEDGER_INPUT: false,
+  E_LEDGER_UNKNOWN_ACCOUNT: false,
+  E_LEDGER_MISMATCH: false,
+  E_COMMAND_MALFORMED: false,
+  E_COMMAND_SIGNATURE: false,
+  E_COMMAND_UNKNOWN_KEY: false,
+  E_COMMAND_EXPIRED: false,
+  E_COMMAND_UNKNOWN_METER: false,
+  E_COMMAND_AMOUNT: false,
+  E_COMMAND_UNKNOWN_TYPE: false,
+  E_RELAY_MISMATCH: false,
+  E_RELAY_REFUSED: false,
+  E_RELAY_UNSUPPORTED: false,
+  E_AUTH_REQUIRED: false,
+  E_AUTH_FAILED: false,
+  E_CSRF_TOKEN: false,
+};
+
 export interface ErrorContext {
   /** Byte offset in the input where the problem was found. */
   offset?: number;
@@ -79,6 +145,10 @@ export class PrepaidError extends Error {
   get offset(): number | undefined {
     return this.context.offset;
   }
+  /** Worth a retry (RETRYABLE), or permanent. */
+  get retryable(): boolean {
+    return RETRYABLE[this.code];
+  }
 }
 
 /** Shorthand for decoders: a malformed-input error at a byte offset. */
@@ -88,4 +158,9 @@ export function frameError(code: ErrorCode, message: string, offset: number, ext
 
 export function isPrepaidError(e: unknown): e is PrepaidError {
   return e instanceof PrepaidError;
+}
+
+/** A PrepaidError whose code is worth a retry; anything else (including foreign errors) is not. */
+export function isRetryable(e: unknown): boolean {
+  return e instanceof PrepaidError && e.retryable;
 }

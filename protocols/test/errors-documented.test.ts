@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { ERROR_CODES, PrepaidError, frameError } from '../src/errors.js';
+import { ERROR_CODES, PrepaidError, RETRYABLE, frameError, isRetryable, type ErrorCode } from '../src/errors.js';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
@@ -19,4 +19,22 @@ test('frame errors carry code, offset and the offset in the message', (t) => {
   t.is(e.code, 'E_FRAME_CRC');
   t.is(e.offset, 6);
   t.regex(e.message, /at byte 6/);
+});
+
+test('docs/errors.md lists exactly the retryable codes under "Retry or permanent"', (t) => {
+  const section = doc.slice(doc.indexOf('## Retry or permanent'));
+  const from = section.indexOf('Retryable:');
+  const end = section.indexOf('\n\n', from);
+  const line = section.slice(from, end === -1 ? undefined : end);
+  const listed = [...line.matchAll(/`(E_[A-Z0-9_]+)`/g)].map((m) => m[1]!).sort();
+  const retryable = Object.keys(ERROR_CODES).filter((c) => RETRYABLE[c as ErrorCode]).sort();
+  t.deepEqual(listed, retryable);
+});
+
+test('every code says whether it is worth a retry; the error carries it', (t) => {
+  for (const code of Object.keys(ERROR_CODES)) t.is(typeof RETRYABLE[code as ErrorCode], 'boolean', code);
+  t.true(new PrepaidError('E_MODBUS_TIMEOUT', 'no reply').retryable);
+  t.false(new PrepaidError('E_TOKEN_USED', 'replay').retryable);
+  t.true(isRetryable(new PrepaidError('E_BUS_UNAVAILABLE', 'unplugged')));
+  t.false(isRetryable(new Error('not ours')));
 });

@@ -14,7 +14,7 @@ import { createLogger } from './log.js';
 import './meters/register-all.js';
 import { runFleetCommand } from './fleet-dispatch.js';
 
-if (process.argv[2] === 'fleet') await runFleetCommand(process.argv.slice(3));
+if (process.argv[2] === 'fleet') runFleetCommand(process.argv.slice(3));
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -108,7 +108,7 @@ const program = new Command('prepaid-sim')
     }
   });
 
-program.addHelpText('after', '\nprepaid-sim fleet --help: N gateways x M simulated meters against one broker, to size a head end');
+program.addHelpText('after', '\nfleet sizing (N gateways x M simulated meters against one broker): prepaid-gateway fleet --help');
 program.parseAsync().catch((e) => {
   process.stderr.write(`prepaid-sim: ${(e as Error).message}\n`);
   process.exit(2);

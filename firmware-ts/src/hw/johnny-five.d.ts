@@ -1,11 +1,15 @@
-/** The part of johnny-five 2.1 the firmware uses (the package ships no types). */
+/**
+ * The part of johnny-five 2.1 prepaid-edge uses (the package ships no types): the one declaration,
+ * for the firmware, the gateway's relay boards and the hw-tests jig. Other packages take it with
+ * `/// <reference types="@prepaid-edge/firmware/johnny-five" />`.
+ */
 declare module 'johnny-five' {
   import { EventEmitter } from 'node:events';
 
   type PinId = number | string;
 
   export interface BoardOptions {
-    /** Always an IO plugin: the `port: PATH` route would load johnny-five's own serialport 8. */
+    /** Always an IO plugin (openFirmata over our serialport 13, or the virtual board); johnny-five's `port: PATH` route is not declared because it would load a serialport of its own. */
     io?: unknown;
     repl?: boolean;
     debug?: boolean;

@@ -1,7 +1,7 @@
 /** Test rig: the firmware booted on a virtual board with a stepped clock, plus Modbus and keypad helpers. */
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { encodeRequest, parseResponse, type ModbusRequest, type ModbusResponse } from '@prepaid-edge/protocols';
+import { deriveDecoderKeyDkga02, encodeRequest, parseResponse, type ModbusRequest, type ModbusResponse } from '@prepaid-edge/protocols';
+import { loadStsVectors } from '@prepaid-edge/protocols/vectors';
 import {
   checkFirmwareConfig,
   Firmware,
@@ -122,13 +122,20 @@ export interface StsTokenVector {
   token: string;
 }
 
-/** firmware-ts/test/fixtures/sts_vectors.json (copy of shared/vectors/sts). */
+/** The STS vectors (shared/vectors/sts, else protocols' copy), through protocols' one loader. */
 export function stsVectors(): {
   vendingKey: string;
   common: { supply_group_code: string; tariff_index: string; key_revision_number: number; key_type: number };
   tokens: StsTokenVector[];
   class1: Array<{ token: string }>;
 } {
-  const v = JSON.parse(readFileSync(new URL('../../../test/fixtures/sts_vectors.json', import.meta.url), 'utf8'));
+  const v = loadStsVectors();
   return { vendingKey: v.dkga02_ea07.common.vending_key_hex, common: v.dkga02_ea07.common, tokens: v.dkga02_ea07.tokens, class1: v.class1_cleartext };
+}
+
+/** The vectors' meter (PAN) and the decoder key DKGA-02 derives for it from the vectors' vending key. */
+export const VECTORS_PAN = '600727000000000009';
+export function vectorsDecoderKey(v = stsVectors()): string {
+  const c = v.common;
+  return deriveDecoderKeyDkga02({ vendingKey: v.vendingKey, pan: VECTORS_PAN, supplyGroupCode: c.supply_group_code, tariffIndex: c.tariff_index, keyRevision: c.key_revision_number, keyType: c.key_type }).toString('hex');
 }

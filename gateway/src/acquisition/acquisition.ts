@@ -12,7 +12,7 @@ import { ModbusMeterDriver, type MeterDriver } from './modbus-driver.js';
 import { MeterPoller, type PollerDeps } from './meter-poller.js';
 import { PollClock } from './poll-clock.js';
 import { ModbusSerialMaster, type ModbusMaster } from './modbus-transport.js';
-import { driverFactories } from './driver-registry.js';
+import { driverFactories, type BusRuntime } from './driver-registry.js';
 
 export interface AcquisitionDeps {
   now?: () => number;
@@ -29,13 +29,6 @@ export interface AcquisitionDeps {
 }
 
 export const DEFAULT_TICK_MS = 250;
-
-export interface BusRuntime {
-  config: BusConfig;
-  queue: BusQueue;
-  master: ModbusMaster;
-  pollers: MeterPoller[];
-}
 
 export class Acquisition {
   readonly buses = new Map<string, BusRuntime>();

@@ -1,11 +1,21 @@
 /** Meter drivers for bus types that are not plain Modbus (DL/T 645) register here. */
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { MeterConfig } from '../config/types.js';
+import type { BusConfig, MeterConfig } from '../config/types.js';
 import type { MeterDriver } from './modbus-driver.js';
-import type { BusRuntime } from './acquisition.js';
+import type { BusQueue } from './bus-queue.js';
+import type { MeterPoller } from './meter-poller.js';
+import type { ModbusMaster } from './modbus-transport.js';
 import { Dlt645Master } from './dlt645-master.js';
 import { Dlt645MeterDriver } from './dlt645-driver.js';
 import { loadDlt645Profile } from './dlt645-profile.js';
+
+/** One bus at run time (built by Acquisition, shared with the drivers made here). */
+export interface BusRuntime {
+  config: BusConfig;
+  queue: BusQueue;
+  master: ModbusMaster;
+  pollers: MeterPoller[];
+}
 
 export type DriverFactory = (meter: MeterConfig, bus: BusRuntime) => MeterDriver;
 

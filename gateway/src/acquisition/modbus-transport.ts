@@ -11,16 +11,27 @@ type Ctor = new () => ModbusRTU;
 const ModbusClient: Ctor =
   typeof modbusSerial === 'function' ? (modbusSerial as unknown as Ctor) : (modbusSerial as unknown as { default: Ctor }).default;
 
-/** Map a modbus-serial failure onto our codes; the message text is all it gives us. */
+/**
+ * modbus-serial 8 gives no code for a damaged reply: it calls back with a plain Error whose message
+ * is one of these fixed texts (index.js, `_onReceive`). They are named once, here, and compared as
+ * prefixes; a timeout is its TransactionTimedOutError (errno ETIMEDOUT), an exception has `modbusCode`.
+ */
+const REPLY_FAULTS: ReadonlyArray<readonly [text: string, code: 'E_MODBUS_CRC' | 'E_MODBUS_REPLY']> = [
+  ['CRC error', 'E_MODBUS_CRC'],
+  ['Data length error', 'E_MODBUS_REPLY'],
+  ['Unexpected data error', 'E_MODBUS_REPLY'],
+];
+
+/** Map a modbus-serial failure onto our codes (anything unknown: the bus is unavailable, reopened). */
 export function classifyModbusError(e: unknown, ctx: Record<string, unknown>): PrepaidError {
   if (e instanceof PrepaidError) return e;
-  const err = e as { message?: string; modbusCode?: number; errno?: string; code?: string };
+  const err = e as { message?: string; modbusCode?: number; errno?: string; name?: string } | undefined;
   const msg = err?.message ?? String(e);
   if (typeof err?.modbusCode === 'number')
     return new PrepaidError('E_MODBUS_EXCEPTION', `exception ${err.modbusCode}: ${msg}`, { ...ctx, exception: err.modbusCode }, { cause: e });
-  if (/timed out/i.test(msg) || err?.errno === 'ETIMEDOUT') return new PrepaidError('E_MODBUS_TIMEOUT', msg, ctx, { cause: e });
-  if (/crc/i.test(msg)) return new PrepaidError('E_MODBUS_CRC', msg, ctx, { cause: e });
-  if (/unexpected|length|data length|function/i.test(msg)) return new PrepaidError('E_MODBUS_REPLY', msg, ctx, { cause: e });
+  if (err?.errno === 'ETIMEDOUT' || err?.name === 'TransactionTimedOutError') return new PrepaidError('E_MODBUS_TIMEOUT', msg, ctx, { cause: e });
+  const fault = REPLY_FAULTS.find(([text]) => msg.startsWith(text));
+  if (fault) return new PrepaidError(fault[1], msg, ctx, { cause: e });
   return new PrepaidError('E_BUS_UNAVAILABLE', msg, ctx, { cause: e });
 }
 

@@ -1,7 +1,6 @@
 /**
- * `prepaid-sim fleet ...` (simulator/src/fleet-dispatch.ts loads this at run time, so that the
- * simulator package does not depend on the gateway at build time). Exit code 0 when the run was
- * OK, 1 when something was lost or a gateway stayed silent, 2 on bad arguments or a failure.
+ * `prepaid-gateway fleet ...` (dispatched by cli.ts). Exit code 0 when the run was OK, 1 when
+ * something was lost or a gateway stayed silent, 2 on bad arguments or a failure.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runFleet } from './fleet.js';
@@ -20,7 +19,7 @@ const positive = (v: string) => {
 
 export async function fleetMain(argv: string[]): Promise<number> {
   let code = 0;
-  const program = new Command('prepaid-sim fleet')
+  const program = new Command('prepaid-gateway fleet')
     .description('N gateways with M simulated meters each against one MQTT broker; measures what a head end receives')
     .requiredOption('--gateways <n>', 'gateways', int('--gateways', 1, 2000))
     .requiredOption('--meters <m>', 'meters per gateway (unit ids 1..m on its own bus)', int('--meters', 1, 247))
@@ -61,7 +60,7 @@ export async function fleetMain(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-    if (!err.code?.startsWith('commander.')) process.stderr.write(`prepaid-sim fleet: ${err.stack ?? err.message}\n`);
+    if (!err.code?.startsWith('commander.')) process.stderr.write(`prepaid-gateway fleet: ${err.stack ?? err.message}\n`);
     return 2;
   }
   return code;

@@ -1,5 +1,5 @@
 /**
- * `prepaid-sim fleet`: N gateways x M simulated meters against one broker, to size a head end.
+ * `prepaid-gateway fleet`: N gateways x M simulated meters against one broker, to size a head end.
  *
  * The gateways run in this process or in `workers` child processes (fleet-worker.ts); a head-end
  * subscriber here counts what arrives. The run: start broker, head end, gateways; wait until every

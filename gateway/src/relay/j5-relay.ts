@@ -1,3 +1,4 @@
+/// <reference types="@prepaid-edge/firmware/johnny-five" />
 /**
  * A relay on a johnny-five board pin, for meters without a relay of their own (a gateway GPIO or
  * an external relay module), with an optional feedback contact for readback and an optional

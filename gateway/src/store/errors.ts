@@ -1,34 +1,27 @@
 /**
- * Errors raised by the gateway's outbox and uplink. Same shape as PrepaidError (stable `code`,
- * `context`, underlying error as `cause`); E_STORE_OPEN, E_STORE_CORRUPT, E_STORE_WRITE and
- * E_MQTT_CONFIG mean exactly what they mean in the protocols registry.
+ * Errors raised by the gateway's outbox and uplink: PrepaidErrors (one registry,
+ * protocols/src/errors.ts) with the store's codes and the name GatewayError.
  */
-export const GATEWAY_ERROR_CODES = {
-  E_STORE_OPEN: 'the SQLite database cannot be opened or is not ours (locked, foreign, newer schema)',
-  E_STORE_CORRUPT: 'the SQLite database failed its integrity check or is not a database',
-  E_STORE_WRITE: 'a write to the SQLite database failed',
-  E_STORE_READ: 'a read from the SQLite database failed',
-  E_STORE_INPUT: 'a reading or event cannot be stored as given (bad meter id, timestamp or value)',
-  E_STORE_CLOSED: 'the outbox was used after close()',
-  E_MQTT_CONFIG: 'MQTT settings cannot be used (TLS files unreadable, bad URL)',
-} as const;
+import { ERROR_CODES, PrepaidError, type ErrorContext } from '@prepaid-edge/protocols';
 
-export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+export type GatewayErrorCode = 'E_STORE_OPEN' | 'E_STORE_CORRUPT' | 'E_STORE_WRITE' | 'E_STORE_READ' | 'E_STORE_INPUT' | 'E_STORE_CLOSED' | 'E_MQTT_CONFIG';
 
-export interface GatewayErrorContext {
+const CODES: readonly GatewayErrorCode[] = ['E_STORE_OPEN', 'E_STORE_CORRUPT', 'E_STORE_WRITE', 'E_STORE_READ', 'E_STORE_INPUT', 'E_STORE_CLOSED', 'E_MQTT_CONFIG'];
+
+/** The store's codes with their meaning, from the registry. */
+export const GATEWAY_ERROR_CODES: Readonly<Record<GatewayErrorCode, string>> = Object.fromEntries(CODES.map((c) => [c, ERROR_CODES[c]])) as Record<GatewayErrorCode, string>;
+
+export interface GatewayErrorContext extends ErrorContext {
   /** The database file, for every E_STORE_* error raised on a file. */
   path?: string;
-  [key: string]: unknown;
 }
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
-  readonly context: GatewayErrorContext;
+export class GatewayError extends PrepaidError {
+  declare readonly code: GatewayErrorCode;
+  declare readonly context: GatewayErrorContext;
   constructor(code: GatewayErrorCode, message: string, context: GatewayErrorContext = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, context, options);
     this.name = 'GatewayError';
-    this.code = code;
-    this.context = context;
   }
 }
 

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { SupplyState } from '../credit/contracts.js';
 import type { CreditRuntime } from '../credit/engine/credit-runtime.js';
-import { httpError, type RequestContext } from './console-server.js';
+import { httpError } from './http-error.js';
+import type { RequestContext } from './console-host.js';
 import { auditKind, eventKind } from './event-kinds.js';
 import { latestAudit } from './latest-audit.js';
 import type { ScanRequest } from './scan-jobs.js';

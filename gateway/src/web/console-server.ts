@@ -6,12 +6,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { GatewayConfig } from '../config/types.js';
-import type { CreditRuntime } from '../credit/engine/credit-runtime.js';
-import type { Logger } from '../log.js';
-import type { MeterHealth } from '../acquisition/health.js';
-import type { NewEvent, NewReading } from '../model.js';
-import type { GatewayStatus } from '../runtime.js';
 import type { Db } from '../store/sqlite.js';
 import { ConsoleAuth, clearedCookie, sessionCookie, validCsrf, type Principal } from './auth.js';
 import { consoleStorePath, openConsoleStore } from './console-store.js';
@@ -22,22 +16,14 @@ import { GatewayMetrics } from './metrics.js';
 import { ScanJobs, type ScanRunner } from './scan-jobs.js';
 import { loadAssets } from './static-assets.js';
 import { registerApiRoutes } from './api-routes.js';
+import { httpError } from './http-error.js';
+import type { ConsoleHost, RequestContext } from './console-host.js';
+import type { GatewayObserver } from './gateway-status.js';
 import { EMPTY_BODY, NO_QUERY, schemaErrorFormatter, validatorCompiler } from './validation.js';
 
-/** Sees each reading (with its meter's health) and each event of the gateway. */
-export interface GatewayObserver {
-  reading?(r: NewReading, health: MeterHealth | undefined): void;
-  event?(e: NewEvent): void;
-}
-
-/** What the console needs from the gateway (the Gateway class, or a fake in tests). */
-export interface ConsoleHost {
-  readonly config: GatewayConfig;
-  readonly log: Logger;
-  readonly credit: CreditRuntime | undefined;
-  readonly observers: Set<GatewayObserver>;
-  status(): Promise<GatewayStatus>;
-}
+export type { ConsoleHost, RequestContext } from './console-host.js';
+export type { GatewayObserver, GatewayStatus } from './gateway-status.js';
+export { httpError } from './http-error.js';
 
 export interface ConsoleOptions {
   /** Wall clock for sessions and lockouts (tests move it). */
@@ -63,16 +49,6 @@ export interface WebConsole {
   close(): Promise<void>;
 }
 
-export interface RequestContext {
-  host: ConsoleHost;
-  auth: ConsoleAuth;
-  metrics: GatewayMetrics;
-  history: HistoryRing;
-  events: EventRing;
-  scans: ScanJobs;
-  now: () => number;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
@@ -86,10 +62,6 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-export function httpError(status: number, code: string, message: string): Error & { statusCode: number; code: string } {
-  return Object.assign(new Error(message), { statusCode: status, code });
-}
 
 async function defaultScanRunner(): Promise<ScanRunner> {
   const { consoleScanRunner } = await import('./scan-adapter.js');
@@ -148,7 +120,8 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
     if (err.validation) {
       status = 400;
       code = 'E_CONTROL_REQUEST';
-    } else if (err instanceof PrepaidError) {
+    } else if (err instanceof PrepaidError && err.name !== 'GatewayError') {
+      // A request's own fault; a store fault (GatewayError: outbox, sessions) is the server's, a 500.
       status = err.code === 'E_AUTH_REQUIRED' ? 401 : err.code === 'E_AUTH_FAILED' ? 403 : 400;
     } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       code = 'E_CONTROL_REQUEST';

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NewEvent, NewReading } from '../model.js';
-import type { GatewayStatus } from '../runtime.js';
+import type { GatewayStatus } from './gateway-status.js';
 
 /** Events from the credit rules (policy decisions, counters, tamper) counted as credit events. */
 export const CREDIT_EVENT_TYPES: ReadonlySet<string> = new Set([

@@ -1,17 +1,16 @@
-/** `prepaid-sim fleet` as a user runs it: a child process against a real mosquitto, checked by a second, independent subscriber. */
+/** `prepaid-gateway fleet` as a user runs it: a child process against a real mosquitto, checked by a second, independent subscriber. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { connect } from 'mqtt';
 import type { FleetReport } from '../../src/fleet/fleet.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { testWith } from '../helpers/system-tools.js';
+import { CLI } from '../cli/run-cli.js';
 
-const SIM_CLI = fileURLToPath(new URL('../../../../simulator/dist/src/cli.js', import.meta.url));
 const PREFIX = 'fleet-test';
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [SIM_CLI, 'fleet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, 'fleet', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -3,7 +3,7 @@
  * field (`meters[2].unit`), unknown keys are errors, defaults live in the schema, the result is frozen.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { PrepaidError, listProfiles } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from './types.js';
@@ -11,9 +11,8 @@ import { parseCreditConfig } from '../credit/engine/credit-config.js';
 import { listDlt645Profiles } from '../acquisition/dlt645-profile.js';
 import { listenAddress } from '../web/console-config.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../../schema/gateway-config.schema.json', import.meta.url), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validate = ajv.compile(schema);
+// schema/gateway-config.schema.json, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
+const validate = ((await import(new URL('../../../schema/compiled/gateway-config.js', import.meta.url).href)) as { default: ValidateFunction }).default;
 
 export interface ConfigOverrides {
   mqttUrl?: string;

@@ -4,8 +4,7 @@
  * rules a schema cannot say (unique names, no overlap, canonical units); then defaults
  * are filled in and the result is frozen.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PrepaidError } from '../errors.js';
 import { measurementFor } from './measurements.js';
 import { registerWidth } from './raw-words.js';
@@ -14,15 +13,9 @@ import { isBitKind, type MeterProfile, type RegisterDef, type RegisterKind, type
 /** Compiles to protocols/dist/src/registers/, so the schema is three levels up. */
 export const PROFILE_SCHEMA_URL = new URL('../../../schema/profile.schema.json', import.meta.url);
 
-let validator: ValidateFunction | undefined;
-
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(PROFILE_SCHEMA_URL, 'utf8')) as object;
-    validator = new Ajv({ allErrors: false, verbose: true, strict: true }).compile(schema);
-  }
-  return validator;
-}
+// The schema, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
+const validator = ((await import(new URL('../../../schema/compiled/profile.js', import.meta.url).href)) as { default: ValidateFunction }).default;
+const schemaValidator = (): ValidateFunction => validator;
 
 /** The raw shape of a register in a profile file, after the schema has accepted it. */
 interface RegisterInput {

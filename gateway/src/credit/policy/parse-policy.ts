@@ -3,20 +3,13 @@
  * errors, defaults filled) plus the rules a schema cannot say, then frozen. Every error is
  * PrepaidError E_TARIFF_INVALID with context.path naming the first bad field.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Policy } from '../contracts.js';
 
-let validator: ValidateFunction | undefined;
-
-function validate(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(new URL('../../../../schema/policy.schema.json', import.meta.url), 'utf8')) as object;
-    validator = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(schema);
-  }
-  return validator;
-}
+// schema/policy.schema.json, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
+const validator = ((await import(new URL('../../../../schema/compiled/policy.js', import.meta.url).href)) as { default: ValidateFunction }).default;
+const validate = (): ValidateFunction => validator;
 
 interface Problem {
   path: string;

@@ -2,18 +2,14 @@
  * Tariffs are data: validated by schema/tariff.schema.json (unknown keys refused) and then by the rules
  * a schema cannot say. Every problem names the path of the bad field (`tariffs[1].tou[2].from`).
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Tariff, TariffVersion } from '../contracts.js';
 import { isCalendarDate } from './local-time.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../../../schema/tariff.schema.json', import.meta.url), 'utf8')) as { $id: string };
-const ajv = new Ajv({ allErrors: true, strict: false });
-ajv.addSchema(schema);
-const validateTariff = ajv.getSchema(schema.$id)!;
-const validateVersions = ajv.getSchema(`${schema.$id}#/definitions/versions`)!;
+// schema/tariff.schema.json (root and #/definitions/versions), compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
+const { validateTariff, validateVersions } = (await import(new URL('../../../../schema/compiled/tariff.js', import.meta.url).href)) as Record<'validateTariff' | 'validateVersions', ValidateFunction>;
 
 interface Problem {
   path: string;

@@ -1,0 +1,169 @@
+/**
+ * Gateway start: how long `prepaid-gateway run` (the committed bin, as the kill-loop test and a
+ * technician run it) takes from spawn to its first reading committed in the outbox, and the CPU
+ * it spends to get there. Restarted STARTUP_N times (default 20) on the same database, each run
+ * SIGKILLed once it has polled (the power cut of the kill loop), with the shipped unit's
+ * environment. Also times `config check`, which the systemd unit runs (ExecStartPre) before every
+ * start, so a restart after a crash costs both.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sqlite3 from 'sqlite3';
+import YAML from 'yaml';
+import { Simulator } from '@prepaid-edge/simulator';
+import { startBenchBroker } from './mosquitto-process.js';
+import { unitEnvironment } from './footprint.bench.js';
+
+const N = Number(process.env.STARTUP_N ?? 20);
+const BIN = fileURLToPath(new URL('../../bin/prepaid-gateway.js', import.meta.url));
+const UNIT = fileURLToPath(new URL('../../deploy/prepaid-gateway.service', import.meta.url));
+const CLK_TCK = 100; // USER_HZ on Linux
+const METERS = ['m1', 'm2', 'm3'];
+
+/** utime+stime of a live process, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+/** cutime+cstime of this process (the CPU of its reaped children), in ms. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
+
+/** Sum of meter_seq.last_seq (grows by one per stored reading); 0 before the first migration. */
+function seqTotal(db: sqlite3.Database): Promise<number> {
+  return new Promise((ok) =>
+    db.get('SELECT coalesce(sum(last_seq), 0) AS n FROM meter_seq', (e: Error | null, row: { n: number } | undefined) => ok(e ? 0 : (row?.n ?? 0))),
+  );
+}
+
+export interface StartupSample {
+  ms: number;
+  cpuMs: number;
+}
+
+/** One restart: spawn, wait for a new reading in the outbox, take the CPU, SIGKILL. */
+async function oneStart(cfgFile: string, dbFile: string, env: NodeJS.ProcessEnv, before: () => Promise<number>): Promise<StartupSample> {
+  const base = await before();
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [BIN, 'run', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise((r) => proc.once('exit', r));
+  let db: sqlite3.Database | undefined;
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`the gateway exited (${proc.exitCode}):\n${stderr}`);
+      if (performance.now() - t0 > 30_000) throw new Error(`no reading within 30 s:\n${stderr}`);
+      db ??= await new Promise<sqlite3.Database | undefined>((ok) => {
+        const d = new sqlite3.Database(dbFile, sqlite3.OPEN_READWRITE, (e) => ok(e ? undefined : d));
+      });
+      if (db && (await seqTotal(db)) > base) break;
+      await sleep(5);
+    }
+    return { ms: performance.now() - t0, cpuMs: cpuMs(proc.pid!) };
+  } finally {
+    proc.kill('SIGKILL');
+    await exited;
+    if (db) await new Promise((r) => db!.close(r));
+  }
+}
+
+/** `prepaid-gateway config check FILE`: wall time and CPU (from this process's reaped-children counters). */
+async function oneCheck(cfgFile: string, env: NodeJS.ProcessEnv): Promise<StartupSample> {
+  const c0 = childrenCpuMs();
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [BIN, 'config', 'check', cfgFile], { stdio: 'ignore', env });
+  const code = await new Promise((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`config check exited ${code}`);
+  return { ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0 };
+}
+
+export async function measure(n = N): Promise<{ run: StartupSample[]; check: StartupSample[]; node: StartupSample[] }> {
+  const dir = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'startup-'));
+  const broker = await startBenchBroker();
+  const sim = new Simulator({ profile: 'sdm630', meters: METERS.length, seed: 'bench-startup' });
+  try {
+    const port = await sim.listenTcp(0);
+    const dbFile = join(dir, 'gw.db');
+    const cfgFile = join(dir, 'gateway.yaml');
+    writeFileSync(
+      cfgFile,
+      YAML.stringify({
+        gateway: { id: 'gw-startup' },
+        storage: { path: dbFile },
+        mqtt: { url: broker.url },
+        log: { level: 'warn' },
+        buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
+        meters: METERS.map((id, i) => ({ id, bus: 'tcp1', unit: i + 1, profile: 'sdm630', pollMs: 100 })),
+      }),
+    );
+    const env = { ...process.env, ...unitEnvironment(readFileSync(UNIT, 'utf8')) };
+    let reader: sqlite3.Database | undefined;
+    const before = async () => {
+      reader ??= await new Promise<sqlite3.Database | undefined>((ok) => {
+        const d = new sqlite3.Database(dbFile, sqlite3.OPEN_READWRITE, (e) => ok(e ? undefined : d));
+      });
+      return reader ? seqTotal(reader) : 0;
+    };
+    // One start creates and migrates the file (not counted), like the kill loop's first run.
+    await oneStart(cfgFile, dbFile, env, before);
+    const run: StartupSample[] = [];
+    const check: StartupSample[] = [];
+    const node: StartupSample[] = [];
+    for (let i = 0; i < n; i++) {
+      run.push(await oneStart(cfgFile, dbFile, env, before));
+      check.push(await oneCheck(cfgFile, env));
+      const c0 = childrenCpuMs();
+      const t0 = performance.now();
+      await new Promise((r) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore', env }).once('exit', r));
+      node.push({ ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0 });
+    }
+    if (reader) await new Promise((r) => reader!.close(r));
+    return { run, check, node };
+  } finally {
+    await sim.close();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const row = (what: string, xs: StartupSample[]) => {
+  const ms = xs.map((x) => x.ms);
+  const cpu = xs.map((x) => x.cpuMs);
+  return `| ${what} | ${Math.round(quantile(ms, 0.5))} ms | ${Math.round(quantile(ms, 0.95))} ms | ${Math.round(Math.max(...ms))} ms | ${Math.round(quantile(cpu, 0.5))} ms | ${Math.round(quantile(cpu, 0.95))} ms |`;
+};
+
+export async function run(): Promise<{ id: string; title: string; command: string; markdown: string }> {
+  const r = await measure();
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return {
+    id: 'startup',
+    title: 'Gateway start',
+    command: 'gateway/bench/startup.bench.ts (gateway/bin/prepaid-gateway.js run in a child, 3 sdm630 meters on a Modbus TCP simulator polled every 100 ms, a local mosquitto)',
+    markdown: [
+      `${r.run.length} starts of \`prepaid-gateway run\` on the same database, each SIGKILLed once its first reading was committed (as in the kill-loop test), with the environment of the shipped systemd unit. Time: spawn to the first new row in \`meter_seq\` (polled every 5 ms). CPU: utime+stime from /proc at that moment. \`config check\` (the unit's ExecStartPre, run before every start) and an empty \`node -e ''\` measured the same way, to exit. Load average at the end: ${load}.`,
+      '',
+      '| | median | p95 | max | CPU median | CPU p95 |',
+      '|---|---:|---:|---:|---:|---:|',
+      row('`run`: spawn to first poll stored', r.run),
+      row('`config check FILE`', r.check),
+      row("`node -e ''` (the floor)", r.node),
+    ].join('\n'),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await measure(Number(process.argv[2] ?? N));
+  process.stdout.write(`${row('run', r.run)}\n${row('config check', r.check)}\n${row('node -e', r.node)}\n`);
+}

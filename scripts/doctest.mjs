@@ -11,7 +11,7 @@
  *   npx --no-install prepaid-gateway config check gateway/examples/sim-tcp.yaml
  *   ```
  *
- * Options (key=value, value quoted when it has spaces; see docs/doctest.md):
+ * Options (key=value, value quoted when it has spaces; docs/doctest.md has the details):
  *   timeout=30s          kill the block's process group and fail after this (ms, s or m; default 30s)
  *   expect-exit=N        the exit status the block must end with (default 0)
  *   expect-output=TEXT   substring of stdout+stderr, or /regex/flags; may repeat
@@ -70,6 +70,12 @@ export function parseMarkdown(text) {
   const lines = text.split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
+    const open = /^\s*(```+|~~~+)/.exec(lines[i]);
+    if (open) {
+      // an unmarked fence: skip it whole (a marker shown inside one, as an example, is not a test)
+      while (++i < lines.length && !lines[i].trimStart().startsWith(open[1]));
+      continue;
+    }
     const m = /^\s*<!--\s*doctest:(.*?)-->\s*$/.exec(lines[i]);
     if (!m) continue;
     const line = i + 1;
@@ -117,7 +123,8 @@ const TOOL_CHECKS = {
   socat: ['socat', '-V'],
   mbpoll: ['mbpoll', '-V'],
   'python3-pymodbus': ['python3', '-c', 'import pymodbus'],
-  'util-linux': ['unshare', '--version'],
+  'util-linux': ['unshare', '-n', 'true'], // present, and permitted here (containers may forbid it)
+  iproute2: ['ip', '-V'],
   openssl: ['openssl', 'version'],
   curl: ['curl', '--version'],
 };
@@ -125,7 +132,7 @@ const TOOL_CHECKS = {
 function hasPackage(pkg) {
   const [cmd, ...args] = TOOL_CHECKS[pkg] ?? [pkg, '--version'];
   const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
-  return r.error === undefined && (pkg !== 'python3-pymodbus' || r.status === 0);
+  return r.error === undefined && (!['python3-pymodbus', 'util-linux'].includes(pkg) || r.status === 0);
 }
 
 // ---- processes ---------------------------------------------------------------------------------
@@ -228,9 +235,9 @@ async function waitFor(child, spec, cwd, timeoutMs) {
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 
-function tail(text, n = 40) {
+function tail(text, n = 40, mark = '|') {
   const lines = text.trimEnd().split('\n');
-  return (lines.length > n ? ['...', ...lines.slice(-n)] : lines).map((l) => `    | ${l}`).join('\n');
+  return (lines.length > n ? ['...', ...lines.slice(-n)] : lines).map((l) => `    ${mark} ${l}`).join('\n');
 }
 
 async function runFile(file) {
@@ -339,7 +346,7 @@ async function runFile(file) {
     } catch (e) {
       counts.failed++;
       failedAt = b.line;
-      console.log(`✘ ${where}: ${e.message}${b.code ? `\n${tail(b.code, 10).replace(/\| /g, '$ ')}` : ''}${e.output ? `\n${tail(e.output)}` : ''}`);
+      console.log(`✘ ${where}: ${e.message}${b.code ? `\n${tail(b.code, 10, '$')}` : ''}${e.output ? `\n${tail(e.output)}` : ''}`);
       await Promise.all([...backgrounds.values()].map(stopChild));
       backgrounds.clear();
     }
@@ -372,7 +379,14 @@ function markdownFiles(dir) {
 const args = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('doctest.mjs')) {
   const files = args.length > 0 ? args.map((a) => resolve(a)) : markdownFiles(ROOT);
-  for (const f of files) await runFile(f);
+  for (const f of files) {
+    try {
+      await runFile(f);
+    } catch (e) {
+      counts.failed++;
+      console.log(`✘ ${f}: ${e.message}`);
+    }
+  }
   console.log(`doctest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   process.exit(counts.failed > 0 ? 1 : 0);
 }

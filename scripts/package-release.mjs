@@ -122,7 +122,7 @@ sh('tar', ['-czf', tarball, '-C', outDir, name]);
 const bytes = statSync(tarball).size;
 const unpacked = Number(sh('du', ['-sk', stage]).split(/\s/)[0]) * 1024;
 rmSync(stage, { recursive: true, force: true });
-process.stdout.write(`${relative(process.cwd(), tarball) || tarball}: ${(bytes / 1e6).toFixed(1)} MB (${(unpacked / 1e6).toFixed(0)} MB unpacked, ${copied.length} dependency packages)\n`);
+process.stdout.write(`${relative(process.cwd(), tarball).startsWith('..') ? tarball : relative(process.cwd(), tarball)}: ${(bytes / 1e6).toFixed(1)} MB (${(unpacked / 1e6).toFixed(0)} MB unpacked, ${copied.length} dependency packages)\n`);
 
 function releaseReadme() {
   return `# ${name}

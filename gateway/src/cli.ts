@@ -3,13 +3,15 @@
 import { Command } from 'commander';
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import type { Gateway } from './runtime.js';
+import { isGatewayError } from './store/errors.js';
 import { VERSION } from './version.js';
 
 // Each command loads what it needs when it runs: `run` never loads the token and command CLIs
 // (and their codecs), the technician commands never load the runtime (footprint, docs/benchmarks.md).
 
 function die(e: unknown): never {
-  const msg = isPrepaidError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
+  const code = isPrepaidError(e) || isGatewayError(e) ? e.code : undefined;
+  const msg = code ? `${code}: ${(e as Error).message}` : (e as Error).message;
   process.stderr.write(`prepaid-gateway: ${msg}\n`);
   process.exit(2);
 }
@@ -26,8 +28,11 @@ program
   .action(async (o: { config: string; mqtt?: string; db?: string }) => {
     let gw: Gateway;
     try {
-      const [{ loadConfig }, { createLogger }, { Gateway }] = await Promise.all([import('./config/load-config.js'), import('./log.js'), import('./runtime.js')]);
+      const { loadConfig } = await import('./config/load-config.js');
       const cfg = loadConfig(o.config, { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) });
+      // A second gateway is refused before the runtime loads (a second or more on a busy Pi); the lock taken when the outbox opens is the real check.
+      (await import('./store/owner-lock.js')).refuseIfOwnedElsewhere(cfg.storage.path);
+      const [{ createLogger }, { Gateway }] = await Promise.all([import('./log.js'), import('./runtime.js')]);
       gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }) });
       await gw.start();
     } catch (e) {

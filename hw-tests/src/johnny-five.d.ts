@@ -2,7 +2,8 @@
 declare module 'johnny-five' {
   import { EventEmitter } from 'node:events';
   export class Board extends EventEmitter {
-    constructor(opts: { port?: string; io?: unknown; repl?: boolean; debug?: boolean; sigint?: boolean });
+    /** Always an IO plugin (openFirmata for a Firmata jig): `port: PATH` would load johnny-five's own serialport 8. */
+    constructor(opts: { io?: unknown; repl?: boolean; debug?: boolean; sigint?: boolean });
     readonly isReady: boolean;
     readonly io: { MODES: { INPUT: number; OUTPUT: number }; digitalRead(pin: number | string, cb: (v: number) => void): void };
   }

@@ -4,6 +4,7 @@
  * physics; on hardware a johnny-five test jig wired to the meter (see README.md).
  */
 import five, { type Board, type Pin } from 'johnny-five';
+import { openFirmata } from '@prepaid-edge/firmware';
 
 export interface Stimulus {
   readonly label: string;
@@ -49,7 +50,7 @@ export class JigStimulus implements Stimulus {
   }
 
   static async open(port: string, pins: JigPins, meterAnswers: () => Promise<boolean>): Promise<JigStimulus> {
-    const board = new five.Board({ port, repl: false, debug: false, sigint: false });
+    const board = new five.Board({ io: await openFirmata(port), repl: false, debug: false, sigint: false });
     if (!board.isReady) await new Promise((r) => board.once('ready', r));
     const pin = (p: number | string) => new five.Pin({ board, pin: p, mode: board.io.MODES.OUTPUT }).low();
     return new JigStimulus(board, pins, { s0: pin(pins.s0), power: pin(pins.power), button: pin(pins.button) }, meterAnswers);

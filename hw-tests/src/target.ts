@@ -18,7 +18,7 @@ import { SerialPort } from 'serialport';
 import { DelimiterParser } from '@serialport/parser-delimiter';
 import five from 'johnny-five';
 import { decodeRtu, encodeRtu, encodeToken, type StsBaseDate } from '@prepaid-edge/protocols';
-import { FileSlots, Firmware, loadFirmwareConfig, loadPinMap, type VirtualBoard } from '@prepaid-edge/firmware';
+import { FileSlots, Firmware, loadFirmwareConfig, loadPinMap, openFirmata, type VirtualBoard } from '@prepaid-edge/firmware';
 import { ManualClock, Simulator } from '@prepaid-edge/simulator';
 import { FrameMaster, SerialMaster, type ModbusMaster } from './master.js';
 import { DEFAULT_JIG, JigStimulus, type JigPins, type Stimulus } from './stimulus.js';
@@ -160,7 +160,7 @@ async function boardTarget(port: string): Promise<Target> {
   const pinMap = loadPinMap(env.HW_PINS);
   const config = loadFirmwareConfig(env.HW_CONFIG);
   const storage = new FileSlots(env.HW_STATE_DIR ?? mkdtempSync(join(tmpdir(), 'hw-state-')));
-  const board = port === 'raspi' ? undefined : new five.Board({ port, repl: false, debug: false, sigint: false });
+  const board = port === 'raspi' ? undefined : new five.Board({ io: await openFirmata(port), repl: false, debug: false, sigint: false });
   const io = port === 'raspi' ? new ((await import(String('raspi-io'))) as { RaspiIO: new () => unknown }).RaspiIO() : undefined;
   const start = () => Firmware.start({ config, pinMap, board, io, storage });
   let fw = await start();

@@ -45,7 +45,7 @@ export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit
 export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, now: () => number = Date.now): Promise<CommandOutcome> {
   const pid = ownerPid(cfg.storage.path);
   if (pid !== undefined) {
-    throw new PrepaidError('E_STORE_OPEN', `${cfg.storage.path}: the gateway service (pid ${pid}) holds the database; apply through it: set console.listen and ${API_TOKEN_ENV}, or use the web console`, { path: cfg.storage.path });
+    throw new PrepaidError('E_STORE_OPEN', `${cfg.storage.path}: the gateway service${pid ? ` (pid ${pid})` : ""} holds the database; apply through it: set console.listen and ${API_TOKEN_ENV}, or use the web console`, { path: cfg.storage.path });
   }
   if (!existsSync(cfg.storage.path)) {
     // The outbox creates the file (the ledger then adds its tables), as the service does.

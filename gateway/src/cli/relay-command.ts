@@ -71,7 +71,7 @@ interface RelayReply {
 async function throughService(cfg: GatewayConfig, pid: number, action: string, o: { meter: string; yes?: boolean }): Promise<void> {
   const token = process.env[API_TOKEN_ENV];
   const refuse = (why: string) =>
-    new PrepaidError('E_STORE_OPEN', `relay: the gateway service (pid ${pid}) is running and owns the relays and ${cfg.storage.path}; ${why}`, { path: cfg.storage.path, pid });
+    new PrepaidError('E_STORE_OPEN', `relay: the gateway service${pid ? ` (pid ${pid})` : ""} is running and owns the relays and ${cfg.storage.path}; ${why}`, { path: cfg.storage.path, pid });
   if (!cfg.console) throw refuse('it has no control API (console.listen): use the web console, or stop the service first');
   if (!token) throw refuse(`set ${API_TOKEN_ENV} to one of its console.apiTokens to switch through it, or use the web console`);
   if (!cfg.meters.some((m) => m.id === o.meter)) throw new PrepaidError('E_CONFIG_INVALID', `--meter: no meter "${o.meter}" in the configuration (meters: ${cfg.meters.map((m) => m.id).join(', ')})`, { path: 'meter', meter: o.meter });

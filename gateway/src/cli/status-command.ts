@@ -29,7 +29,7 @@ interface Health {
  */
 async function askGateway(cfg: GatewayConfig, pid: number | null, token: string | undefined): Promise<{ running: boolean; api: unknown; uplink: unknown }> {
   const base = apiBase(cfg);
-  if (!base) return { running: pid !== null, api: null, uplink: pid ? 'unknown (no console: section in the config, so no control API to ask)' : 'gateway not running' };
+  if (!base) return { running: pid !== null, api: null, uplink: pid !== null ? 'unknown (no console: section in the config, so no control API to ask)' : 'gateway not running' };
   let health: Health;
   try {
     const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(3000) });
@@ -37,7 +37,7 @@ async function askGateway(cfg: GatewayConfig, pid: number | null, token: string 
     health = (await res.json()) as Health;
   } catch (e) {
     const why = (e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    return { running: pid !== null, api: null, uplink: pid ? `unknown (control API at ${base} not reachable: ${why})` : 'gateway not running' };
+    return { running: pid !== null, api: null, uplink: pid !== null ? `unknown (control API at ${base} not reachable: ${why})` : 'gateway not running' };
   }
   if (health.gateway !== cfg.gateway.id) return { running: pid !== null, api: null, uplink: `unknown (${base} answers as gateway ${health.gateway}, not ${cfg.gateway.id})` };
   if (!token) return { running: true, api: null, uplink: { connected: health.uplink.connected, detail: `set ${API_TOKEN_ENV} for the full uplink state` } };

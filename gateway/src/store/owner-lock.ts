@@ -11,8 +11,8 @@
  * the process's POSIX locks on it (SQLite's own connections share one descriptor, so they are safe).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, openSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sqlite3 from 'sqlite3';
 import { GatewayError } from './errors.js';
@@ -23,7 +23,24 @@ const held = new Set<string>();
 /** How long a starting owner waits out a momentary holder (a `lock-probe`), not another gateway. */
 const WAIT_MS = 250;
 
-export const lockFileOf = (dbPath: string): string => `${resolve(dbPath)}.lock`;
+/**
+ * The database's real path: two names of one file (a symlink, a symlinked directory) must find one
+ * lock, and this process must never open a lock file it holds under another name (see above).
+ */
+function realPathOf(dbPath: string): string {
+  const abs = resolve(dbPath);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return join(realpathSync(dirname(abs)), basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+export const lockFileOf = (dbPath: string): string => `${realPathOf(dbPath)}.lock`;
 
 function refuse(dbPath: string, who: string, context: Record<string, unknown> = {}): never {
   throw new GatewayError('E_STORE_OPEN', `${dbPath}: in use by ${who}; is another gateway process using this file?`, { path: dbPath, lock: lockFileOf(dbPath), ...context });
@@ -48,7 +65,7 @@ const close = (db: sqlite3.Database): Promise<void> => new Promise((ok) => db.cl
 
 /** Take ownership of `dbPath`; resolves to the release function. E_STORE_OPEN when another process (or this one) owns it. */
 export async function acquireOwner(dbPath: string): Promise<() => Promise<void>> {
-  const path = resolve(dbPath);
+  const path = realPathOf(dbPath);
   if (held.has(path)) refuse(dbPath, `this process (pid ${process.pid})`);
   held.add(path);
   const lock = lockFileOf(path);
@@ -95,20 +112,26 @@ export async function acquireOwner(dbPath: string): Promise<() => Promise<void>>
   }
 }
 
+/** E_STORE_OPEN when Linux says another process holds the lock; silent where it cannot say (acquireOwner decides). */
+export function refuseIfOwnedElsewhere(dbPath: string): void {
+  const pids = (posixLockHolders(lockFileOf(dbPath)) ?? []).filter((p) => p !== process.pid);
+  if (pids.length > 0) refuse(dbPath, `process ${pids.join(', ')}`, { pid: pids[0] });
+}
+
 /** This process owns `dbPath`. */
 export function ownedHere(dbPath: string): boolean {
-  return held.has(resolve(dbPath));
+  return held.has(realPathOf(dbPath));
 }
 
 /**
  * pid of another process owning `dbPath`: from /proc/locks where Linux has it, else a probe of the
  * lock (then 0: held, by a process the OS does not name). undefined when nobody else owns it.
  */
-export function otherOwner(dbPath: string): number | undefined {
+export function otherOwner(dbPath: string, procLocks?: () => string): number | undefined {
   if (ownedHere(dbPath)) return undefined;
   const lock = lockFileOf(dbPath);
   if (!existsSync(lock)) return undefined;
-  const pid = (posixLockHolders(lock) ?? []).find((p) => p !== process.pid);
+  const pid = (posixLockHolders(lock, procLocks) ?? []).find((p) => p !== process.pid);
   if (pid !== undefined) return pid;
   const probe = spawnSync(process.execPath, [fileURLToPath(new URL('./lock-probe.js', import.meta.url)), lock], { stdio: 'ignore', timeout: 10_000 });
   return probe.status === 10 ? 0 : undefined;

@@ -27,6 +27,9 @@ const checks: Record<string, () => boolean> = {
   mosquitto: () => hasCommand('mosquitto', ['-h']),
   'mosquitto-clients': () => hasCommand('mosquitto_pub', ['--help']),
   openssl: () => hasCommand('openssl', ['version']),
+  // unshare -n: present and permitted here (a container may forbid new namespaces)
+  'util-linux': () => spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0,
+  iproute2: () => hasCommand('ip', ['-V']),
 };
 const cache = new Map<string, boolean>();
 

@@ -39,7 +39,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
     id: 'scan',
     title: 'Technician CLI: bus scan of a mixed Modbus + DL/T 645 line at 9600 8E1 (wire timing)',
     command:
-      'the scan engine of `prepaid-gateway scan --path PTY --bauds 9600 --parity even --units 1-247 --protocol both --timeout 100`, in-process so every exchange is counted, against the simulator of `prepaid-sim --pty PTY --scenario simulator/scenarios/mixed-line.yaml --timing wire --baud 9600 --parity even` (gateway/bench/scan.bench.ts)',
+      'prepaid-gateway scan --path PTY --bauds 9600 --parity even --units 1-247 --protocol both --timeout 100 (its scan engine in-process, so every exchange is counted) against prepaid-sim --pty PTY --scenario simulator/scenarios/mixed-line.yaml --timing wire --baud 9600 --parity even (gateway/bench/scan.bench.ts)',
   };
   if (spawnSync('socat', ['-V'], { stdio: 'ignore' }).error) return { ...base, markdown: '', skipped: 'socat is not installed (apt-get install socat)' };
   const dir = mkdtempSync(join(tmpdir(), 'scan-bench-'));

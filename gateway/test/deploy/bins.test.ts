@@ -23,7 +23,7 @@ const manifest = (dir: string): Manifest => JSON.parse(readFileSync(join(ROOT, d
 
 async function npx(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   // npm_config_yes=false: even if a bin were not linked, npx must fail instead of asking the registry.
-  return run('npx', ['--no-install', ...args], { cwd: ROOT, timeout: 30_000, env: { ...process.env, npm_config_yes: 'false' } });
+  return run('npx', ['--no-install', ...args], { cwd: ROOT, timeout: 90_000, env: { ...process.env, npm_config_yes: 'false' } });
 }
 
 test('npx --no-install prepaid-gateway --version prints the package version', async (t) => {
@@ -59,7 +59,7 @@ test('a launcher without a build says to run npm install / npm run build and exi
   mkdirSync(join(dir, 'bin'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   copyFileSync(join(ROOT, 'gateway/bin/prepaid-gateway.js'), join(dir, 'bin/prepaid-gateway.js'));
-  const err = await t.throwsAsync(run(process.execPath, [join(dir, 'bin/prepaid-gateway.js'), '--version'], { timeout: 10_000 }));
+  const err = await t.throwsAsync(run(process.execPath, [join(dir, 'bin/prepaid-gateway.js'), '--version'], { timeout: 30_000 }));
   const e = err as Error & { code?: number; stderr?: string };
   t.is(e.code, 1);
   t.regex(e.stderr ?? '', /prepaid-gateway: not built yet .*dist\/src\/cli\.js is missing\): run npm install, or npm run build/);

@@ -89,7 +89,7 @@ test('a hanging block is killed at its timeout, with its children, and the file 
   const r = await runDoc(dir, md);
   t.is(r.code, 1);
   t.regex(r.out, /timed out after 1000 ms/);
-  t.true(r.ms < 10_000, `took ${r.ms} ms`);
+  t.true(r.ms < 30_000, `took ${r.ms} ms`); // killed at 1 s, not after the 300 s sleep (slack for a loaded machine)
   t.is(summary(r.out), 'doctest: 0 passed, 1 failed, 1 skipped');
   t.regex(r.out, /not run, the block at line \d+ failed/);
   t.false(alive(Number(readFileSync(join(dir, 'child.pid'), 'utf8'))));

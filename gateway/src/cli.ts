@@ -19,7 +19,6 @@ const program = new Command('prepaid-gateway').version(VERSION).description('Pre
 
 // `fleet` parses its own options (fleet/fleet-cli.ts); the command below only names it in --help.
 if (process.argv[2] === 'fleet') process.exit(await (await import('./fleet/fleet-cli.js')).fleetMain(process.argv.slice(3)));
-program.command('fleet').description('N gateways x M simulated meters against one broker, to size a head end (prepaid-gateway fleet --help)');
 
 program
   .command('run', { isDefault: true })
@@ -85,6 +84,8 @@ if (!onlyRun(process.argv)) {
 if (!onlyRun(process.argv)) (await import('./web/console-cli.js')).registerConsoleCommands(program);
 
 if (!onlyRun(process.argv)) (await import('./cli/register.js')).registerTechnicianCommands(program);
+// Named last: the list of commands starts with the gateway's own.
+program.command('fleet').description('N gateways x M simulated meters against one broker, to size a head end (prepaid-gateway fleet --help)');
 
 /** Closest command name (edit distance <= 2), for the hint after a typo. */
 function nearest(word: string, names: readonly string[]): string | undefined {

@@ -70,10 +70,13 @@ config
     }
   });
 
-/** `run`, named or as the default command (first argument an option other than help/version), needs no other command. */
+/**
+ * `run`, named or as the default command (first argument an option other than help/version), and
+ * `config` (the systemd unit's ExecStartPre, before every start) need no other command.
+ */
 function onlyRun(argv: readonly string[]): boolean {
   const first = argv[2];
-  return first === 'run' || (first !== undefined && first.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(first));
+  return first === 'run' || first === 'config' || (first !== undefined && first.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(first));
 }
 
 if (!onlyRun(process.argv)) {

@@ -4,13 +4,13 @@
  * is in the protocols DI table and carries the measurement named). A new model is a new file.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+// schema/dlt645-profile.schema.json, compiled ahead of time (scripts/compile-schemas.mjs; start-up time).
+import validate from '#schema/dlt645-profile';
 import { findDlt645DataItem, MEASUREMENTS, PrepaidError, type Dlt645DataItem } from '@prepaid-edge/protocols';
 
 /** Compiles to gateway/dist/src/acquisition/, so profiles and schema are three levels up. */
 export const DLT645_PROFILES_DIR_URL = new URL('../../../profiles/dlt645/', import.meta.url);
-// schema/dlt645-profile.schema.json, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const validate = ((await import(new URL('../../../schema/compiled/dlt645-profile.js', import.meta.url).href)) as { default: ValidateFunction }).default;
 
 export interface Dlt645ProfileRead {
   di: string;

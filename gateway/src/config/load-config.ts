@@ -3,16 +3,17 @@
  * field (`meters[2].unit`), unknown keys are errors, defaults live in the schema, the result is frozen.
  */
 import { readFileSync } from 'node:fs';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { PrepaidError, listProfiles } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from './types.js';
+// schema/gateway-config.schema.json, compiled ahead of time (scripts/compile-schemas.mjs): compiling it cost every start ~200 ms.
+import validate from '#schema/gateway-config';
 import { parseCreditConfig } from '../credit/engine/credit-config.js';
 import { listDlt645Profiles } from '../acquisition/dlt645-profile.js';
 import { listenAddress } from '../web/console-config.js';
 
-// schema/gateway-config.schema.json, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const validate = ((await import(new URL('../../../schema/compiled/gateway-config.js', import.meta.url).href)) as { default: ValidateFunction }).default;
+
 
 export interface ConfigOverrides {
   mqttUrl?: string;

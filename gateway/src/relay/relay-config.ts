@@ -3,7 +3,9 @@
  * schema/relay.schema.json (the lead merges it into the gateway config schema).
  */
 import { readFileSync } from 'node:fs';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+// schema/relay.schema.json, compiled ahead of time (scripts/compile-schemas.mjs; start-up time).
+import validate from '#schema/relay';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { PinRef } from './j5-relay.js';
 
@@ -29,8 +31,6 @@ export type RelayConfig =
 /** Compiles to gateway/dist/src/relay/, so the schema is three levels up. */
 export const RELAY_SCHEMA_URL = new URL('../../../schema/relay.schema.json', import.meta.url);
 export const relaySchema = JSON.parse(readFileSync(RELAY_SCHEMA_URL, 'utf8')) as Record<string, unknown>;
-// Compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const validate = ((await import(new URL('../../../schema/compiled/relay.js', import.meta.url).href)) as { default: ValidateFunction }).default;
 
 function where(base: string, e: ErrorObject): string {
   const parts = e.instancePath.split('/').slice(1);

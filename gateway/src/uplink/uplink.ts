@@ -5,7 +5,8 @@
  * forwarding starts again from the oldest row still in the outbox, paced by the in-flight window.
  */
 import { EventEmitter } from 'node:events';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Outbox, StoredReading } from '../model.js';
@@ -15,6 +16,10 @@ import { clientOptions, redactUrl } from './client-options.js';
 import { limitIncoming, PacketLimiter } from './packet-limit.js';
 import { batchReadings, eventPayload, healthPayload, offlinePayload, onlinePayload, readingsPayload, type StatusInfo } from './payloads.js';
 import { topicsFor, type Topics } from './topics.js';
+
+// mqtt's own connect module, not the package index: the index also loads the client's browser,
+// WebSocket and SOCKS builds, about half of mqtt's load time at every start (docs/benchmarks.md, "Gateway start").
+const { default: connect } = createRequire(import.meta.url)('mqtt/lib/connect/index') as typeof import('mqtt/lib/connect/index');
 
 /** Largest MQTT packet taken from the broker (mqtt.maxPacketBytes); a signed command is at most 16 KiB. */
 export const DEFAULT_MAX_PACKET_BYTES = 65_536;

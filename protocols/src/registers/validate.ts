@@ -5,6 +5,8 @@
  * are filled in and the result is frozen.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
+// The schema, compiled ahead of time (scripts/compile-schemas.mjs; start-up time).
+import validator from '#schema/profile';
 import { PrepaidError } from '../errors.js';
 import { measurementFor } from './measurements.js';
 import { registerWidth } from './raw-words.js';
@@ -13,8 +15,6 @@ import { isBitKind, type MeterProfile, type RegisterDef, type RegisterKind, type
 /** Compiles to protocols/dist/src/registers/, so the schema is three levels up. */
 export const PROFILE_SCHEMA_URL = new URL('../../../schema/profile.schema.json', import.meta.url);
 
-// The schema, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const validator = ((await import(new URL('../../../schema/compiled/profile.js', import.meta.url).href)) as { default: ValidateFunction }).default;
 const schemaValidator = (): ValidateFunction => validator;
 
 /** The raw shape of a register in a profile file, after the schema has accepted it. */

@@ -4,11 +4,11 @@
  * PrepaidError E_TARIFF_INVALID with context.path naming the first bad field.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
+// schema/policy.schema.json, compiled ahead of time (scripts/compile-schemas.mjs; start-up time).
+import validator from '#schema/policy';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Policy } from '../contracts.js';
 
-// schema/policy.schema.json, compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const validator = ((await import(new URL('../../../../schema/compiled/policy.js', import.meta.url).href)) as { default: ValidateFunction }).default;
 const validate = (): ValidateFunction => validator;
 
 interface Problem {

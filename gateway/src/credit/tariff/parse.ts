@@ -2,14 +2,14 @@
  * Tariffs are data: validated by schema/tariff.schema.json (unknown keys refused) and then by the rules
  * a schema cannot say. Every problem names the path of the bad field (`tariffs[1].tou[2].from`).
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+// schema/tariff.schema.json (root and #/definitions/versions), compiled ahead of time (scripts/compile-schemas.mjs; start-up time).
+import { validateTariff, validateVersions } from '#schema/tariff';
 import YAML from 'yaml';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Tariff, TariffVersion } from '../contracts.js';
 import { isCalendarDate } from './local-time.js';
 
-// schema/tariff.schema.json (root and #/definitions/versions), compiled ahead of time by scripts/compile-schemas.mjs (start-up time).
-const { validateTariff, validateVersions } = (await import(new URL('../../../../schema/compiled/tariff.js', import.meta.url).href)) as Record<'validateTariff' | 'validateVersions', ValidateFunction>;
 
 interface Problem {
   path: string;

@@ -72,7 +72,8 @@ withSocat('a relay on a Firmata board over a pty: close, trip and the button of 
   await waitFor(() => device.outputs.get(RELAY) === 1, 'the button press to close the relay');
   device.drive(BUTTON, undefined);
   await waitFor(() => localCloses.length === 1, 'onLocalClose');
-  t.is((await relay.read()).state, 'connected');
+  // the feedback contact's report comes back over the line after the write: wait for it
+  await waitFor(async () => (await relay.read()).state === 'connected', 'the feedback contact to report the close');
   t.deepEqual(device.writes.filter((w) => w.pin === RELAY).map((w) => w.level), [1, 0, 1]);
 
   const loaded = Object.keys(createRequire(import.meta.url).cache);

@@ -12,7 +12,7 @@
  * Arming (ready-for-reconnection): the relay stays open, and the next press of the button closes
  * it (the hook onLocalClose is told); without a button pin arming is E_RELAY_UNSUPPORTED.
  */
-import five, { type Board, type Button, type Relay } from 'johnny-five';
+import five, { type Board, type Relay } from 'johnny-five';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { RelayDriver, RelayStatus, SupplyState } from '../credit/contracts.js';
 import { OneAtATime, verifiedSet, type RelayDriverOptions } from './verified-set.js';
@@ -38,9 +38,14 @@ export interface J5RelayOptions extends RelayDriverOptions {
   onLocalClose?: (s: RelayStatus) => void;
 }
 
+/** A button level must hold this long to count as a press (contact bounce). */
+const BUTTON_DEBOUNCE_MS = 7;
+
 export class J5Relay implements RelayDriver {
   private readonly relay: Relay;
-  private readonly button: Button | undefined;
+  private readonly hasButton: boolean;
+  private buttonDown = false;
+  private buttonDebounce: ReturnType<typeof setTimeout> | undefined;
   private feedbackLevel: number | undefined;
   private commanded: boolean | undefined;
   private armed = false;
@@ -58,15 +63,21 @@ export class J5Relay implements RelayDriver {
       io.pinMode(opts.feedbackPin, io.MODES.INPUT);
       io.digitalRead(opts.feedbackPin, (v) => (this.feedbackLevel = v));
     }
+    this.hasButton = opts.buttonPin !== undefined;
     if (opts.buttonPin !== undefined) {
+      // Read the pin directly rather than through five.Button: that starts a hold interval on every
+      // "down" report and clears only the last one, so a report that crosses a close (or two
+      // reports while held) leaves an interval running for ever. A press is the edge to the active
+      // level that stays there for BUTTON_DEBOUNCE_MS.
       const activeLow = opts.buttonActiveLow ?? true;
-      this.button = new five.Button({ board, pin: opts.buttonPin, isPullup: activeLow, invert: activeLow });
-      this.button.on('press', () => this.pressed());
+      io.pinMode(opts.buttonPin, io.MODES.INPUT);
+      if (activeLow) io.digitalWrite(opts.buttonPin, 1); // the input's pull-up (Firmata: a high write to an input)
+      io.digitalRead(opts.buttonPin, (v) => this.buttonLevel(activeLow ? v === 0 : v === 1));
     }
   }
 
   get supportsArm(): boolean {
-    return this.button !== undefined;
+    return this.hasButton;
   }
 
   private closedNow(): { closed: boolean; raw: Record<string, unknown> } {
@@ -94,7 +105,7 @@ export class J5Relay implements RelayDriver {
   }
 
   set(target: SupplyState, cause: string): Promise<RelayStatus> {
-    if (target === 'ready-for-reconnection' && !this.button) {
+    if (target === 'ready-for-reconnection' && !this.hasButton) {
       return Promise.reject(
         new PrepaidError('E_RELAY_UNSUPPORTED', `meter ${this.meter}: arming needs a buttonPin (relay on pin ${this.opts.pin} has none)`, { meter: this.meter, wanted: target }),
       );
@@ -112,6 +123,18 @@ export class J5Relay implements RelayDriver {
     if (closed) this.relay.close();
     else this.relay.open();
     this.commanded = closed;
+  }
+
+  private buttonLevel(down: boolean): void {
+    if (down === this.buttonDown) return;
+    this.buttonDown = down;
+    clearTimeout(this.buttonDebounce);
+    this.buttonDebounce = undefined;
+    if (down)
+      this.buttonDebounce = setTimeout(() => {
+        this.buttonDebounce = undefined;
+        if (this.buttonDown) this.pressed();
+      }, BUTTON_DEBOUNCE_MS);
   }
 
   private pressed(): void {

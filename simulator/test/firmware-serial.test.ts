@@ -17,7 +17,7 @@ import {
   virtualPinMap,
 } from '@prepaid-edge/firmware';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { testWith } from './helpers/system-tools.js';
 import { ptyPair } from './helpers/socat.js';
 import { run } from './helpers/run.js';
@@ -79,7 +79,7 @@ testWith(['socat', 'mbpoll'])('mbpoll reads the firmware\'s own RTU slave (virtu
 
 testWith(['socat', 'mbpoll'])('mbpoll reads prepaid firmware meters through the simulator\'s serial bus', async (t) => {
   const pty = await ptyPair();
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 19));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 19) });
   const sim = new Simulator({ profile: 'prepaid', meters: 3, clock, seed: 5, baudRate: 9600, parity: 'none' });
   await sim.openSerial(pty.a);
   t.teardown(async () => {

@@ -24,7 +24,7 @@ import {
 } from '@prepaid-edge/firmware';
 import { ModbusSimMeter } from './modbus-meter.js';
 import type { SimMeterOptions, TrueState } from './sim-meter.js';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { isActive } from '../faults.js';
 
 /** Meter number and DKGA-02 decoder key of the STS test vectors' meter (shared/vectors/sts). */

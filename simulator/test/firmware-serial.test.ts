@@ -12,7 +12,6 @@ import {
   Firmware,
   MemorySlots,
   RtuSlavePort,
-  SteppedClock,
   VirtualBoard,
   virtualPinMap,
 } from '@prepaid-edge/firmware';
@@ -35,7 +34,7 @@ async function openPort(path: string, baudRate: number, parity: 'none' | 'even' 
 async function firmwareOnPty(t: Teardown, unitId: number) {
   const pinMap = virtualPinMap();
   const board = new VirtualBoard({ pinMap, meter: () => ({ voltage: 230.2, current: 2.5, power: 575, energyWh: 0, frequency: 50, powerFactor: 1 }) });
-  const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 1), monotonic: Date.UTC(2026, 0, 1) });
   const config = checkFirmwareConfig({ serialNumber: 31337, initialEnergyWh: 777_000, modbus: { unitId, baudRate: 9600, parity: 'even' }, console: { pin: '8642' } });
   const fw = Firmware.boot({ config, pinMap, io: board.powerOn(), storage: new MemorySlots(), clock, timers: false });
   const bus = await ptyPair();

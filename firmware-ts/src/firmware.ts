@@ -12,7 +12,8 @@ import { EventEmitter } from 'node:events';
 import five, { type Board } from 'johnny-five';
 import { handleRequest, type PrepaidError } from '@prepaid-edge/protocols';
 import { coreConfigOf, factoryOf, type FirmwareConfig } from './config.js';
-import { MeterCore, type Clock, type ModuleReading, type Outcome } from './core/meter-core.js';
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
+import { MeterCore, type ModuleReading, type Outcome } from './core/meter-core.js';
 import { freshState } from './core/fresh-state.js';
 import type { TokenOutcome } from './core/token.js';
 import { CREDIT_BITS, LATCHED_BITS, RELAY, STATUS, type MeterEvent, type Parity } from './core/types.js';
@@ -59,7 +60,6 @@ export interface BootInfo {
   stateLost: boolean;
 }
 
-const systemClock: Clock = { now: () => Date.now() };
 /** Warning bits that beep on their rising edge; bits 16/17 are local (token) credit low/empty. */
 const LOCAL_LOW = 1 << 16;
 const LOCAL_EMPTY = 1 << 17;
@@ -128,7 +128,7 @@ export class Firmware extends EventEmitter {
       onEvent: (e) => this.emit('event', e),
     });
     this.registers = new PrepaidRegisterModel(this.core, this.cfg.serialNumber);
-    this.nextHeartbeat = this.clock.now() + this.cfg.heartbeatS * 1000;
+    this.nextHeartbeat = this.clock.monotonic() + this.cfg.heartbeatS * 1000;
     // Power events first; the hardware reports its inputs' present levels while it is built.
     this.input(() => this.core.powerUp(this.boot.restored));
     this.hardware = new J5Hardware({
@@ -198,7 +198,7 @@ export class Firmware extends EventEmitter {
   /** Time passed: watchdog, debounce settling, coil pulses, module poll, display timeouts, heartbeat. */
   tick(): void {
     if (this.stopped || !this.ready) return;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     this.input(() => {
       this.hardware.tick(now);
       this.core.tick();
@@ -248,7 +248,7 @@ export class Firmware extends EventEmitter {
   }
 
   private key(k: string): void {
-    const action = this.keys.press(k, this.clock.now());
+    const action = this.keys.press(k, this.clock.monotonic());
     switch (action.kind) {
       case 'submit':
         this.enterToken(action.digits);
@@ -278,12 +278,12 @@ export class Firmware extends EventEmitter {
   }
 
   private show(lines: readonly [string, string]): void {
-    this.message = { lines, until: this.clock.now() + this.cfg.messageMs };
+    this.message = { lines, until: this.clock.monotonic() + this.cfg.messageMs };
     this.refreshOutputs();
   }
 
   private beep(ms: number): void {
-    this.buzzerOffAt = Math.max(this.buzzerOffAt, this.clock.now() + ms);
+    this.buzzerOffAt = Math.max(this.buzzerOffAt, this.clock.monotonic() + ms);
     this.refreshOutputs();
   }
 
@@ -291,7 +291,7 @@ export class Firmware extends EventEmitter {
 
   private refreshOutputs(): void {
     if (!this.ready || this.stopped) return;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const core = this.core;
     const s = core.state;
     const status = core.status();
@@ -370,7 +370,7 @@ export class Firmware extends EventEmitter {
       relayTest: () => {
         const r = this.input(() => core.relayTestOpen());
         if (!r.ok) return r;
-        this.relayTestCloseAt = this.clock.now() + this.cfg.relayTestMs;
+        this.relayTestCloseAt = this.clock.monotonic() + this.cfg.relayTestMs;
         return r;
       },
       tamperClear: () => this.input(() => core.clearTamper()),

@@ -8,7 +8,6 @@ export { creditFlags, localCreditWh } from './core/credit.js';
 export { freshState, type FactorySettings } from './core/fresh-state.js';
 export type { CoreConfig } from './core/core-config.js';
 export * from './config.js';
-export * from './clock.js';
 export * from './firmware.js';
 export { PrepaidRegisterModel } from './modbus/register-model.js';
 export { RtuSlavePort, type RtuSlaveOptions, type RtuSlaveStats } from './modbus/rtu-slave-port.js';

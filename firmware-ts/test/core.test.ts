@@ -1,4 +1,5 @@
 /** The pure meter logic: energy, relay state machine, credit flags, watchdog, tamper, debounce. */
+import { ManualClock } from '@prepaid-edge/protocols';
 import test from 'ava';
 import fc from 'fast-check';
 import {
@@ -17,7 +18,6 @@ import {
   RELAY,
   remoteCommand,
   STATUS,
-  SteppedClock,
   type CoreConfig,
   type RelayStatus,
   type Settings,
@@ -36,7 +36,7 @@ const CFG: CoreConfig = {
 const T0 = Date.UTC(2026, 0, 1);
 
 function core(cfg: Partial<CoreConfig> = {}, relay: 'connected' | 'disconnected' = 'connected') {
-  const clock = new SteppedClock(0);
+  const clock = new ManualClock({ now: 0, monotonic: 0 });
   const state = freshState({ initialEnergyWh: 0, initialRelay: relay, line: { unitId: 1, baudRate: 9600, parity: 'none' }, clockSet: true });
   const c = new MeterCore(state, { config: { ...CFG, ...cfg }, clock, rtc: () => T0 + clock.now() });
   return { c, clock, types: () => c.state.events.log.map((e) => e.type) };

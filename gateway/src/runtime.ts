@@ -3,6 +3,7 @@
  *                                  outbox -> uplink (MQTT).
  * Acquisition never waits on the uplink; the uplink only ever reads what is committed.
  */
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from './config/types.js';
 import { Acquisition, type AcquisitionDeps } from './acquisition/index.js';
 import type { NewEvent, Outbox } from './model.js';
@@ -18,8 +19,8 @@ export type { GatewayStatus } from './web/gateway-status.js';
 
 export interface GatewayOptions {
   log: Logger;
-  now?: () => number;
-  monotonic?: () => number;
+  /** Wall and monotonic time, and the uplink's timers (default: the system clock). */
+  clock?: Clock;
   /** Inject a Modbus master per bus (tests). */
   master?: AcquisitionDeps['master'];
   /** Web console knobs (tests: history bucket, scan engine). */
@@ -37,6 +38,7 @@ export class Gateway {
   private console: WebConsole | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly monotonic: () => number;
   private startedMono = 0;
@@ -46,8 +48,9 @@ export class Gateway {
     readonly config: GatewayConfig,
     private readonly opts: GatewayOptions,
   ) {
-    this.now = opts.now ?? Date.now;
-    this.monotonic = opts.monotonic ?? (() => performance.now());
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now();
+    this.monotonic = () => this.clock.monotonic();
   }
 
   get log(): Logger {
@@ -71,7 +74,7 @@ export class Gateway {
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
     });
-    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, now: this.now, monotonic: this.monotonic });
+    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, clock: this.clock });
     this.uplink = uplink;
     if (config.credit) {
       // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).

@@ -20,7 +20,8 @@ import { DelimiterParser } from '@serialport/parser-delimiter';
 import five from 'johnny-five';
 import { decodeRtu, encodeRtu, encodeToken, type StsBaseDate } from '@prepaid-edge/protocols';
 import { FileSlots, Firmware, loadFirmwareConfig, loadPinMap, openFirmata, type VirtualBoard } from '@prepaid-edge/firmware';
-import { ManualClock, Simulator } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { FrameMaster, SerialMaster, type ModbusMaster } from './master.js';
 import { DEFAULT_JIG, JigStimulus, type JigPins, type Stimulus } from './stimulus.js';
 import { readFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ interface SimFirmwareMeter {
 export const VECTOR_TOKENS = { first: '23716100501183194197', second: '66475648316756821785' } as const;
 
 function simulatorTarget(): Target {
-  const clock = new ManualClock(Date.UTC(2026, 2, 1, 8));
+  const clock = new ManualClock({ now: Date.UTC(2026, 2, 1, 8) });
   const line = { baudRate: 9600, parity: 'none' as const, turnaroundMs: 2 };
   const sim = new Simulator({
     profile: 'prepaid',

@@ -1,15 +1,13 @@
 /**
  * Simulated time. Meters read `now()` (epoch ms UTC of the simulated world); intervals inside the
  * simulator come from a monotonic source, so an NTP jump on the host never moves simulated time.
+ * The Clock type and the ManualClock tests use are protocols' (one clock for every package).
  */
-export interface SimClock {
-  /** Simulated epoch ms UTC. */
-  now(): number;
-}
+import { systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 
 /** Simulated time runs `speed` times faster than the host's monotonic clock, from `startMs`. */
-export class ScaledClock implements SimClock {
-  private readonly t0 = performance.now();
+export class ScaledClock implements Clock {
+  private readonly t0 = systemClock.monotonic();
   constructor(
     readonly startMs: number = Date.now(),
     readonly speed: number = 1,
@@ -17,22 +15,17 @@ export class ScaledClock implements SimClock {
     if (!(speed > 0)) throw new RangeError(`speed must be > 0, got ${speed}`);
   }
   now(): number {
-    return Math.floor(this.startMs + (performance.now() - this.t0) * this.speed);
+    return Math.floor(this.startMs + this.monotonic());
   }
-}
-
-/** A clock tests move by hand. */
-export class ManualClock implements SimClock {
-  constructor(private t: number = Date.UTC(2026, 0, 1)) {}
-  now(): number {
-    return this.t;
+  /** Simulated ms since the clock was made. */
+  monotonic(): number {
+    return (systemClock.monotonic() - this.t0) * this.speed;
   }
-  advance(ms: number): number {
-    if (ms < 0) throw new RangeError('a clock never runs backwards');
-    this.t += ms;
-    return this.t;
+  /** `ms` of simulated time. */
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return systemClock.setTimeout(fn, ms / this.speed);
   }
-  set(ms: number): void {
-    this.t = ms;
+  clearTimeout(handle: TimerHandle | undefined): void {
+    systemClock.clearTimeout(handle);
   }
 }

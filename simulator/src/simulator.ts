@@ -4,7 +4,8 @@
  * and the control HTTP API are thin layers over it.
  */
 import { loadProfile } from '@prepaid-edge/protocols';
-import { ScaledClock, type SimClock } from './clock.js';
+import type { Clock } from '@prepaid-edge/protocols';
+import { ScaledClock } from './clock.js';
 import { SimBus } from './bus.js';
 import { ModbusSimMeter } from './meters/modbus-meter.js';
 import type { LineSettings, SimMeter, SimMeterOptions, TrueState } from './meters/sim-meter.js';
@@ -30,7 +31,7 @@ export interface SimulatorOptions {
   /** Simulated time runs this many times faster than real time. */
   speed?: number;
   /** Inject a clock (tests); overrides speed and scenario start. */
-  clock?: SimClock;
+  clock?: Clock;
   tickMs?: number;
   timing?: 'instant' | 'wire';
   /** Line settings used for wire timing and as the bus default. */
@@ -42,7 +43,7 @@ export interface SimulatorOptions {
 }
 
 export class Simulator {
-  readonly clock: SimClock;
+  readonly clock: Clock;
   readonly bus: SimBus;
   readonly startMs: number;
   readonly seed: number | string;

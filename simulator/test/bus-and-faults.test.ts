@@ -1,7 +1,7 @@
 import test from 'ava';
 import { encodeRtu, decodeRtu, encodeRequest, parseResponse, toHex } from '@prepaid-edge/protocols';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { WireTiming } from '../src/wire-timing.js';
 import { decideReplyFaults } from '../src/faults.js';
 import { createRng } from '../src/physics/random.js';
@@ -10,7 +10,7 @@ const T0 = Date.UTC(2026, 2, 2, 10);
 const readInput = (unit: number, address: number, count: number) => encodeRtu(unit, encodeRequest({ fc: 0x04, address, count }));
 
 function sim(opts: ConstructorParameters<typeof Simulator>[0] = {}) {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock({ now: T0 });
   return { clock, sim: new Simulator({ profile: 'sdm120', meters: 3, clock, ...opts }) };
 }
 

@@ -13,11 +13,11 @@ import {
   dlt645DateTimeFromDate,
 } from '@prepaid-edge/protocols';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import '../src/meters/register-all.js';
 
 function mixedBus() {
-  const clock = new ManualClock(Date.UTC(2026, 2, 2, 18));
+  const clock = new ManualClock({ now: Date.UTC(2026, 2, 2, 18) });
   // units 1-2 Modbus SDM120, unit 3 a DL/T 645 meter on the same line
   const sim = new Simulator({ profile: 'sdm120', meters: 2, clock, seed: 4, scenario: { meters: [{ units: [3], profile: 'dlt645', load: { type: 'constant', watts: 1800 } }] } });
   return { sim, clock };

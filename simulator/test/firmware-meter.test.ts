@@ -7,7 +7,7 @@ import test from 'ava';
 import { decodeRtu, encodeRequest, encodeRtu, parseResponse, type ModbusRequest } from '@prepaid-edge/protocols';
 import { EVENT, RELAY, STATUS } from '@prepaid-edge/firmware';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { createRng } from '../src/physics/random.js';
 import { FirmwareSimMeter } from '../src/meters/firmware-meter.js';
 import type { Scenario } from '../src/scenario.js';
@@ -16,7 +16,7 @@ import '../src/meters/register-all.js';
 const T0 = Date.UTC(2026, 5, 1, 6);
 
 function prepaidSim(meters: number, scenario: Scenario = {}) {
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock({ now: T0 });
   const sim = new Simulator({ profile: 'prepaid', meters, clock, seed: 11, scenario });
   const request = (unit: number, req: ModbusRequest) => {
     const reply = sim.bus.handleRtu(encodeRtu(unit, encodeRequest(req)));

@@ -12,12 +12,11 @@ import {
   Firmware,
   MemorySlots,
   RtuSlavePort,
-  SteppedClock,
   VirtualBoard,
   virtualPinMap,
 } from '@prepaid-edge/firmware';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { testWith } from './helpers/system-tools.js';
 import { ptyPair } from './helpers/socat.js';
 import { run } from './helpers/run.js';
@@ -35,7 +34,7 @@ async function openPort(path: string, baudRate: number, parity: 'none' | 'even' 
 async function firmwareOnPty(t: Teardown, unitId: number) {
   const pinMap = virtualPinMap();
   const board = new VirtualBoard({ pinMap, meter: () => ({ voltage: 230.2, current: 2.5, power: 575, energyWh: 0, frequency: 50, powerFactor: 1 }) });
-  const clock = new SteppedClock(Date.UTC(2026, 0, 1));
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 1), monotonic: Date.UTC(2026, 0, 1) });
   const config = checkFirmwareConfig({ serialNumber: 31337, initialEnergyWh: 777_000, modbus: { unitId, baudRate: 9600, parity: 'even' }, console: { pin: '8642' } });
   const fw = Firmware.boot({ config, pinMap, io: board.powerOn(), storage: new MemorySlots(), clock, timers: false });
   const bus = await ptyPair();
@@ -79,7 +78,7 @@ testWith(['socat', 'mbpoll'])('mbpoll reads the firmware\'s own RTU slave (virtu
 
 testWith(['socat', 'mbpoll'])('mbpoll reads prepaid firmware meters through the simulator\'s serial bus', async (t) => {
   const pty = await ptyPair();
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 19));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 19) });
   const sim = new Simulator({ profile: 'prepaid', meters: 3, clock, seed: 5, baudRate: 9600, parity: 'none' });
   await sim.openSerial(pty.a);
   t.teardown(async () => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { parseScenario, parseDuration } from '../src/scenario.js';
 import { Simulator } from '../src/simulator.js';
 import { ControlApi } from '../src/control/http-api.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -33,7 +33,7 @@ test('scenario durations and validation errors name the path', (t) => {
 });
 
 test('control API: refuses missing/wrong tokens, changes load and faults with the right one', async (t) => {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 1) });
   const sim = new Simulator({ profile: 'sdm120', meters: 2, clock });
   const api = new ControlApi(sim);
   const token = 'test-token-0123456789abcdef';

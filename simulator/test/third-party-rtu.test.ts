@@ -5,7 +5,7 @@
 import test from 'ava';
 import { ModbusClient as ModbusRTU } from './helpers/modbus-client.js';
 import { Simulator } from '../src/simulator.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { f32 } from './helpers/sim.js';
 import { testWith } from './helpers/system-tools.js';
 import { ptyPair } from './helpers/socat.js';
@@ -15,7 +15,7 @@ const PY = new URL('../../test/fixtures/pymodbus_read.py', import.meta.url).path
 
 async function rtuSim(t: { teardown(fn: () => Promise<void> | void): void }, meters: number, parity: 'none' | 'even' = 'none') {
   const pty = await ptyPair();
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 19));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 19) });
   const sim = new Simulator({ profile: 'sdm630', meters, clock, seed: 5, baudRate: 9600, parity });
   await sim.openSerial(pty.a);
   t.teardown(async () => {

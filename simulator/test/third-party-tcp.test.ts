@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { ModbusClient as ModbusRTU } from './helpers/modbus-client.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { tcpSim, f32 } from './helpers/sim.js';
 import { testWith } from './helpers/system-tools.js';
 import { run } from './helpers/run.js';
@@ -12,7 +12,7 @@ import { run } from './helpers/run.js';
 const PY = new URL('../../test/fixtures/pymodbus_read.py', import.meta.url).pathname;
 
 testWith(['mbpoll'])('mbpoll reads a plausible SDM630 voltage from unit 2 over TCP', async (t) => {
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 12) });
   const { sim, port } = await tcpSim({ profile: 'sdm630', meters: 3, clock, seed: 7 });
   t.teardown(() => sim.close());
   const r = await run('mbpoll', ['-m', 'tcp', '-p', String(port), '-a', '2', '-t', '3:float', '-B', '-0', '-r', '0', '-c', '3', '-1', '127.0.0.1']);
@@ -27,7 +27,7 @@ testWith(['mbpoll'])('mbpoll reads a plausible SDM630 voltage from unit 2 over T
 });
 
 testWith(['python3-pymodbus'])('pymodbus reads SDM630 energy and power equal to the true state', async (t) => {
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 12) });
   const { sim, port } = await tcpSim({ profile: 'sdm630', meters: 2, clock, seed: 3 });
   t.teardown(() => sim.close());
   clock.advance(3_600_000);
@@ -41,7 +41,7 @@ testWith(['python3-pymodbus'])('pymodbus reads SDM630 energy and power equal to 
 });
 
 test('modbus-serial (npm) master: every unit answers with its own values; unknown unit gets exception 0x0B', async (t) => {
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 12) });
   const { sim, port } = await tcpSim({ profile: 'sdm120', meters: 4, clock, seed: 11 });
   const client = new ModbusRTU();
   t.teardown(async () => {

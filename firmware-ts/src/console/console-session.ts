@@ -7,7 +7,7 @@
  *   relay test | set address <1-247> | set baud <1200-115200> [none|even|odd] | tamper clear
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../core/meter-core.js';
+import type { Clock } from '@prepaid-edge/protocols';
 import type { MeterEvent, Parity } from '../core/types.js';
 
 export interface ConsoleTarget {
@@ -111,7 +111,7 @@ export class ConsoleSession {
   }
 
   private login(pin: string): string[] {
-    const now = this.opts.clock.now();
+    const now = this.opts.clock.monotonic();
     if (now < this.lockedUntil) return [`ERR locked for ${Math.ceil((this.lockedUntil - now) / 1000)} s`];
     if (timingSafeEqual(digest(pin), this.pinDigest)) {
       this.authed = true;

@@ -16,13 +16,9 @@ import {
   type RelayStep,
 } from './relay-machine.js';
 import { evaluateToken, type TokenOutcome } from './token.js';
+import type { Clock } from '@prepaid-edge/protocols';
 import type { CoreConfig } from './core-config.js';
 import { EVENT, RELAY, STATUS, type LineSettings, type MeterEvent, type MeterState, type Settings } from './types.js';
-
-export interface Clock {
-  /** Milliseconds; only differences matter (debounce, watchdog). */
-  now(): number;
-}
 
 export type Outcome = { ok: true } | { ok: false; reason: string };
 
@@ -95,8 +91,8 @@ export class MeterCore {
     this.source = opts.energySource ?? 's0';
     this.onEvent = opts.onEvent;
     this.power = new PowerEstimator(opts.config.impulsesPerKwh);
-    this.lastGatewayAt = this.clock.now();
-    this.openSince = this.clock.now();
+    this.lastGatewayAt = this.clock.monotonic();
+    this.openSince = this.clock.monotonic();
   }
 
   // ---- derived values -------------------------------------------------------------------------
@@ -145,7 +141,7 @@ export class MeterCore {
   }
 
   measurements(): Measurements {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const m = this.module && now - this.module.at <= this.cfg.moduleStaleMs ? this.module.r : undefined;
     if (m) return { voltage: m.voltage, current: m.current, power: Math.round(m.power), powerFactor: m.powerFactor, frequency: m.frequency };
     const power = this.source === 's0' ? this.power.watts(now) : 0;
@@ -175,9 +171,9 @@ export class MeterCore {
     this.enforceBackup();
   }
 
-  /** One accepted S0 pulse (active edge) at clock.now(). */
+  /** One accepted S0 pulse (active edge) at clock.monotonic(). */
   pulse(): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     this.power.pulse(now);
     if (this.source === 's0') {
       const e = this.state.energy;
@@ -195,7 +191,7 @@ export class MeterCore {
 
   /** A reading from a metering module. */
   moduleReading(r: ModuleReading): void {
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     this.module = { r, at: now };
     if (this.source === 'module' && r.energyWh !== undefined) {
       const e = this.state.energy;
@@ -307,7 +303,7 @@ export class MeterCore {
   /** Any valid Modbus request addressed to this meter. */
   gatewayRequest(): void {
     this.evaluateWatchdog();
-    this.lastGatewayAt = this.clock.now();
+    this.lastGatewayAt = this.clock.monotonic();
     if (this.state.standaloneSince !== 0) {
       const seconds = Math.round((this.meterTimeMs() - this.state.standaloneSince) / 1000);
       this.state.standaloneSince = 0;
@@ -354,7 +350,7 @@ export class MeterCore {
     const wasConnected = this.state.relay.state === RELAY.CONNECTED;
     this.state.relay = { ...step.next };
     if (wasConnected && step.next.state !== RELAY.CONNECTED) {
-      this.openSince = this.clock.now();
+      this.openSince = this.clock.monotonic();
       this.bypassPulses = 0;
     }
     this.touch();
@@ -394,7 +390,7 @@ export class MeterCore {
 
   private evaluateWatchdog(): void {
     if (this.state.standaloneSince !== 0) return;
-    const now = this.clock.now();
+    const now = this.clock.monotonic();
     const due = this.lastGatewayAt + this.cfg.gatewayWatchdogMs;
     if (now < due) return;
     const enteredAt = this.meterTimeMs() - (now - due);

@@ -5,7 +5,7 @@
  * must latch it) and merges pulses that a simulated board delivers faster than real time.
  */
 import type { IoPluginLike } from 'johnny-five';
-import type { Clock } from '../core/meter-core.js';
+import type { Clock } from '@prepaid-edge/protocols';
 import { Debouncer, type Level } from '../core/debouncer.js';
 import type { InputPin, PinId } from './pin-map.js';
 
@@ -20,7 +20,7 @@ export class DebouncedInput {
     this.debouncer = new Debouncer(lockoutMs, idle, (level) => onChange(level === activeLevel));
     io.pinMode(this.pin, io.MODES.INPUT);
     if (spec.pullup && spec.activeLow) io.digitalWrite(this.pin, io.HIGH);
-    io.digitalRead(this.pin, (v) => this.debouncer.feed(v ? 1 : 0, clock.now()));
+    io.digitalRead(this.pin, (v) => this.debouncer.feed(v ? 1 : 0, clock.monotonic()));
   }
 
   settle(now: number): void {

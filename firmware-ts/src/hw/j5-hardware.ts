@@ -5,7 +5,8 @@
  */
 import five, { type Board, type Led, type LCD, type Pin } from 'johnny-five';
 import type { PrepaidError } from '@prepaid-edge/protocols';
-import type { Clock, ModuleReading } from '../core/meter-core.js';
+import type { Clock } from '@prepaid-edge/protocols';
+import type { ModuleReading } from '../core/meter-core.js';
 import { DebouncedInput } from './debounced-input.js';
 import type { PinId, PinMap } from './pin-map.js';
 import { PzemDriver } from './pzem-driver.js';

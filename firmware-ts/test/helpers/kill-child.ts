@@ -9,9 +9,10 @@
  * stdout: BOOT <json>, then one ack line per pulse/command: <kind> rs=<relayState> e=<Wh> ec=<events> th=<threshold> [...]
  * With a crash spec the process SIGKILLs itself inside that state write, at that step.
  */
+import { ManualClock } from '@prepaid-edge/protocols';
 import { writeSync } from 'node:fs';
 import { encodeRequest } from '@prepaid-edge/protocols';
-import { checkFirmwareConfig, FileSlots, Firmware, SteppedClock, VirtualBoard, virtualPinMap, type WriteStep } from '../../src/index.js';
+import { checkFirmwareConfig, FileSlots, Firmware, VirtualBoard, virtualPinMap, type WriteStep } from '../../src/index.js';
 
 export const KILL_DECODER_KEY = '6ff35b9d1f3453e6'; // shared/vectors/sts: PAN 600727000000000009
 
@@ -31,7 +32,7 @@ const out = (line: string): void => {
 };
 
 const pinMap = virtualPinMap();
-const clock = new SteppedClock(1_000_000);
+const clock = new ManualClock({ now: 1_000_000, monotonic: 1_000_000 });
 const board = new VirtualBoard({ pinMap });
 const config = checkFirmwareConfig({
   serialNumber: 4711,

@@ -1,4 +1,5 @@
 /** Test rig: the firmware booted on a virtual board with a stepped clock, plus Modbus and keypad helpers. */
+import { ManualClock } from '@prepaid-edge/protocols';
 import { once } from 'node:events';
 import { deriveDecoderKeyDkga02, encodeRequest, parseResponse, type ModbusRequest, type ModbusResponse } from '@prepaid-edge/protocols';
 import { loadStsVectors } from '@prepaid-edge/protocols/vectors';
@@ -6,7 +7,6 @@ import {
   checkFirmwareConfig,
   Firmware,
   MemorySlots,
-  SteppedClock,
   VirtualBoard,
   virtualPinMap,
   type PinMap,
@@ -27,7 +27,7 @@ export interface RigOptions {
 export interface Rig {
   fw: Firmware;
   board: VirtualBoard;
-  clock: SteppedClock;
+  clock: ManualClock;
   storage: SlotStorage;
   pinMap: PinMap;
   /** Boot again on the same board and storage (power cycle). */
@@ -44,7 +44,7 @@ export interface Rig {
 
 export function rig(opts: RigOptions = {}): Rig {
   const pinMap = opts.pinMap ?? virtualPinMap();
-  const clock = new SteppedClock(1_000_000);
+  const clock = new ManualClock({ now: 1_000_000, monotonic: 1_000_000 });
   const board = new VirtualBoard({ pinMap, ...(opts.meter ? { meter: opts.meter } : {}) });
   const storage = opts.storage ?? new MemorySlots();
   const config = checkFirmwareConfig({ serialNumber: 12345678, console: { pin: '2468' }, initialEnergyWh: 5000, ...opts.config });

@@ -4,6 +4,7 @@
  * Readings are handed on once per tick, together: the outbox commits what it is given in the same
  * turn of the event loop as one transaction, so a tick's readings cost one commit, not one each.
  */
+import { systemClock } from '@prepaid-edge/protocols';
 import type { BusConfig, GatewayConfig } from '../config/types.js';
 import type { NewEvent, NewReading } from '../model.js';
 import { BusQueue } from './bus-queue.js';
@@ -46,7 +47,7 @@ export class Acquisition {
     const setTimer = (fn: () => void, ms: number) => setTimeout(fn, ms);
     const clearTimer = (t: NodeJS.Timeout) => clearTimeout(t);
     const shortestPoll = Math.min(...config.meters.map((m) => m.pollMs));
-    this.clock = new PollClock(Math.max(1, Math.min(deps.tickMs ?? DEFAULT_TICK_MS, shortestPoll)), { monotonic: this.monotonic, setTimer, clearTimer });
+    this.clock = new PollClock(Math.max(1, Math.min(deps.tickMs ?? DEFAULT_TICK_MS, shortestPoll)), { monotonic: this.monotonic, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout });
     const pollerDeps: PollerDeps = {
       now: deps.now ?? Date.now,
       monotonic: this.monotonic,

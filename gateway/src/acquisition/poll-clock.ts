@@ -5,17 +5,15 @@
  * meters with a timer each woke the process ~250 times a second, which alone cost ~3% of a core).
  * Polls start at most one tick late; the poller keeps its cadence from its exact due times.
  */
-export interface PollClockDeps {
-  /** Monotonic ms. */
-  monotonic: () => number;
-  setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
-  clearTimer: (t: NodeJS.Timeout) => void;
-}
+import type { Clock, TimerHandle } from '@prepaid-edge/protocols';
+
+/** What the poll clock uses of the Clock: monotonic time and timers. */
+export type PollClockDeps = Pick<Clock, 'monotonic' | 'setTimeout' | 'clearTimeout'>;
 
 export class PollClock {
   /** Tick (monotonic ms, a multiple of tickMs) -> what runs then. */
   private readonly due = new Map<number, Set<() => void>>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private timerAt = Infinity;
 
   constructor(
@@ -59,11 +57,11 @@ export class PollClock {
   private arm(tick: number): void {
     this.disarm();
     this.timerAt = tick;
-    this.timer = this.deps.setTimer(() => this.fire(), Math.max(0, tick - this.deps.monotonic()));
+    this.timer = this.deps.setTimeout(() => this.fire(), Math.max(0, tick - this.deps.monotonic()));
   }
 
   private disarm(): void {
-    if (this.timer) this.deps.clearTimer(this.timer);
+    this.deps.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
   }

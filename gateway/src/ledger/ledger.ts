@@ -6,15 +6,18 @@
  */
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Account, AccountSpec, AccountState, CommandOutcome, StoredEntry } from '../credit/contracts.js';
-import type { Connection } from './connection.js';
+import { openConnection, type Connection } from './connection.js';
 import { writeBatch } from './batch.js';
 import { closedError, sqliteCode, storeError } from './errors.js';
-import { openLedgerFile, type LedgerFileOptions } from './open-ledger-file.js';
+import { openSqliteFile, type OpenFileOptions, type SqliteFileKind } from '../store/open-sqlite-file.js';
+import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, migrateLedger, readLedgerVersion } from './schema.js';
 import { SQL, parseOutcome, toAccount, toAudit, toEntry, type AccountRow, type AuditRow, type EntryRowDb } from './rows.js';
 import type { AuditEntry, AuditQuery, Mismatch, NewAuditEntry, Posting, PostManyResult, PostResult, TokenScheme, VerifyReport } from './types.js';
 import { bad, checkAudit, checkCommandId, checkCommandType, checkMeter, checkPosting, checkScheme, checkSpec, checkState, isPlainObject, toJson, type ValidPosting } from './validate.js';
 
-export interface LedgerOptions extends LedgerFileOptions {
+export interface LedgerOptions extends OpenFileOptions {
+  /** 'full' (default) survives power loss; 'normal' survives a process crash only. */
+  synchronous?: 'full' | 'normal';
   /** Clock for created_at and received_at (epoch ms, default Date.now). */
   now?: () => number;
 }
@@ -48,8 +51,29 @@ export interface Ledger {
 }
 
 export async function openLedger(path: string, opts: LedgerOptions = {}): Promise<Ledger> {
-  const db = await openLedgerFile(path, opts);
+  const db = await openSqliteFile(path, ledgerFile(opts.synchronous), opts);
   return new SqliteLedger(db, path, opts.now ?? Date.now);
+}
+
+/** The ledger's side of the shared file: it may find the outbox's tables there, or none yet. */
+function ledgerFile(synchronous: LedgerOptions['synchronous']): SqliteFileKind<Connection> {
+  return {
+    names: { dir: 'the ledger', file: 'the ledger file', db: 'the ledger database', foreign: 'a prepaid-edge file', schema: 'ledger schema' },
+    connect: openConnection,
+    adoptable: (tables) => tables.every((t) => t.startsWith('ledger_')),
+    applicationId: APPLICATION_ID,
+    readVersion: readLedgerVersion,
+    knownVersion: LEDGER_SCHEMA_VERSION,
+    pragmas: `
+      PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'};
+      PRAGMA foreign_keys = ON;
+      PRAGMA cache_size = -16000;
+      PRAGMA temp_store = MEMORY;
+    `,
+    migrate: migrateLedger,
+    error: (code, message, context, options) => new PrepaidError(code, message, context, options),
+    wrap: storeError,
+  };
 }
 
 const DEFAULT_LIMIT = 1000;

@@ -9,11 +9,13 @@ import type { NewEvent, NewReading, Outbox, OutboxStats, StoredEvent, StoredRead
 import { lowWater, overBounds, rowsToDrop, type Level } from './bounds.js';
 import { GatewayError, storeError } from './errors.js';
 import { Lane } from './lane.js';
-import { openDatabase, type OpenOptions } from './open-database.js';
-import type { Db } from './sqlite.js';
+import { openSqliteFile, type OpenFileOptions, type SqliteFileKind } from './open-sqlite-file.js';
+import { acquireOwner } from './owner-lock.js';
+import { APPLICATION_ID, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
+import { openDb, type Db } from './sqlite.js';
 import { eventRow, readingRow, type EventRow, type ReadingRow } from './validate.js';
 
-export interface OutboxOptions extends OpenOptions {
+export interface OutboxOptions extends OpenFileOptions {
   now?: () => number;
   /** A transaction takes queued calls until it holds at least this many readings (default 50,000). */
   maxReadingsPerTransaction?: number;
@@ -74,8 +76,34 @@ interface Counters {
   lastEventId: number;
 }
 
+/**
+ * The outbox's side of the shared file. Normal locking: the ledger shares the file on its own
+ * connection; single ownership of the outbox (seqs are cached in memory) is the owner lock's job.
+ */
+function outboxFile(synchronous: StorageConfig['synchronous']): SqliteFileKind<Db> {
+  return {
+    names: { dir: 'the database', file: 'the database file', db: 'the database', foreign: 'a prepaid-edge outbox', schema: 'schema' },
+    connect: openDb,
+    adoptable: (tables) => tables.length === 0,
+    applicationId: APPLICATION_ID,
+    readVersion: readSchemaVersion,
+    knownVersion: SCHEMA_VERSION,
+    pragmas: `
+      PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'};
+      PRAGMA journal_size_limit = 67108864;
+      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA cache_size = -2000;
+      PRAGMA temp_store = MEMORY;
+    `,
+    migrate,
+    error: (code, message, context, options) => new GatewayError(code, message, context, options),
+    wrap: storeError,
+    lock: acquireOwner,
+  };
+}
+
 export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): Promise<SqliteOutbox> {
-  const db = await openDatabase(cfg, opts);
+  const db = await openSqliteFile(cfg.path, outboxFile(cfg.synchronous), opts);
   try {
     const meta = new Map((await db.all<{ key: string; value: number }>('SELECT key, value FROM meta')).map((r) => [r.key, r.value]));
     const seqs = new Map((await db.all<{ meter: string; last_seq: number }>('SELECT meter, last_seq FROM meter_seq')).map((r) => [r.meter, r.last_seq]));

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { MqttConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -36,8 +37,8 @@ export interface UplinkOptions {
   };
   log: Logger;
   version: string;
-  now?: () => number;
-  monotonic?: () => number;
+  /** Wall time, monotonic time and every timer of the uplink (default: the system clock). */
+  clock?: Clock;
   /** For the reconnect jitter (default Math.random). */
   random?: () => number;
   /** Epoch ms the gateway started, reported in status (default: now() when created). */
@@ -117,8 +118,7 @@ class MqttUplink extends EventEmitter implements Uplink {
   private readonly topics: Topics;
   private readonly outbox: UplinkOptions['outbox'];
   private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly monotonic: () => number;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private readonly status: StatusInfo;
   private readonly startMono: number;
@@ -140,9 +140,10 @@ class MqttUplink extends EventEmitter implements Uplink {
   private stopped: Promise<void> | undefined;
   private attempt = 0;
   private connectedMono = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: TimerHandle | undefined;
   private reconnectDueMono: number | null = null;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: TimerHandle | undefined;
+  private connectTimer: TimerHandle | undefined;
 
   // Per connection: reset on every connect.
   private readingsCursor = 0;
@@ -150,7 +151,7 @@ class MqttUplink extends EventEmitter implements Uplink {
   private historicalUpTo: { id: number } | { ts: number } = { id: 0 };
   /** Readings with an id up to this may be read and sent now; later ones linger (see lingerMs). */
   private releasedUpTo = Infinity;
-  private lingerTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: TimerHandle | undefined;
   /** The linger timer fired: release everything committed at the next read. */
   private lingerDue = false;
   private prepared: Outgoing[] = [];
@@ -184,11 +185,10 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.topics = topicsFor(o.cfg.topicPrefix, o.gatewayId);
     this.outbox = o.outbox;
     this.log = o.log.child({ part: 'uplink' });
-    this.now = o.now ?? Date.now;
-    this.monotonic = o.monotonic ?? (() => performance.now());
+    this.clock = o.clock ?? systemClock;
     this.random = o.random ?? Math.random;
-    this.status = { version: o.version, startedAt: o.startedAt ?? this.now() };
-    this.startMono = this.monotonic();
+    this.status = { version: o.version, startedAt: o.startedAt ?? this.clock.now() };
+    this.startMono = this.clock.monotonic();
     this.idlePollMs = o.idlePollMs ?? 200;
     this.stopTimeoutMs = o.stopTimeoutMs ?? 5000;
     this.connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
@@ -216,7 +216,7 @@ class MqttUplink extends EventEmitter implements Uplink {
       ...this.st,
       connected: this.connected,
       inflight: this.inflight.size,
-      nextReconnectInMs: due === null ? null : Math.max(0, Math.round(due - this.monotonic())),
+      nextReconnectInMs: due === null ? null : Math.max(0, Math.round(due - this.clock.monotonic())),
       published: { ...this.st.published },
     };
   }
@@ -249,6 +249,13 @@ class MqttUplink extends EventEmitter implements Uplink {
     (client as unknown as { streamBuilder: (c: MqttClient) => Duplex }).streamBuilder = (c) => limitIncoming(streamBuilder(c), limiter);
     client.connect();
     this.client = client;
+    // On the injected clock (MQTT.js keeps its own connectTimeout as a backstop).
+    this.connectTimer = this.clock.setTimeout(() => {
+      this.connectTimer = undefined;
+      if (gen !== this.gen || this.connected) return;
+      this.st.lastError = `no CONNACK within ${this.connectTimeoutMs} ms`;
+      client.end(true);
+    }, this.connectTimeoutMs);
     client.on('connect', () => {
       if (gen === this.gen) void this.onConnect(gen);
     });
@@ -272,14 +279,20 @@ class MqttUplink extends EventEmitter implements Uplink {
     return gen === this.gen && this.connected;
   }
 
+  private clearConnectTimer(): void {
+    this.clock.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
   private async onConnect(gen: number): Promise<void> {
+    this.clearConnectTimer();
     this.connected = true;
-    this.connectedMono = this.monotonic();
+    this.connectedMono = this.clock.monotonic();
     this.st.connects++;
-    this.st.lastConnectedAt = this.now();
+    this.st.lastConnectedAt = this.clock.now();
     this.st.lastError = null;
     this.log.info({ url: redactUrl(this.cfg.url), clientId: this.cfg.clientId, connects: this.st.connects }, 'connected to the broker');
-    this.publishRaw(gen, this.topics.status, onlinePayload(this.status, this.now(), this.monotonic() - this.startMono), true);
+    this.publishRaw(gen, this.topics.status, onlinePayload(this.status, this.clock.now(), this.clock.monotonic() - this.startMono), true);
     for (const [meter, h] of this.latestHealth) this.sendHealth(gen, meter, h);
     for (const [meter, c] of this.latestCredit) void this.publishRaw(gen, this.topics.credit(meter), c, true);
     // A persistent session keeps the subscription; subscribing again is harmless and covers a clean one.
@@ -310,6 +323,7 @@ class MqttUplink extends EventEmitter implements Uplink {
 
   private onClose(client: MqttClient): void {
     const wasConnected = this.connected;
+    this.clearConnectTimer();
     this.connected = false;
     this.gen++; // whatever this client still reports is stale from here on
     // In-flight and read-ahead messages are forgotten: their rows are still in the outbox and go
@@ -320,10 +334,10 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.notifySettled();
     client.end(true);
     if (wasConnected) {
-      this.st.lastDisconnectedAt = this.now();
+      this.st.lastDisconnectedAt = this.clock.now();
       const reason = this.st.lastError ?? 'connection closed';
       this.st.lastError = reason;
-      if (this.monotonic() - this.connectedMono >= this.stableAfterMs) this.attempt = 0;
+      if (this.clock.monotonic() - this.connectedMono >= this.stableAfterMs) this.attempt = 0;
       this.log.warn({ reason }, 'disconnected from the broker');
       this.emit('disconnected', reason);
     } else {
@@ -335,9 +349,9 @@ class MqttUplink extends EventEmitter implements Uplink {
   private scheduleReconnect(): void {
     const delay = backoffDelay(this.attempt++, this.cfg.reconnectMinMs, this.cfg.reconnectMaxMs, this.random);
     this.st.reconnects++;
-    this.reconnectDueMono = this.monotonic() + delay;
+    this.reconnectDueMono = this.clock.monotonic() + delay;
     this.log.info({ delayMs: delay, attempt: this.attempt }, 'reconnecting later');
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.stopping) this.connect();
     }, delay);
@@ -414,7 +428,7 @@ class MqttUplink extends EventEmitter implements Uplink {
         this.releasedUpTo = lastReading;
         this.clearLinger();
       } else if (!this.lingerTimer) {
-        this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = this.clock.setTimeout(() => {
           this.lingerTimer = undefined;
           if (gen !== this.gen || this.stopping) return;
           this.lingerDue = true;
@@ -426,14 +440,14 @@ class MqttUplink extends EventEmitter implements Uplink {
   }
 
   private clearLinger(): void {
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.clock.clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     this.lingerDue = false;
   }
 
   private idleSoon(): void {
     if (this.idleTimer || this.stopping) return;
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = this.clock.setTimeout(() => {
       this.idleTimer = undefined;
       this.pump();
     }, this.idlePollMs);
@@ -485,7 +499,7 @@ class MqttUplink extends EventEmitter implements Uplink {
   }
 
   private sendHealth(gen: number, meter: string, health: object): void {
-    this.publishRaw(gen, this.topics.health(meter), healthPayload(health, this.now()), true, () => this.st.published.health++);
+    this.publishRaw(gen, this.topics.health(meter), healthPayload(health, this.clock.now()), true, () => this.st.published.health++);
   }
 
   /** Status and health: retained QoS 1, not from the outbox, so nothing to delete. */
@@ -511,10 +525,11 @@ class MqttUplink extends EventEmitter implements Uplink {
   private waitSettled(timeoutMs: number): Promise<void> {
     if (this.inflight.size === 0 || !this.connected) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
+      const clock = this.clock;
+      const timer = clock.setTimeout(done, timeoutMs);
       const waiters = this.settledWaiters;
       function done(): void {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         waiters.delete(done);
         resolve();
       }
@@ -524,22 +539,23 @@ class MqttUplink extends EventEmitter implements Uplink {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.clock.clearTimeout(this.idleTimer);
+    this.clearConnectTimer();
     this.reconnectTimer = this.idleTimer = undefined;
     this.clearLinger();
     this.reconnectDueMono = null;
     const client = this.client;
     if (client && this.connected) {
       await this.waitSettled(this.stopTimeoutMs);
-      const offline = this.publishRaw(this.gen, this.topics.status, offlinePayload(this.status, 'stopped', this.now(), this.monotonic() - this.startMono), true);
-      await withTimeout(offline, this.stopTimeoutMs);
+      const offline = this.publishRaw(this.gen, this.topics.status, offlinePayload(this.status, 'stopped', this.clock.now(), this.clock.monotonic() - this.startMono), true);
+      await withTimeout(this.clock, offline, this.stopTimeoutMs);
       this.gen++;
       this.connected = false;
       // Messages still unacknowledged (stop timed out) stay in the outbox for the next start; drop
       // them from MQTT.js so it sends DISCONNECT now. A clean DISCONNECT: the broker discards the will.
       for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
-      const ended = await withTimeout(client.endAsync().then(() => true, () => true), this.stopTimeoutMs);
+      const ended = await withTimeout(this.clock, client.endAsync().then(() => true, () => true), this.stopTimeoutMs);
       if (!ended) client.stream?.destroy();
     } else {
       this.gen++;
@@ -554,8 +570,8 @@ class MqttUplink extends EventEmitter implements Uplink {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: TimerHandle | undefined;
+  const t = new Promise<undefined>((resolve) => (timer = clock.setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, t]).finally(() => clock.clearTimeout(timer));
 }

@@ -3,7 +3,8 @@
  * Modbus SDM120 meters (units 1, 2) and two DL/T 645 meters (000000000003, 000000000004) on a hand-moved clock.
  */
 import type { ExecutionContext } from 'ava';
-import { ManualClock, Simulator } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { Dlt645Master, type Dlt645MasterOptions } from '../../src/acquisition/dlt645-master.js';
 import type { Dlt645BusConfig } from '../../src/config/types.js';
 import { ptyPair } from '../e2e/socat.js';
@@ -21,7 +22,7 @@ export interface Dlt645Rig {
 export async function dlt645Rig(t: ExecutionContext, over: Partial<Dlt645BusConfig> = {}, opts: Dlt645MasterOptions = {}): Promise<Dlt645Rig> {
   const pty = await ptyPair();
   t.teardown(() => pty.close());
-  const clock = new ManualClock(Date.UTC(2026, 2, 2, 18));
+  const clock = new ManualClock({ now: Date.UTC(2026, 2, 2, 18) });
   const sim = new Simulator({
     profile: 'sdm120',
     meters: 2,

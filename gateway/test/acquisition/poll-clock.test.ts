@@ -1,30 +1,15 @@
 import test from 'ava';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { PollClock } from '../../src/acquisition/poll-clock.js';
 
 function fakeTimers() {
-  let now = 0;
-  const timers = new Map<number, { at: number; fn: () => void }>();
-  let id = 0;
+  const clock = new ManualClock({ monotonic: 0 });
   return {
-    deps: {
-      monotonic: () => now,
-      setTimer: (fn: () => void, ms: number) => {
-        timers.set(++id, { at: now + ms, fn });
-        return id as unknown as NodeJS.Timeout;
-      },
-      clearTimer: (t: NodeJS.Timeout) => void timers.delete(t as unknown as number),
-    },
-    armed: () => timers.size,
+    deps: clock,
+    armed: () => clock.pending(),
     /** Move the clock to `to`, firing due timers in order. */
     advance(to: number) {
-      for (;;) {
-        const next = [...timers.entries()].sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next || next[1].at > to) break;
-        timers.delete(next[0]);
-        now = next[1].at;
-        next[1].fn();
-      }
-      now = to;
+      clock.advance(to - clock.monotonic());
     },
   };
 }

@@ -1,6 +1,7 @@
 /** E2E 1: three sdm630 meters over Modbus TCP -> Gateway -> a real mosquitto -> a subscriber. */
 import { join } from 'node:path';
-import { ManualClock, Simulator, type PhysicsSnapshot } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator, type PhysicsSnapshot } from '@prepaid-edge/simulator';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { testWith } from '../helpers/system-tools.js';
 import { tempDir } from '../store/temp-dir.js';
@@ -26,7 +27,7 @@ test('TCP: 3 sdm630 meters, contiguous seq per meter, values equal the simulator
   const sub = await subscribe(t, broker.url);
   // A hand-moved clock: the simulated world stands still between our steps, so every reading must
   // equal one of the true states we sampled (before or after the step).
-  const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+  const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 12) });
   const sim = new Simulator({ profile: 'sdm630', meters: 3, seed: 'e2e-tcp', clock });
   const port = await sim.listenTcp(0);
   t.teardown(() => sim.close());

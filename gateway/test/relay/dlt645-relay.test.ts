@@ -2,7 +2,8 @@
  * The relay contract against the simulator's DL/T 645 meter, through the real Dlt645Master on a
  * socat pseudo-terminal pair (skipped without socat, naming the package, except in CI).
  */
-import { ManualClock, Simulator } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { Dlt645AbnormalError, dlt645AbnormalReply, DLT645_ERROR_BITS, DLT645_FUNCTION, PrepaidError } from '@prepaid-edge/protocols';
 import { Dlt645Master, type Dlt645RelayOp, type Dlt645RelayOptions } from '../../src/acquisition/dlt645-master.js';
 import { Dlt645Relay, type Dlt645RelayPort } from '../../src/relay/dlt645-relay.js';
@@ -32,7 +33,7 @@ class TapPort implements Dlt645RelayPort {
 
 async function rig(timeoutMs = 2000) {
   const pty = await ptyPair();
-  const clock = new ManualClock(Date.UTC(2026, 2, 2, 18));
+  const clock = new ManualClock({ now: Date.UTC(2026, 2, 2, 18) });
   const sim = new Simulator({ profile: 'dlt645', meters: 1, clock, seed: 'relay-dlt645' });
   await sim.openSerial(pty.a, { baudRate: 9600, parity: 'even' });
   const master = new Dlt645Master({ id: 'dlt', path: pty.b, baudRate: 9600, parity: 'even', stopBits: 1, timeoutMs, interFrameDelayMs: 0 });

@@ -1,5 +1,6 @@
 /** Shared pieces of the relay tests: a prepaid simulator on TCP, a counting/lying master, waiting. */
-import { ManualClock, Simulator } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { BusQueue } from '../../src/acquisition/bus-queue.js';
 import { ModbusSerialMaster, type ModbusMaster } from '../../src/acquisition/modbus-transport.js';
 import type { RegisterKind } from '@prepaid-edge/protocols';
@@ -36,7 +37,7 @@ export interface PrepaidRig {
 
 /** One `prepaid` meter (the real firmware on a virtual board) on Modbus TCP 127.0.0.1, manual clock. */
 export async function prepaidRig(seed = 'relay'): Promise<PrepaidRig> {
-  const clock = new ManualClock(Date.UTC(2026, 0, 5, 12));
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 5, 12) });
   const sim = new Simulator({ profile: 'prepaid', meters: 1, seed, clock });
   const port = await sim.listenTcp(0);
   const master = new TapMaster(new ModbusSerialMaster({ id: 'sim', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 2000, interFrameDelayMs: 0 }));

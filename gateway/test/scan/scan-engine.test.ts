@@ -1,6 +1,7 @@
 /** The scan engine on an in-process simulator bus: finds, identification, dedupe, progress, abort. */
 import test from 'ava';
-import { Simulator, ManualClock } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { findFrame, loadProfile } from '@prepaid-edge/protocols';
 import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/scan/index.js';
 import { simLineOpener } from './sim-line.js';
@@ -8,7 +9,7 @@ import { simLineOpener } from './sim-line.js';
 function mixedSim(): Simulator {
   return new Simulator({
     meters: 0,
-    clock: new ManualClock(Date.UTC(2026, 0, 1)),
+    clock: new ManualClock({ now: Date.UTC(2026, 0, 1) }),
     scenario: {
       meters: [
         { units: [3], profile: 'sdm630', baudRate: 9600, parity: 'even' },
@@ -117,7 +118,7 @@ test('mixed baud rates and parities: every meter found once with its profile, no
 });
 
 test('a unit found at one parity is not probed at the other parities of that baud rate', async (t) => {
-  const sim = new Simulator({ profile: 'sdm120', meters: 2, clock: new ManualClock(0) }); // no line settings: answers at any
+  const sim = new Simulator({ profile: 'sdm120', meters: 2, clock: new ManualClock({ now: 0 }) }); // no line settings: answers at any
   const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even', 'none'], units: [1, 2, 3], protocol: 'modbus' }, { openLine: simLineOpener(sim.bus) }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(found.map((m) => [m.unit, m.parity, m.profile]), [
@@ -128,14 +129,14 @@ test('a unit found at one parity is not probed at the other parities of that bau
 });
 
 test('a meter whose replies fit no signature is found with profile null', async (t) => {
-  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock({ now: 0 }) });
   const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['none'], units: [1], protocol: 'modbus', profiles: ['prepaid'] }, { openLine: simLineOpener(sim.bus) }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(found, [{ protocol: 'modbus', unit: 1, baudRate: 9600, parity: 'none', stopBits: 2, profile: null, candidates: [], problem: 'no profile signature holds' }]);
 });
 
 test('a garbled reply is retried once; silence is not', async (t) => {
-  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock({ now: 0 }) });
   let calls = 0;
   const base = simLineOpener(sim.bus);
   const events = await collect(
@@ -158,7 +159,7 @@ test('a garbled reply is retried once; silence is not', async (t) => {
 });
 
 test('abort stops between probes and closes the port', async (t) => {
-  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock(0) });
+  const sim = new Simulator({ profile: 'sdm120', meters: 1, clock: new ManualClock({ now: 0 }) });
   const ac = new AbortController();
   let closed = 0;
   const base = simLineOpener(sim.bus);
@@ -178,7 +179,7 @@ test('a missing port rejects with E_BUS_UNAVAILABLE', async (t) => {
 });
 
 test('DL/T 645: several meters on one line found by address search, colliding replies narrowed by address byte; three-phase told from single-phase by profile signature', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 105], profile: 'dlt645' }, { units: [17], profile: 'dlt645-3p' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [5, 105], profile: 'dlt645' }, { units: [17], profile: 'dlt645-3p' }] } });
   const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even'], protocol: 'dlt645' }, { openLine: simLineOpener(sim.bus) }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(
@@ -192,7 +193,7 @@ test('DL/T 645: several meters on one line found by address search, colliding re
 });
 
 test('a reply that comes after its timeout makes the scan ask that unit again, more patiently', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [7], profile: 'sdm630' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [7], profile: 'sdm630' }] } });
   const base = simLineOpener(sim.bus);
   const timeouts: Array<[number, number]> = [];
   let held: Buffer | undefined;
@@ -229,7 +230,7 @@ test('a reply that comes after its timeout makes the scan ask that unit again, m
 });
 
 test('a meter that goes quiet on an identification read is asked again after a drain; if it stays quiet the profile is not guessed', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [3], profile: 'sdm630' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [3], profile: 'sdm630' }] } });
   const base = simLineOpener(sim.bus);
   const run = async (quietTimes: number) => {
     let quiet = quietTimes;
@@ -265,7 +266,7 @@ test('a meter that goes quiet on an identification read is asked again after a d
 });
 
 test('DL/T 645: a reply that comes after its timeout is not taken for a collision, and its mask is asked again', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [5, 17, 105], profile: 'dlt645' }] } });
   const base = simLineOpener(sim.bus);
   let held: Buffer | undefined;
   let late = true;
@@ -305,7 +306,7 @@ test('DL/T 645: a reply that comes after its timeout is not taken for a collisio
 });
 
 test('a late reply from the last unit of a line setting is waited for once, and that unit asked again', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
   const base = simLineOpener(sim.bus);
   let held: Buffer | undefined;
   let first = true;
@@ -341,7 +342,7 @@ test('a late reply from the last unit of a line setting is waited for once, and 
 });
 
 test('DL/T 645: a late reply to the only probe of the search is waited for once, and the wildcard asked again', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock(0), scenario: { meters: [{ units: [42], profile: 'dlt645' }] } });
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [42], profile: 'dlt645' }] } });
   const base = simLineOpener(sim.bus);
   let held: Buffer | undefined;
   let first = true;

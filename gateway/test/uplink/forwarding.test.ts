@@ -1,8 +1,9 @@
 /** The uplink against a real mosquitto: what arrives, in what order, and what is left in the outbox. */
 import { join } from 'node:path';
+import { ManualClock } from '@prepaid-edge/protocols';
 import type { NewReading } from '../../src/model.js';
 import { openOutbox, type SqliteOutbox } from '../../src/store/index.js';
-import { createUplink, type Uplink } from '../../src/uplink/index.js';
+import { createUplink, type Uplink, type UplinkOptions } from '../../src/uplink/index.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { testWith } from '../helpers/system-tools.js';
 import { tempDir } from '../store/temp-dir.js';
@@ -11,13 +12,13 @@ import { PREFIX, mqttCfg, quietLog, range, seqCensus, subscribe, waitFor } from 
 const test = testWith(['mosquitto']);
 const T0 = 1_763_800_000_000;
 
-async function rig(t: import('ava').ExecutionContext, gw: string, cfgOver: Parameters<typeof mqttCfg>[1] = {}) {
+async function rig(t: import('ava').ExecutionContext, gw: string, cfgOver: Parameters<typeof mqttCfg>[1] = {}, over: Partial<UplinkOptions> = {}) {
   const broker = await startMosquitto(t);
   const outbox = await openOutbox({ path: join(tempDir(t), 'outbox.db'), maxReadings: 1_000_000, maxBytes: 1 << 30, synchronous: 'normal' });
   t.teardown(() => outbox.close());
   const sub = await subscribe(t, broker.url);
   const make = () => {
-    const u = createUplink({ cfg: mqttCfg(broker.url, { clientId: `gw-${gw}`, ...cfgOver }), gatewayId: gw, outbox, log: quietLog(), version: '9.9.9', startedAt: T0 });
+    const u = createUplink({ cfg: mqttCfg(broker.url, { clientId: `gw-${gw}`, ...cfgOver }), gatewayId: gw, outbox, log: quietLog(), version: '9.9.9', startedAt: T0, ...over });
     t.teardown(() => u.stop());
     return u;
   };
@@ -155,14 +156,16 @@ test('broker down for a while: nothing is published meanwhile, nothing is lost, 
 test('lingerMs: live readings wait for the linger and go together, the backlog and events do not wait', async (t) => {
   const gw = 'gw-linger';
   const LINGER = 3000;
-  const { outbox, sub, make } = await rig(t, gw, { batchSize: 50, inflight: 4, lingerMs: LINGER });
+  // The linger runs on a manual clock: the broker is real, the wait is not slept.
+  const clock = new ManualClock({ now: T0 });
+  const { outbox, sub, make } = await rig(t, gw, { batchSize: 50, inflight: 4, lingerMs: LINGER }, { clock });
   await outbox.appendReadings(readings('m1', 0, 30)); // backlog: stored before the connection
   const uplink = make();
   await uplink.start();
   await waitFor('the backlog, at once', () => sub.readings(gw).length >= 30, LINGER - 500);
   t.true(sub.readings(gw).every((r) => r.historical));
 
-  const t0 = Date.now(); // before the first live commit: no live reading may arrive before t0 + LINGER
+  const t0 = clock.monotonic(); // before the first live commit: no live reading may arrive before t0 + LINGER
   for (let i = 0; i < 4; i++) {
     await outbox.appendReadings([...readings('m1', 100 + i, 1), ...readings('m2', 100 + i, 1)]);
     await new Promise((r) => setTimeout(r, 50));
@@ -171,8 +174,11 @@ test('lingerMs: live readings wait for the linger and go together, the backlog a
   await waitFor('the event', () => sub.on(`${PREFIX}/${gw}/events`).length === 1, 10_000);
   const eventAt = sub.messages.findIndex((m) => m.topic === `${PREFIX}/${gw}/events`);
 
+  await new Promise((r) => setTimeout(r, 200)); // real time for anything wrongly sent at once to arrive
+  t.is(sub.readings(gw).length, 30, 'no live reading before the linger');
+  await clock.advanceAsync(LINGER);
   await waitFor('the 8 live readings', () => sub.readings(gw).length >= 38, 10_000);
-  const liveAfter = Date.now() - t0;
+  const liveAfter = clock.monotonic() - t0;
   t.true(liveAfter >= LINGER, `live readings waited for the linger (${liveAfter} ms)`);
   const firstLiveAt = sub.messages.findIndex((m) => m.topic.endsWith('/readings') && (m.json as { historical?: boolean }).historical === false);
   t.true(eventAt < firstLiveAt, 'the event, stored after the readings, did not wait for them');

@@ -15,7 +15,6 @@ import {
   checkFirmwareConfig,
   Firmware,
   MemorySlots,
-  SteppedClock,
   VirtualBoard,
   virtualPinMap,
   type FirmwareConfig,
@@ -24,7 +23,7 @@ import {
 } from '@prepaid-edge/firmware';
 import { ModbusSimMeter } from './modbus-meter.js';
 import type { SimMeterOptions, TrueState } from './sim-meter.js';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { isActive } from '../faults.js';
 
 /** Meter number and DKGA-02 decoder key of the STS test vectors' meter (shared/vectors/sts). */
@@ -51,7 +50,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
   readonly board: VirtualBoard;
   /** The firmware's non-volatile memory (simulated FRAM): survives power cuts, not the process. */
   readonly storage = new MemorySlots();
-  readonly boardClock: SteppedClock;
+  readonly boardClock: ManualClock;
   readonly config: FirmwareConfig;
   readonly pinMap: PinMap;
   firmware: Firmware | undefined;
@@ -71,7 +70,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
     super(loadProfile('prepaid'), opts);
     this.imp = fw.impulsesPerKwh ?? 1000;
     this.pinMap = virtualPinMap();
-    this.boardClock = new SteppedClock(this.simStartMs);
+    this.boardClock = new ManualClock({ now: this.simStartMs, monotonic: this.simStartMs });
     this.fedTo = this.simStartMs;
     this.baseWms = this.physics.importWms(this.simStartMs);
     this.lastWms = this.baseWms;
@@ -147,6 +146,12 @@ export class FirmwareSimMeter extends ModbusSimMeter {
     this.firmware?.handleModbusPdu(encodeRequest({ fc: 0x05, address: 2, value: true }));
   }
 
+  /** Move the board's clock to `t` (simulated ms); it never runs backwards, so an earlier `t` is ignored. */
+  private stepBoard(t: number): void {
+    const d = t - this.boardClock.monotonic();
+    if (d > 0) this.boardClock.advance(d);
+  }
+
   override trueState(now = this.clock.now()): FirmwareTrueState {
     const base = super.trueState(now);
     const fw = this.firmware;
@@ -186,7 +191,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
       super.sync(cur);
       this.applyWorld(cur);
       if (this.releaseAt !== undefined && this.releaseAt <= cur) {
-        this.boardClock.set(this.releaseAt);
+        this.stepBoard(this.releaseAt);
         this.board.s0(false);
         this.releaseAt = undefined;
       }
@@ -199,7 +204,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
         continue;
       }
       super.sync(tp);
-      this.boardClock.set(tp);
+      this.stepBoard(tp);
       if (this.firmware) {
         this.board.s0(true);
         this.releaseAt = tp + S0_PULSE_MS;
@@ -213,7 +218,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
       }
       cur = tp;
     }
-    this.boardClock.set(now);
+    this.stepBoard(now);
     this.fedTo = now;
     this.firmware?.tick();
   }
@@ -261,7 +266,7 @@ export class FirmwareSimMeter extends ModbusSimMeter {
 
   /** State faults as the board sees them: supply (power cut and boot) and the cover switch. */
   private applyWorld(at: number): void {
-    this.boardClock.set(at);
+    this.stepBoard(at);
     if (this.physics.powered && !this.firmware) this.bootFirmware();
     else if (!this.physics.powered && this.firmware) this.powerDown();
     if (!this.firmware) return;

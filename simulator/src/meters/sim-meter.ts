@@ -6,7 +6,7 @@ import { createRng, type Rng } from '../physics/random.js';
 import { MeterPhysics, type PhysicsOptions, type PhysicsSnapshot } from '../physics/meter-physics.js';
 import type { LoadSpec } from '../physics/load-profiles.js';
 import { decideReplyFaults, isActive, type FaultSpec, type ReplyFaultDecision } from '../faults.js';
-import type { SimClock } from '../clock.js';
+import type { Clock } from '@prepaid-edge/protocols';
 
 export interface LineSettings {
   baudRate: number;
@@ -15,7 +15,7 @@ export interface LineSettings {
 
 export interface SimMeterOptions extends Omit<PhysicsOptions, 'startMs'> {
   id: string;
-  clock: SimClock;
+  clock: Clock;
   /** Simulation start (epoch ms): fault windows count from here. */
   simStartMs: number;
   faults?: FaultSpec[];
@@ -44,7 +44,7 @@ export abstract class SimMeter {
   readonly unit: number;
   readonly physics: MeterPhysics;
   readonly line: LineSettings | undefined;
-  protected readonly clock: SimClock;
+  protected readonly clock: Clock;
   protected readonly simStartMs: number;
   private readonly faultRng: Rng;
   faults: FaultSpec[];

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
-import { ManualClock, Simulator } from '@prepaid-edge/simulator';
+import { ManualClock } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
 import { Acquisition } from '../../../src/acquisition/index.js';
 import { parseConfig } from '../../../src/config/load-config.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
@@ -128,7 +129,7 @@ export interface Rig {
 export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig> {
   const n = o.meters ?? 1;
   const pollMs = o.pollMs ?? 60_000;
-  const clock = new ManualClock(o.start ?? Date.UTC(2026, 0, 5, 12));
+  const clock = new ManualClock({ now: o.start ?? Date.UTC(2026, 0, 5, 12) });
   const sim = new Simulator({ profile: 'prepaid', meters: n, seed: 'credit', clock, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
   for (let u = 1; u <= n; u++) sim.setLoad(u, { type: 'constant', watts: o.loads?.[u - 1] ?? o.watts ?? 2000 });
   const writes = new Map<number, RelayWrites>();

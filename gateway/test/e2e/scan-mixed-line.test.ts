@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { cli } from '../cli/run-cli.js';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 
 const SIM_CLI = fileURLToPath(new URL('../../../../simulator/dist/src/cli.js', import.meta.url));
 const MIXED_LINE = fileURLToPath(new URL('../../../../simulator/scenarios/mixed-line.yaml', import.meta.url));

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { NewReading } from '../../src/model.js';
 import { openOutbox, type SqliteOutbox } from '../../src/store/index.js';
 import { createUplink, type Uplink } from '../../src/uplink/index.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, mqttCfg, quietLog, range, seqCensus, subscribe, waitFor } from './helpers.js';
 

@@ -62,8 +62,11 @@ export function importsOf(src) {
   return found;
 }
 
+/** The package dir holding a file: the longest floors.json package key it lies under (hw-tests/testkit before hw-tests). */
 function packageOf(file) {
-  return path.relative(ROOT, file).split(path.sep)[0];
+  const rel = path.relative(ROOT, file).split(path.sep).join('/');
+  const dirs = Object.keys(rules.packages).filter((d) => rel.startsWith(`${d}/`));
+  return dirs.sort((a, b) => b.length - a.length)[0] ?? rel.split('/')[0];
 }
 
 /** The floor of a file inside its package: the longest matching folder prefix in floors.json. */

@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../src/config/load-config.js';
 import { Gateway } from '../src/runtime.js';
-import { ptyPair } from './pty-pair.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { startBenchBroker } from './mosquitto-process.js';
 
 const METERS = 32;

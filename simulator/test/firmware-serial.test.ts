@@ -17,9 +17,9 @@ import {
 } from '@prepaid-edge/firmware';
 import { Simulator } from '../src/simulator.js';
 import { ManualClock } from '@prepaid-edge/protocols';
-import { testWith } from './helpers/system-tools.js';
-import { ptyPair } from './helpers/socat.js';
-import { run } from './helpers/run.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { run } from '@prepaid-edge/testkit/run';
 import '../src/meters/register-all.js';
 
 type Teardown = { teardown(fn: () => Promise<void> | void): void };

@@ -9,7 +9,7 @@ import test from 'ava';
 import { SerialPort } from 'serialport';
 import { encodeReadAddressReply, encodeRtu, findFrame } from '@prepaid-edge/protocols';
 import { Simulator, collide, parseSttyG } from '../src/index.js';
-import { testWith } from './helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 
 test('stty -g: baud rate from CBAUD; CSTOPB reads as 8N2, PARODD as odd, neither as even (Linux ptys drop PARENB)', (t) => {
   t.deepEqual(parseSttyG('4:0:cbd:0:3:1c:7f:15:4:0:1:0'), { baudRate: 9600, parity: 'even', stopBits: 1 });

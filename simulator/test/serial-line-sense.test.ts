@@ -3,8 +3,8 @@ import test from 'ava';
 import { SerialPort } from 'serialport';
 import { encodeRtu } from '@prepaid-edge/protocols';
 import { Simulator } from '../src/index.js';
-import { ptyPair } from './helpers/socat.js';
-import { testWith } from './helpers/system-tools.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 
 /** One read of input register 0 from `unit` at the given settings: reply bytes, or undefined after 300 ms. */
 async function probe(path: string, baudRate: number, parity: 'none' | 'even' | 'odd', unit: number): Promise<Buffer | undefined> {

@@ -7,11 +7,11 @@ import { ModbusClient as ModbusRTU } from './helpers/modbus-client.js';
 import { Simulator } from '../src/simulator.js';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { f32 } from './helpers/sim.js';
-import { testWith } from './helpers/system-tools.js';
-import { ptyPair } from './helpers/socat.js';
-import { run } from './helpers/run.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { run } from '@prepaid-edge/testkit/run';
 
-const PY = new URL('../../test/fixtures/pymodbus_read.py', import.meta.url).pathname;
+import { PYMODBUS_READ as PY } from '@prepaid-edge/testkit/peers';
 
 async function rtuSim(t: { teardown(fn: () => Promise<void> | void): void }, meters: number, parity: 'none' | 'even' = 'none') {
   const pty = await ptyPair();

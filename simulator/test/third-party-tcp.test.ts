@@ -6,10 +6,10 @@ import test from 'ava';
 import { ModbusClient as ModbusRTU } from './helpers/modbus-client.js';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { tcpSim, f32 } from './helpers/sim.js';
-import { testWith } from './helpers/system-tools.js';
-import { run } from './helpers/run.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
+import { run } from '@prepaid-edge/testkit/run';
 
-const PY = new URL('../../test/fixtures/pymodbus_read.py', import.meta.url).pathname;
+import { PYMODBUS_READ as PY } from '@prepaid-edge/testkit/peers';
 
 testWith(['mbpoll'])('mbpoll reads a plausible SDM630 voltage from unit 2 over TCP', async (t) => {
   const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 12) });

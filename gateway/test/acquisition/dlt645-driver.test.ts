@@ -7,7 +7,7 @@ import { dlt645MasterFor } from '../../src/acquisition/driver-registry.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Dlt645BusConfig } from '../../src/config/types.js';
 import type { NewEvent, NewReading } from '../../src/model.js';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { DLT_A, DLT_B, dlt645Rig } from './dlt645-rig.js';
 
 const test = testWith(['socat']);

@@ -3,7 +3,7 @@ import { Dlt645AbnormalError, isPrepaidError, PrepaidError } from '@prepaid-edge
 import { BusQueue } from '../../src/acquisition/bus-queue.js';
 import { Dlt645Master } from '../../src/acquisition/dlt645-master.js';
 import { ModbusSerialMaster } from '../../src/acquisition/modbus-transport.js';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { DLT_A, DLT_B, dlt645Rig } from './dlt645-rig.js';
 
 const test = testWith(['socat']);

@@ -7,7 +7,7 @@ import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { Dlt645Master, type Dlt645MasterOptions } from '../../src/acquisition/dlt645-master.js';
 import type { Dlt645BusConfig } from '../../src/config/types.js';
-import { ptyPair } from '../e2e/socat.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 
 export const DLT_A = '000000000003';
 export const DLT_B = '000000000004';

@@ -1,12 +1,11 @@
 /** The real CLI as a child process, for the technician command tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 
-/** The installed command's launcher (gateway/bin, what npm links) when it exists, else the built entry. */
-const BIN = fileURLToPath(new URL('../../../bin/prepaid-gateway.js', import.meta.url));
-export const CLI = existsSync(BIN) ? BIN : fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { CLI } from '../helpers/gateway-cli.js';
+
+export { CLI };
 export const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 export interface CliResult {

@@ -9,8 +9,8 @@ import test from 'ava';
 import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ptyPair } from '../e2e/socat.js';
-import { testWith } from '../helpers/system-tools.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { cli } from './run-cli.js';
 

@@ -1,12 +1,12 @@
 /** E2E: two DL/T 645 meters on a serial line (socat pty pair) -> Gateway -> a real mosquitto -> a subscriber. */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { range, subscribe, waitFor } from '../uplink/helpers.js';
 import { configOf, rawConfig, startGateway } from './rig.js';
-import { ptyPair } from './socat.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 
 const test = testWith(['mosquitto', 'socat']);
 

@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { range, seqCensus, subscribe, waitFor } from '../uplink/helpers.js';
 import { openGatewayDb, seqTotal, type OutboxRow } from './gateway-db.js';

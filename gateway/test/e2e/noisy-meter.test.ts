@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
 import { configOf, rawConfig, sleep, startGateway } from './rig.js';
-import { ptyPair } from './socat.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 
 const test = testWith(['mosquitto', 'socat']);
 const WINDOW_MS = 20_000;

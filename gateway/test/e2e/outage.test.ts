@@ -1,8 +1,8 @@
 /** E2E 3 and 5: the broker goes away while meters keep producing readings. */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, range, seqCensus, subscribe, waitFor } from '../uplink/helpers.js';
 import { configOf, rawConfig, sleep, startGateway } from './rig.js';

@@ -1,18 +1,16 @@
 /** Shared pieces of the end-to-end tests: a config from an object, an in-process gateway, the CLI as a child. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import { Gateway } from '../../src/runtime.js';
 import { PREFIX, quietLog } from '../uplink/helpers.js';
+import { CLI } from '../helpers/gateway-cli.js';
 
-/** What a technician runs: the committed launcher (gateway/bin) once there is one, else the built CLI. */
-const BIN = fileURLToPath(new URL('../../../bin/prepaid-gateway.js', import.meta.url));
-export const CLI = existsSync(BIN) ? BIN : fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export { CLI } from '../helpers/gateway-cli.js';
 
 /** A raw config object with fast test timings; `over` replaces whole sections. */
 export function rawConfig(gw: string, db: string, mqttUrl: string, over: Record<string, unknown>): Record<string, unknown> {

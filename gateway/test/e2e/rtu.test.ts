@@ -1,12 +1,12 @@
 /** E2E 2: four sdm120 meters on one RS-485 bus (a socat pty pair), one dead and one noisy. */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
 import { configOf, rawConfig, sleep, startGateway } from './rig.js';
-import { ptyPair } from './socat.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 
 const test = testWith(['mosquitto', 'socat']);
 const WINDOW_MS = 15_000;

@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { cli } from '../cli/run-cli.js';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
+import { installedCommand } from '@prepaid-edge/testkit/commands';
 
-const SIM_CLI = fileURLToPath(new URL('../../../../simulator/dist/src/cli.js', import.meta.url));
+const SIM_CLI = installedCommand('prepaid-sim');
+
 const MIXED_LINE = fileURLToPath(new URL('../../../../simulator/scenarios/mixed-line.yaml', import.meta.url));
 /** The units next to each meter too: a neighbour answering would be a phantom. */
 const UNITS = '1,2,49,50,51,119,120,121,246,247';

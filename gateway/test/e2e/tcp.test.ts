@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator, type PhysicsSnapshot } from '@prepaid-edge/simulator';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, range, subscribe, waitFor } from '../uplink/helpers.js';
 import { configOf, rawConfig, startGateway } from './rig.js';

@@ -7,8 +7,8 @@ import { Simulator } from '@prepaid-edge/simulator';
 import { Dlt645AbnormalError, dlt645AbnormalReply, DLT645_ERROR_BITS, DLT645_FUNCTION, PrepaidError } from '@prepaid-edge/protocols';
 import { Dlt645Master, type Dlt645RelayOp, type Dlt645RelayOptions } from '../../src/acquisition/dlt645-master.js';
 import { Dlt645Relay, type Dlt645RelayPort } from '../../src/relay/dlt645-relay.js';
-import { ptyPair } from '../e2e/socat.js';
-import { testWith } from '../helpers/system-tools.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { relayContract } from './relay-contract.js';
 
 const ADDRESS = '000000000001';

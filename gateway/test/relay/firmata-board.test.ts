@@ -11,9 +11,9 @@ import { closeFirmata, openFirmata, type FirmataIo } from '@prepaid-edge/firmwar
 import { isPrepaidError } from '@prepaid-edge/protocols';
 import { openBoards } from '../../src/relay/boards.js';
 import { J5Relay } from '../../src/relay/j5-relay.js';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { FirmataDevice } from '../helpers/firmata-device.js';
-import { ptyPair } from '../e2e/socat.js';
+import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { waitFor } from './helpers.js';
 
 const withSocat = testWith(['socat']);

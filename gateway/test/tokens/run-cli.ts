@@ -1,10 +1,10 @@
 /** The token CLI two ways: in-process through commander (cheap, for every vector) and as a child process. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerTokenCommands } from '../../src/tokens/token-cli.js';
+import { CLI } from '../helpers/gateway-cli.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+export { CLI } from '../helpers/gateway-cli.js';
 
 export interface CliRun {
   code: number;

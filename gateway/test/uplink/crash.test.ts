@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import type { MqttConfig } from '../../src/config/types.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, mqttCfg, range, seqCensus, subscribe, waitFor } from './helpers.js';
 

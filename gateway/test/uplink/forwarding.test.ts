@@ -4,8 +4,8 @@ import { ManualClock } from '@prepaid-edge/protocols';
 import type { NewReading } from '../../src/model.js';
 import { openOutbox, type SqliteOutbox } from '../../src/store/index.js';
 import { createUplink, type Uplink, type UplinkOptions } from '../../src/uplink/index.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
-import { testWith } from '../helpers/system-tools.js';
+import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, mqttCfg, quietLog, range, seqCensus, subscribe, waitFor } from './helpers.js';
 

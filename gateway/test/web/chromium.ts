@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { testWith } from '../helpers/system-tools.js';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 
 export const CHROMIUM = '/usr/bin/chromium';

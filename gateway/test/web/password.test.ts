@@ -1,12 +1,10 @@
 /** Password hash format (scrypt$N$r$p$salt$hash), verification, tokens, and the CLI helper. */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { hashPassword, hashToken, newApiToken, parsePasswordHash, verifyPassword } from '../../src/web/password.js';
 import { isLoopback, listenAddress, parseListen } from '../../src/web/console-config.js';
 import { FAST } from './helpers.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+import { CLI } from '../helpers/gateway-cli.js';
 
 test('hashPassword writes scrypt$N$r$p$salt$hash with a fresh salt, and verifies', async (t) => {
   const a = await hashPassword('s3cret', FAST);

@@ -1,7 +1,6 @@
-// Copied from simulator/test/helpers/system-tools.ts: that package exports only its src entry, so a
-// relative import cannot resolve both from source (types) and from dist (run time). Adds openssl.
 /**
- * Tests that need a system tool (socat, mbpoll, pymodbus, mosquitto). Outside CI a missing tool
+ * Tests that need a system tool (socat, mbpoll, pymodbus, mosquitto, openssl, unshare, ip), named
+ * by the Debian package that provides it. Outside CI a missing tool
  * skips the test with a message naming the Debian package; in CI (CI=true) nothing skips, so a
  * missing tool fails the test loudly.
  */

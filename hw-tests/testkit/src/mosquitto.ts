@@ -1,20 +1,29 @@
 /**
  * A real mosquitto broker for one test: 127.0.0.1, ports picked at run time, persistence in a temp
  * dir (so a stop/restart keeps persistent sessions and queued messages), killed in t.teardown.
- * Use with `testWith(['mosquitto'])` from ./system-tools.js.
+ * Use with `testWith(['mosquitto'])` from ./system-tools.js. Benchmarks (no ava context) use
+ * `launchMosquitto` and stop it themselves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { freePort, waitForPort } from '../../src/local-ports.js';
+import { freePort, waitForPort } from './ports.js';
 
 export interface MosquittoOptions {
   /** user -> password: a password file is written and anonymous clients are refused. */
   users?: Record<string, string>;
   /** Adds a TLS listener (PEM files); `requireCertificate` makes it mutual TLS. */
   tls?: { caFile: string; certFile: string; keyFile: string; requireCertificate?: boolean };
+  /** Default true. False: nothing survives a stop (what the benchmarks want). */
+  persistence?: boolean;
+  /** Default true: errors, warnings, notices and connections go to `log()`. False: no log at all. */
+  logging?: boolean;
+  /** Further mosquitto.conf lines, e.g. `max_inflight_messages 0`. */
+  extraConf?: string[];
+  /** Where the temp dir goes (default os.tmpdir()). */
+  tmpDir?: string;
 }
 
 export interface Mosquitto {
@@ -31,23 +40,31 @@ export interface Mosquitto {
   log(): string;
 }
 
-export { freePort } from '../../src/local-ports.js';
+export interface OwnedMosquitto extends Mosquitto {
+  /** Stop and remove the temp dir. */
+  dispose(): Promise<void>;
+}
+
+export { freePort } from './ports.js';
 
 export async function startMosquitto(t: ExecutionContext, opts: MosquittoOptions = {}): Promise<Mosquitto> {
-  const dir = mkdtempSync(join(tmpdir(), 'prepaid-mosquitto-'));
+  let broker: OwnedMosquitto | undefined;
+  t.teardown(async () => broker?.dispose());
+  broker = await launchMosquitto(opts);
+  return broker;
+}
+
+export async function launchMosquitto(opts: MosquittoOptions = {}): Promise<OwnedMosquitto> {
+  const dir = mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'prepaid-mosquitto-'));
   const port = await freePort();
   const tlsPort = opts.tls ? await freePort() : undefined;
   const lines = [
     // Run as root, mosquitto would switch to user "mosquitto", which cannot write into our temp dir.
     `user ${userInfo().username}`,
-    `persistence true`,
-    `persistence_location ${dir}/`,
-    `log_dest stderr`,
-    `log_type error`,
-    `log_type warning`,
-    `log_type notice`,
-    `log_type information`,
+    ...(opts.persistence === false ? ['persistence false'] : ['persistence true', `persistence_location ${dir}/`]),
+    ...(opts.logging === false ? ['log_dest none'] : ['log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information']),
     `listener ${port} 127.0.0.1`,
+    ...(opts.extraConf ?? []),
   ];
   if (opts.users) {
     const pw = join(dir, 'passwords');
@@ -88,11 +105,16 @@ export async function startMosquitto(t: ExecutionContext, opts: MosquittoOptions
     clearTimeout(timer);
     if (/Error saving in-memory database/.test(stderr)) throw new Error(`mosquitto could not save its persistence file:\n${stderr}`);
   };
-  t.teardown(async () => {
+  const dispose = async (): Promise<void> => {
     await stop();
     rmSync(dir, { recursive: true, force: true });
-  });
-  await launch();
+  };
+  try {
+    await launch();
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
@@ -103,5 +125,6 @@ export async function startMosquitto(t: ExecutionContext, opts: MosquittoOptions
       await launch();
     },
     log: () => stderr,
+    dispose,
   };
 }

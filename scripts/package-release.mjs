@@ -58,10 +58,11 @@ const { devDependencies: _dev, scripts: _scripts, ava: _ava, ...shipped } = root
 writeFileSync(join(stage, 'package.json'), JSON.stringify({ ...shipped, workspaces: RUNTIME }, null, 2) + '\n');
 cpSync(join(ROOT, 'package-lock.json'), join(stage, 'package-lock.json'));
 
-// 3. The production dependency tree, as installed here.
+// 3. The production dependency tree of the runtime workspaces, as installed here (not the test
+// workspaces': the testkit's peer ava would come along).
 let parseable;
 try {
-  parseable = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  parseable = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable', ...RUNTIME.flatMap((w) => ['--workspace', w])], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
 } catch (e) {
   parseable = e.stdout ?? ''; // npm ls exits 1 on a peer-dependency warning, yet lists the tree
 }

@@ -126,7 +126,9 @@ export class GatewayMetrics {
   /** The exposition text, with the gateway's counters copied in now. */
   async text(): Promise<string> {
     this.update(await this.o.status());
-    return this.registry.metrics();
+    // prom-client 15 writes a NaN sample (the event-loop lag before its first sample) as "Nan";
+    // the exposition format spells it "NaN", which strict parsers require.
+    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
   }
 
   private update(s: GatewayStatus): void {

@@ -136,3 +136,19 @@ test('an unknown command exits 2 naming it, with a hint; `--config FILE` still r
   t.regex(extra.stderr, /too many arguments for 'run'/, 'a stray word after the options is not silently ignored');
   t.is((await cli(['--version'])).code, 0);
 });
+
+test('a policy with several problems: config check names each field, not only "invalid policy"', async (t) => {
+  const g = cliGateway(t);
+  const raw = structuredClone(g.raw) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  raw.credit.policies.res = {
+    id: 'res', lowCreditThresholds: [1500], emergencyCredit: null, colour: 'red',
+    friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 100 },
+  };
+  g.write(raw);
+  const r = await cli(['config', 'check', g.file]);
+  t.is(r.code, 2);
+  for (const line of ['credit.policies.res.lowCreditThresholds: must NOT have fewer than 2 items', 'credit.policies.res.colour: unknown key']) {
+    t.true(r.stderr.includes(`  ${line}`), `${line}\n${r.stderr}`);
+  }
+  t.false(r.stderr.includes('invalid policy'), r.stderr);
+});

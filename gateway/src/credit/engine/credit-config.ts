@@ -78,6 +78,11 @@ function collect<T>(problems: Problem[], path: string, fn: () => T): T | undefin
     return fn();
   } catch (e) {
     const ctx = (e as PrepaidError).context ?? {};
+    // The policy and tariff parsers list every problem with its full path: keep them all, not the headline.
+    if (Array.isArray(ctx.problems) && ctx.problems.length > 0) {
+      for (const p of ctx.problems as Problem[]) problems.push({ path: p.path.startsWith(path) ? p.path : `${path}.${p.path}`, message: p.message });
+      return undefined;
+    }
     const inner = typeof ctx.path === 'string' && ctx.path ? ctx.path : '';
     const msg = (e as Error).message.replace(/^[^:]*invalid[^:]*:\s*/i, '');
     problems.push({ path: inner.startsWith(path) ? inner : inner ? `${path}.${inner}` : path, message: msg.split('\n')[0] ?? msg });

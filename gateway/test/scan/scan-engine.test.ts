@@ -305,37 +305,43 @@ test('DL/T 645: a reply that comes after its timeout is not taken for a collisio
   t.false(asked.some((m) => m.endsWith('0018')), 'no narrowing under the mask that saw the stray reply');
 });
 
-test('a late reply from the last unit of a line setting is waited for once, and that unit asked again', async (t) => {
-  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
+/**
+ * A simulated line whose first reply to a request `isLate` picks comes after its timeout: the
+ * exchange sees silence, and the reply turns up at the next drain (as a late frame does on a wire).
+ */
+function lineWithOneLateReply(sim: Simulator, isLate: (req: Buffer) => boolean) {
   const base = simLineOpener(sim.bus);
   let held: Buffer | undefined;
   let first = true;
   const drains: number[] = [];
-  const events = await collect(
-    scan({ path: 'x', bauds: [9600], parities: ['even'], units: [8, 9], protocol: 'modbus', timeoutMs: 25 }, {
-      openLine: async (p, l) => {
-        const line = await base(p, l);
-        return {
-          ...line,
-          exchange: async (req, ms, complete) => {
-            const x = await line.exchange(req, ms, complete);
-            if (req[0] === 9 && first && x.kind === 'reply') {
-              first = false;
-              held = x.bytes;
-              return { kind: 'silence' };
-            }
-            return x;
-          },
-          drain: async (ms) => {
-            drains.push(ms);
-            const late = held ? [held] : [];
-            held = undefined;
-            return late;
-          },
-        };
+  const openLine: NonNullable<NonNullable<Parameters<typeof scan>[1]>['openLine']> = async (p, l) => {
+    const line = await base(p, l);
+    return {
+      ...line,
+      exchange: async (req, ms, complete) => {
+        const x = await line.exchange(req, ms, complete);
+        if (first && isLate(req) && x.kind === 'reply') {
+          first = false;
+          held = x.bytes;
+          return { kind: 'silence' };
+        }
+        return x;
       },
-    }),
-  );
+      drain: async (ms) => {
+        drains.push(ms);
+        const late = held ? [held] : [];
+        held = undefined;
+        return late;
+      },
+    };
+  };
+  return { openLine, drains };
+}
+
+test('a late reply from the last unit of a line setting is waited for once, and that unit asked again', async (t) => {
+  const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [9], profile: 'sdm120' }] } });
+  const { openLine, drains } = lineWithOneLateReply(sim, (req) => req[0] === 9);
+  const events = await collect(scan({ path: 'x', bauds: [9600], parities: ['even'], units: [8, 9], protocol: 'modbus', timeoutMs: 25 }, { openLine }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(found.map((m) => [m.unit, m.profile]), [[9, 'sdm120']]);
   t.deepEqual(drains, [25]);
@@ -343,33 +349,8 @@ test('a late reply from the last unit of a line setting is waited for once, and 
 
 test('DL/T 645: a late reply to the only probe of the search is waited for once, and the wildcard asked again', async (t) => {
   const sim = new Simulator({ meters: 0, clock: new ManualClock({ now: 0 }), scenario: { meters: [{ units: [42], profile: 'dlt645' }] } });
-  const base = simLineOpener(sim.bus);
-  let held: Buffer | undefined;
-  let first = true;
-  const events = await collect(
-    scan({ path: 'x', bauds: [2400], parities: ['even'], protocol: 'dlt645', timeoutMs: 30 }, {
-      openLine: async (p, l) => {
-        const line = await base(p, l);
-        return {
-          ...line,
-          exchange: async (req, ms, complete) => {
-            const x = await line.exchange(req, ms, complete);
-            if (first && x.kind === 'reply') {
-              first = false;
-              held = x.bytes;
-              return { kind: 'silence' };
-            }
-            return x;
-          },
-          drain: async () => {
-            const late = held ? [held] : [];
-            held = undefined;
-            return late;
-          },
-        };
-      },
-    }),
-  );
+  const { openLine } = lineWithOneLateReply(sim, () => true);
+  const events = await collect(scan({ path: 'x', bauds: [2400], parities: ['even'], protocol: 'dlt645', timeoutMs: 30 }, { openLine }));
   const found = events.filter((e) => e.type === 'found').map((e) => (e as { meter: FoundMeter }).meter);
   t.deepEqual(found.map((m) => `${m.address} ${m.profile}`), ['000000000042 dlt645']);
 });

@@ -7,9 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../demo/embedded-broker.js';
-import { freePort, waitForPort } from '../local-ports.js';
+import { freePort, waitForPort } from '@prepaid-edge/protocols/loopback';
 
-export { freePort } from '../local-ports.js';
+export { freePort } from '@prepaid-edge/protocols/loopback';
 
 export interface FleetBroker {
   kind: 'external' | 'mosquitto' | 'embedded';

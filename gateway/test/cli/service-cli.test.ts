@@ -8,7 +8,7 @@ import sqlite3 from 'sqlite3';
 import YAML from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { Simulator } from '@prepaid-edge/simulator';
-import { freePort, waitForPort } from '../../src/local-ports.js';
+import { freePort, waitForPort } from '@prepaid-edge/protocols/loopback';
 import { openLedger } from '../../src/ledger/index.js';
 import { waitFor } from '../uplink/helpers.js';
 import { API_TOKEN, cliGateway, consoleSection } from './cli-fixture.js';

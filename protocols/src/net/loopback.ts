@@ -1,4 +1,4 @@
-/** Loopback ports for brokers and simulators the gateway's tools start (fleet, benches, tests). */
+/** Loopback ports for the brokers, simulators and gateways our tools and tests start: chosen at run time, 127.0.0.1 only. */
 import net from 'node:net';
 
 /** A port free on 127.0.0.1 right now (the OS picks it). */

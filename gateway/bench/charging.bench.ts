@@ -9,13 +9,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { Tariff } from '../src/credit/contracts.js';
-import { COMMAND_DEFAULTS, type CreditConfig } from '../src/credit/engine/credit-config.js';
-import { CreditEngine } from '../src/credit/engine/credit-engine.js';
-import { parsePolicy } from '../src/credit/policy/index.js';
-import { parseTariff } from '../src/credit/tariff/index.js';
-import { openLedger } from '../src/ledger/index.js';
-import { createLogger } from '../src/log.js';
+import type { Tariff } from '../src/core/credit/contracts.js';
+import { COMMAND_DEFAULTS, type CreditConfig } from '../src/core/config/gateway-config.js';
+import { CreditEngine } from '../src/adapters/credit/credit-engine.js';
+import { parsePolicy } from '../src/core/policy/index.js';
+import { parseTariff } from '../src/core/tariff/index.js';
+import { openLedger } from '../src/adapters/store/ledger/index.js';
+import { createLogger } from '../src/adapters/log.js';
 
 const METERS = 10_000;
 const WARMUP_MINUTES = 2;

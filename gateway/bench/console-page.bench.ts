@@ -6,11 +6,11 @@
  */
 import net from 'node:net';
 import YAML from 'yaml';
-import { parseConfig } from '../src/config/load-config.js';
-import { createLogger } from '../src/log.js';
-import type { GatewayStatus } from '../src/runtime.js';
-import { startConsole } from '../src/web/console-server.js';
-import { hashPassword } from '../src/web/password.js';
+import { parseConfig } from '../src/app/config/load-config.js';
+import { createLogger } from '../src/adapters/log.js';
+import type { GatewayStatus } from '../src/app/runtime.js';
+import { startConsole } from '../src/adapters/web/console-server.js';
+import { hashPassword } from '../src/adapters/web/password.js';
 
 const LIMIT = 300 * 1024;
 

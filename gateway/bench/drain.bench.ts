@@ -8,9 +8,9 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import pino from 'pino';
-import { openOutbox } from '../src/store/index.js';
-import { createUplink, batchReadings, readingsPayload } from '../src/uplink/index.js';
-import type { NewReading, StoredReading } from '../src/model.js';
+import { openOutbox } from '../src/adapters/store/index.js';
+import { createUplink, batchReadings, readingsPayload } from '../src/adapters/uplink/index.js';
+import type { NewReading, StoredReading } from '../src/core/model.js';
 import { startBenchBroker } from './mosquitto-process.js';
 
 const READINGS = 1_000_000;

@@ -7,7 +7,7 @@
  * growing through the window; "delivered" within a window is lumpy, as linger releases in bursts).
  */
 import { spawnSync } from 'node:child_process';
-import { runFleet, type FleetReport } from '../src/fleet/fleet.js';
+import { runFleet, type FleetReport } from '../src/app/fleet/fleet.js';
 
 const STEPS = [10, 25, 50, 100];
 const METERS = 20;

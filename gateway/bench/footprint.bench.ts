@@ -17,7 +17,7 @@ const WARMUP_MS = 10_000;
 const MEASURE_MS = 60_000;
 const SAMPLE_MS = 1000;
 const SIM_SERVER = fileURLToPath(new URL('../../../simulator/dist/bench/sim-server.js', import.meta.url));
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/app/cli.js', import.meta.url));
 const UNIT = fileURLToPath(new URL('../../deploy/prepaid-gateway.service', import.meta.url));
 const CLK_TCK = 100; // USER_HZ on Linux
 

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openOutbox } from '../src/store/index.js';
-import type { NewReading } from '../src/model.js';
+import { openOutbox } from '../src/adapters/store/index.js';
+import type { NewReading } from '../src/core/model.js';
 
 const DURATION_MS = 10_000;
 const METERS = 247;

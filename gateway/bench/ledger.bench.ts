@@ -9,8 +9,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { AccountState, ChargeCursor } from '../src/credit/contracts.js';
-import { openLedger, type Ledger, type Posting } from '../src/ledger/index.js';
+import type { AccountState, ChargeCursor } from '../src/core/credit/contracts.js';
+import { openLedger, type Ledger, type Posting } from '../src/adapters/store/ledger/index.js';
 
 const ACCOUNTS = 10_000;
 const BUDGET_MS = 60_000;

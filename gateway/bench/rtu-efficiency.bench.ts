@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import pino from 'pino';
 import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
-import { parseConfig } from '../src/config/load-config.js';
-import { Gateway } from '../src/runtime.js';
+import { parseConfig } from '../src/app/config/load-config.js';
+import { Gateway } from '../src/app/runtime.js';
 import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { startBenchBroker } from './mosquitto-process.js';
 

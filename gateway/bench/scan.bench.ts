@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Simulator, loadScenario } from '@prepaid-edge/simulator';
 import { bitsPerChar, interFrameMs } from '@prepaid-edge/protocols';
-import { openSerialLine, scan, wireMs, type LineSettings, type ScanLine } from '../src/scan/index.js';
+import { openSerialLine, scan, wireMs, type LineSettings, type ScanLine } from '../src/adapters/scan/index.js';
 
 const SCENARIO = fileURLToPath(new URL('../../../simulator/scenarios/mixed-line.yaml', import.meta.url));
 /**

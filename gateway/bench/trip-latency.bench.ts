@@ -1,5 +1,5 @@
 /**
- * Trip latency, in real time: a Gateway (src/runtime.ts) with its credit section polls N simulated
+ * Trip latency, in real time: a Gateway (src/app/runtime.ts) with its credit section polls N simulated
  * `prepaid` firmware meters over Modbus TCP every second. Each meter has a constant load and a small
  * opening balance so its credit runs out at a known instant, spread over about a minute. Measured:
  * from the instant the meter's energy register reached the paid-for energy (exhaustion) to the
@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
-import { parseConfig } from '../src/config/load-config.js';
-import { createLogger } from '../src/log.js';
-import { Gateway } from '../src/runtime.js';
-import { openOutbox } from '../src/store/index.js';
-import type { StoredReading } from '../src/model.js';
+import { parseConfig } from '../src/app/config/load-config.js';
+import { createLogger } from '../src/adapters/log.js';
+import { Gateway } from '../src/app/runtime.js';
+import { openOutbox } from '../src/adapters/store/index.js';
+import type { StoredReading } from '../src/core/model.js';
 
 const METERS = 20;
 const POLL_MS = 1000;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BusQueue } from '../../src/acquisition/bus-queue.js';
+import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
 
 test('one transaction at a time, in order; high priority jumps the queue', async (t) => {
   const q = new BusQueue();

@@ -1,8 +1,8 @@
 /** modbus-serial's failures, as the library makes them, get stable codes; the poller's retry sets are retryable codes. */
 import test from 'ava';
 import { PrepaidError, isRetryable } from '@prepaid-edge/protocols';
-import { classifyModbusError } from '../../src/acquisition/modbus-transport.js';
-import { GARBLED_CODES, NO_REPLY_CODES } from '../../src/acquisition/meter-poller.js';
+import { classifyModbusError } from '../../src/adapters/acquisition/modbus-transport.js';
+import { GARBLED_CODES, NO_REPLY_CODES } from '../../src/adapters/acquisition/meter-poller.js';
 
 const ctx = { bus: 'rs1', unit: 7, op: 'read holding 0+2' };
 // The shapes of modbus-serial 8's errors (index.js): a timeout object, an exception, plain reply faults.

@@ -1,12 +1,12 @@
 /** The DL/T 645 meter driver inside Acquisition, against simulated meters on a socat pty pair. */
 import YAML from 'yaml';
-import { Acquisition } from '../../src/acquisition/acquisition.js';
-import { Dlt645Master } from '../../src/acquisition/dlt645-master.js';
-import { Dlt645MeterDriver } from '../../src/acquisition/dlt645-driver.js';
-import { dlt645MasterFor } from '../../src/acquisition/driver-registry.js';
-import { parseConfig } from '../../src/config/load-config.js';
-import type { Dlt645BusConfig } from '../../src/config/types.js';
-import type { NewEvent, NewReading } from '../../src/model.js';
+import { Acquisition } from '../../src/adapters/acquisition/acquisition.js';
+import { Dlt645Master } from '../../src/adapters/acquisition/dlt645-master.js';
+import { Dlt645MeterDriver } from '../../src/adapters/acquisition/dlt645-driver.js';
+import { dlt645MasterFor } from '../../src/adapters/acquisition/driver-registry.js';
+import { parseConfig } from '../../src/app/config/load-config.js';
+import type { Dlt645BusConfig } from '../../src/core/config/gateway-config.js';
+import type { NewEvent, NewReading } from '../../src/core/model.js';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { DLT_A, DLT_B, dlt645Rig } from './dlt645-rig.js';
 

@@ -1,8 +1,8 @@
 /** Dlt645Master against the simulator's DL/T 645 meters on a real serial line (socat pty pair). */
 import { Dlt645AbnormalError, isPrepaidError, PrepaidError } from '@prepaid-edge/protocols';
-import { BusQueue } from '../../src/acquisition/bus-queue.js';
-import { Dlt645Master } from '../../src/acquisition/dlt645-master.js';
-import { ModbusSerialMaster } from '../../src/acquisition/modbus-transport.js';
+import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
+import { Dlt645Master } from '../../src/adapters/acquisition/dlt645-master.js';
+import { ModbusSerialMaster } from '../../src/adapters/acquisition/modbus-transport.js';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { DLT_A, DLT_B, dlt645Rig } from './dlt645-rig.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { findDlt645DataItem, isPrepaidError, type ErrorContext } from '@prepaid-edge/protocols';
-import { listDlt645Profiles, loadDlt645Profile, validateDlt645Profile } from '../../src/acquisition/dlt645-profile.js';
-import { parseConfig } from '../../src/config/load-config.js';
+import { listDlt645Profiles, loadDlt645Profile, validateDlt645Profile } from '../../src/adapters/acquisition/dlt645-profile.js';
+import { parseConfig } from '../../src/app/config/load-config.js';
 
 const ctx = (e: unknown): ErrorContext => (isPrepaidError(e) ? e.context : {});
 

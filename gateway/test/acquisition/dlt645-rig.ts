@@ -5,8 +5,8 @@
 import type { ExecutionContext } from 'ava';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
-import { Dlt645Master, type Dlt645MasterOptions } from '../../src/acquisition/dlt645-master.js';
-import type { Dlt645BusConfig } from '../../src/config/types.js';
+import { Dlt645Master, type Dlt645MasterOptions } from '../../src/adapters/acquisition/dlt645-master.js';
+import type { Dlt645BusConfig } from '../../src/core/config/gateway-config.js';
 import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 
 export const DLT_A = '000000000003';

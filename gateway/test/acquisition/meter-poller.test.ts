@@ -1,9 +1,9 @@
 import test from 'ava';
 import { PrepaidError, type RegisterDef } from '@prepaid-edge/protocols';
-import { MeterPoller } from '../../src/acquisition/meter-poller.js';
-import type { MeterDriver } from '../../src/acquisition/modbus-driver.js';
-import type { MeterConfig } from '../../src/config/types.js';
-import type { NewEvent, NewReading } from '../../src/model.js';
+import { MeterPoller } from '../../src/adapters/acquisition/meter-poller.js';
+import type { MeterDriver } from '../../src/adapters/acquisition/modbus-driver.js';
+import type { MeterConfig } from '../../src/core/config/gateway-config.js';
+import type { NewEvent, NewReading } from '../../src/core/model.js';
 
 const meter: MeterConfig = { id: 'm1', bus: 'bus1', unit: 1, profile: 'x', pollMs: 1000, retries: 1, maxBackoffMs: 16000, commLostAfter: 3 };
 const defs: RegisterDef[] = [{ name: 'energyImport', kind: 'input', address: 0, type: 'u32', wordOrder: 'high-first', scale: 1, unit: 'Wh', access: 'r', description: '' }];

@@ -1,10 +1,10 @@
 /** ModbusMeterDriver: slow registers (profile `poll: 'slow'`) are read at the first poll, then every slowPollMs. */
 import test from 'ava';
 import { encodeBlock, loadProfile, planReads, PrepaidError, type RegisterKind } from '@prepaid-edge/protocols';
-import type { MeterConfig } from '../../src/config/types.js';
-import { BusQueue } from '../../src/acquisition/bus-queue.js';
-import { ModbusMeterDriver, DEFAULT_SLOW_POLL_MS } from '../../src/acquisition/modbus-driver.js';
-import type { ModbusMaster } from '../../src/acquisition/modbus-transport.js';
+import type { MeterConfig } from '../../src/core/config/gateway-config.js';
+import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
+import { ModbusMeterDriver, DEFAULT_SLOW_POLL_MS } from '../../src/adapters/acquisition/modbus-driver.js';
+import type { ModbusMaster } from '../../src/adapters/acquisition/modbus-transport.js';
 
 const meter: MeterConfig = { id: 'm1', bus: 'b', unit: 7, profile: 'sdm630', pollMs: 1000, retries: 1, maxBackoffMs: 16000, commLostAfter: 3, slowPollMs: 60_000 };
 const VALUES = { voltageL1: 230.1, energyImport: 1_234_000, parityStopCode: 0, modbusAddress: 7, baudRateCode: 2 };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { RegisterDef } from '@prepaid-edge/protocols';
-import { checkCounters, checkRanges, CounterWatch } from '../../src/acquisition/plausibility.js';
+import { checkCounters, checkRanges, CounterWatch } from '../../src/core/plausibility.js';
 
 const def = (name: string, min?: number, max?: number): RegisterDef => ({
   name, kind: 'input', address: 0, type: 'f32', wordOrder: 'high-first', scale: 1, unit: '', access: 'r', description: name,

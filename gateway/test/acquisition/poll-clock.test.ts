@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ManualClock } from '@prepaid-edge/protocols';
-import { PollClock } from '../../src/acquisition/poll-clock.js';
+import { PollClock } from '../../src/adapters/acquisition/poll-clock.js';
 
 function fakeTimers() {
   const clock = new ManualClock({ monotonic: 0 });

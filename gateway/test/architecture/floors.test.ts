@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,18 +26,19 @@ test('the check catches a new circle, an upward import and a fixed debt entry', 
   const dir = mkdtempSync(path.join(tmpdir(), 'floors-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(path.join(ROOT, 'scripts/floors.mjs'), path.join(dir, 'scripts/floors.mjs'));
-  cpSync(path.join(ROOT, 'gateway/src/credit/tariff'), path.join(dir, 'gateway/src/credit/tariff'), { recursive: true });
+  cpSync(path.join(ROOT, 'gateway/src/core/tariff'), path.join(dir, 'gateway/src/core/tariff'), { recursive: true });
   const rules = JSON.parse(readFileSync(path.join(ROOT, 'floors.json'), 'utf8')) as { known: string[] };
   const seeded = { ...rules, known: ['circle gateway/src/gone.ts -> gateway/src/gone.ts <-> gateway/src/away.ts'] };
   writeFileSync(path.join(dir, 'floors.json'), JSON.stringify(seeded));
   writeFileSync(path.join(dir, 'gateway/src/a.ts'), "import { b } from './b.js';\nexport const a = () => b;\n");
   writeFileSync(path.join(dir, 'gateway/src/b.ts'), "import type { a } from './a.js';\nexport const b = 1 as unknown as typeof a;\n");
-  writeFileSync(path.join(dir, 'gateway/src/credit/tariff/up.ts'), "import { x } from '../../runtime.js';\nimport { readFileSync } from 'node:fs';\nexport const y = [x, readFileSync];\n");
-  writeFileSync(path.join(dir, 'gateway/src/runtime.ts'), 'export const x = 1;\n');
+  writeFileSync(path.join(dir, 'gateway/src/core/tariff/up.ts'), "import { x } from '../../app/runtime.js';\nimport { readFileSync } from 'node:fs';\nexport const y = [x, readFileSync];\n");
+  mkdirSync(path.join(dir, 'gateway/src/app'), { recursive: true });
+  writeFileSync(path.join(dir, 'gateway/src/app/runtime.ts'), 'export const x = 1;\n');
   const r = check(dir);
   t.is(r.status, 1);
   t.regex(r.out, /NEW circle gateway\/src\/a\.ts -> gateway\/src\/a\.ts <-> gateway\/src\/b\.ts/);
-  t.regex(r.out, /NEW upward gateway\/src\/credit\/tariff\/up\.ts -> gateway\/src\/runtime\.ts \(core -> application\)/);
-  t.regex(r.out, /NEW forbidden-module gateway\/src\/credit\/tariff\/up\.ts -> node:fs/);
+  t.regex(r.out, /NEW upward gateway\/src\/core\/tariff\/up\.ts -> gateway\/src\/app\/runtime\.ts \(core -> application\)/);
+  t.regex(r.out, /NEW forbidden-module gateway\/src\/core\/tariff\/up\.ts -> node:fs/);
   t.regex(r.out, /FIXED \(remove from floors\.json known\): circle gateway\/src\/gone\.ts/);
 });

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
-import { generateCommandKeyPair } from '../../src/commands/index.js';
-import { hashPassword, hashToken } from '../../src/web/password.js';
+import { generateCommandKeyPair } from '../../src/core/commands/index.js';
+import { hashPassword, hashToken } from '../../src/adapters/web/password.js';
 import { tempDir } from '../store/temp-dir.js';
 import { EXAMPLES } from './run-cli.js';
 

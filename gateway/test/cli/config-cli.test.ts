@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import YAML from 'yaml';
-import { hashPassword } from '../../src/web/password.js';
+import { hashPassword } from '../../src/adapters/web/password.js';
 import { tempDir } from '../store/temp-dir.js';
 import { cliGateway } from './cli-fixture.js';
 import { CLI, cli } from './run-cli.js';

@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import YAML from 'yaml';
-import { generateCommandKeyPair } from '../../src/commands/index.js';
-import { openLedger } from '../../src/ledger/index.js';
-import { acquireOwner } from '../../src/store/owner-lock.js';
+import { generateCommandKeyPair } from '../../src/core/commands/index.js';
+import { openLedger } from '../../src/adapters/store/ledger/index.js';
+import { acquireOwner } from '../../src/adapters/store/owner-lock.js';
 import { tempDir } from '../store/temp-dir.js';
 import { cli, EXAMPLES } from './run-cli.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { connect } from 'mqtt';
-import { signCommand } from '../../src/commands/index.js';
+import { signCommand } from '../../src/core/commands/index.js';
 import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { waitFor } from '../uplink/helpers.js';

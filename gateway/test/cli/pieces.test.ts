@@ -1,11 +1,11 @@
 /** The pure pieces of the technician CLI: unit lists, progress output, doctor verdicts, tables. */
 import test from 'ava';
-import { parseUnits } from '../../src/cli/scan-command.js';
-import { ProgressBar, formatDuration } from '../../src/cli/progress.js';
-import { checkClock, checkDisk, EARLIEST_SANE_MS, MIN_FREE_BYTES } from '../../src/cli/doctor-checks.js';
-import { watchTable } from '../../src/cli/read-command.js';
-import { configSnippet, formatTable, foundJson } from '../../src/scan/index.js';
-import type { GatewayConfig } from '../../src/config/types.js';
+import { parseUnits } from '../../src/app/cli/scan-command.js';
+import { ProgressBar, formatDuration } from '../../src/app/cli/progress.js';
+import { checkClock, checkDisk, EARLIEST_SANE_MS, MIN_FREE_BYTES } from '../../src/app/cli/doctor-checks.js';
+import { watchTable } from '../../src/app/cli/read-command.js';
+import { configSnippet, formatTable, foundJson } from '../../src/adapters/scan/index.js';
+import type { GatewayConfig } from '../../src/core/config/gateway-config.js';
 
 test('parseUnits: ranges and lists, in order, without repeats; bad parts named', (t) => {
   t.deepEqual(parseUnits('1-3'), [1, 2, 3]);

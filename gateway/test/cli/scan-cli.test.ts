@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/app/config/load-config.js';
 import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';

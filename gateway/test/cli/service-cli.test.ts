@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { writeFileSync } from 'node:fs';
 import { Simulator } from '@prepaid-edge/simulator';
 import { freePort, waitForPort } from '@prepaid-edge/protocols/loopback';
-import { openLedger } from '../../src/ledger/index.js';
+import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import { waitFor } from '../uplink/helpers.js';
 import { API_TOKEN, cliGateway, consoleSection } from './cli-fixture.js';
 import { cli, spawnCli } from './run-cli.js';

@@ -2,7 +2,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { canonicalJson, MAX_DEPTH } from '../../src/commands/canonical-json.js';
+import { canonicalJson, MAX_DEPTH } from '../../src/core/commands/canonical-json.js';
 
 /** JSON text in which `~` stands for a backslash, so the RFC's escapes can be written as printed. */
 const parseTilde = (text: string): unknown => JSON.parse(text.replaceAll('~', '\\'));

@@ -1,8 +1,8 @@
 /** parseCommand: every command type, every rejection reason, and the order of the checks. */
 import test from 'ava';
-import { parseCommand, type CommandContext, type ParseResult } from '../../src/commands/envelope.js';
-import { signCommand } from '../../src/commands/keys.js';
-import { commandTopics, rejectionOutcome, resultPayload } from '../../src/commands/results.js';
+import { parseCommand, type CommandContext, type ParseResult } from '../../src/core/commands/envelope.js';
+import { signCommand } from '../../src/core/commands/keys.js';
+import { commandTopics, rejectionOutcome, resultPayload } from '../../src/core/commands/results.js';
 import { ctx, NOW, otherKey, signed, topupFields, utilityKey } from './fixtures.js';
 
 const ID = 'c0ffee00-0000-4000-8000-000000000001';

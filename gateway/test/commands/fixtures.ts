@@ -1,7 +1,7 @@
 /** Keys, a context and a signed command for the command tests. */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { loadPublicKeys, signCommand } from '../../src/commands/keys.js';
-import type { CommandAccount, CommandContext } from '../../src/commands/envelope.js';
+import { loadPublicKeys, signCommand } from '../../src/core/commands/keys.js';
+import type { CommandAccount, CommandContext } from '../../src/core/commands/envelope.js';
 
 /** An Ed25519 private key from a 32-byte seed (PKCS#8 DER header of RFC 8410 + the seed). */
 export function privateKeyFromSeed(seedHex: string): KeyObject {

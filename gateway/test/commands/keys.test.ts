@@ -1,7 +1,7 @@
 /** Ed25519 keys from the configuration, and signatures over canonical JSON. */
 import test from 'ava';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import { decodeSignature, generateCommandKeyPair, loadPublicKeys, parsePublicKey, rawPublicKey, signCommand, signedBytes, verifySignature } from '../../src/commands/keys.js';
+import { decodeSignature, generateCommandKeyPair, loadPublicKeys, parsePublicKey, rawPublicKey, signCommand, signedBytes, verifySignature } from '../../src/core/commands/keys.js';
 import { otherKey, privateKeyFromSeed, publicPem, RFC8032_TEST1, topupFields, utilityKey } from './fixtures.js';
 
 test('RFC 8032 section 7.1 TEST 1: the raw base64 public key verifies the published signature', (t) => {

@@ -8,9 +8,9 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommand } from '../../src/commands/envelope.js';
-import { loadPublicKeys, rawPublicKey, signCommand, signedBytes } from '../../src/commands/keys.js';
-import { buildSignedCommand, keygen, parseDuration, parseTime } from '../../src/commands/sign-cli.js';
+import { parseCommand } from '../../src/core/commands/envelope.js';
+import { loadPublicKeys, rawPublicKey, signCommand, signedBytes } from '../../src/core/commands/keys.js';
+import { buildSignedCommand, keygen, parseDuration, parseTime } from '../../src/app/cli/sign-cli.js';
 import { tempDir } from '../store/temp-dir.js';
 import { ctx, NOW, privateKeyFromSeed, utilityKey } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { parseConfig, jsonPointerToPath } from '../../src/config/load-config.js';
+import { parseConfig, jsonPointerToPath } from '../../src/app/config/load-config.js';
 
 const base = `
 gateway: { id: gw-01 }

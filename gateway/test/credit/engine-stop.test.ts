@@ -6,12 +6,12 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMAND_DEFAULTS, type CreditConfig } from '../../src/credit/engine/credit-config.js';
-import { CreditEngine } from '../../src/credit/engine/credit-engine.js';
-import type { RelayDriver, SupplyState } from '../../src/credit/contracts.js';
-import { parsePolicy } from '../../src/credit/policy/index.js';
-import { parseTariff } from '../../src/credit/tariff/index.js';
-import { openLedger } from '../../src/ledger/index.js';
+import { COMMAND_DEFAULTS, type CreditConfig } from '../../src/core/config/gateway-config.js';
+import { CreditEngine } from '../../src/adapters/credit/credit-engine.js';
+import type { RelayDriver, SupplyState } from '../../src/core/credit/contracts.js';
+import { parsePolicy } from '../../src/core/policy/index.js';
+import { parseTariff } from '../../src/core/tariff/index.js';
+import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import { quietLog } from '../uplink/helpers.js';
 
 const tariff = parseTariff({ id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 300 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 });

@@ -62,5 +62,5 @@ test('a launcher without a build says to run npm install / npm run build and exi
   const err = await t.throwsAsync(run(process.execPath, [join(dir, 'bin/prepaid-gateway.js'), '--version'], { timeout: 30_000 }));
   const e = err as Error & { code?: number; stderr?: string };
   t.is(e.code, 1);
-  t.regex(e.stderr ?? '', /prepaid-gateway: not built yet .*dist\/src\/cli\.js is missing\): run npm install, or npm run build/);
+  t.regex(e.stderr ?? '', /prepaid-gateway: not built yet .*dist\/src\/app\/cli\.js is missing\): run npm install, or npm run build/);
 });

@@ -67,10 +67,10 @@ testWith(['util-linux', 'iproute2'])('the release unpacked in an empty directory
   await run('tar', ['-xzf', tarball, '-C', empty]);
   t.deepEqual(readdirSync(empty), [NAME]);
   const rel = join(empty, NAME);
-  for (const f of ['README.md', 'gateway/deploy/prepaid-gateway.service', 'gateway/schema/gateway-config.schema.json', 'gateway/examples/sim-tcp.yaml', 'gateway/dist/src/cli.js', 'protocols/profiles/sdm630.json', 'node_modules/sqlite3/package.json']) {
+  for (const f of ['README.md', 'gateway/deploy/prepaid-gateway.service', 'gateway/schema/gateway-config.schema.json', 'gateway/examples/sim-tcp.yaml', 'gateway/dist/src/app/cli.js', 'protocols/profiles/sdm630.json', 'node_modules/sqlite3/package.json']) {
     t.true(existsSync(join(rel, f)), `${f} is in the release`);
   }
-  for (const f of ['gateway/dist/test', 'gateway/src/cli.ts', 'node_modules/typescript', 'node_modules/ava', 'hw-tests']) t.false(existsSync(join(rel, f)), `${f} is not in the release`);
+  for (const f of ['gateway/dist/test', 'gateway/src/app/cli.ts', 'node_modules/typescript', 'node_modules/ava', 'hw-tests']) t.false(existsSync(join(rel, f)), `${f} is not in the release`);
 
   const [simPort, mqttPort] = [await freePort(), await freePort()];
   const cfg = join(work, 'gateway.yaml');

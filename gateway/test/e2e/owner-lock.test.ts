@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { Simulator } from '@prepaid-edge/simulator';
-import { lockFileOf } from '../../src/store/owner-lock.js';
+import { lockFileOf } from '../../src/adapters/store/owner-lock.js';
 import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';

@@ -4,9 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
-import { parseConfig } from '../../src/config/load-config.js';
-import type { GatewayConfig } from '../../src/config/types.js';
-import { Gateway } from '../../src/runtime.js';
+import { parseConfig } from '../../src/app/config/load-config.js';
+import type { GatewayConfig } from '../../src/core/config/gateway-config.js';
+import { Gateway } from '../../src/app/runtime.js';
 import { PREFIX, quietLog } from '../uplink/helpers.js';
 import { CLI } from '../helpers/gateway-cli.js';
 

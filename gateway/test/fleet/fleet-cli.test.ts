@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
 import { connect } from 'mqtt';
-import type { FleetReport } from '../../src/fleet/fleet.js';
+import type { FleetReport } from '../../src/app/fleet/fleet.js';
 import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { CLI } from '../cli/run-cli.js';

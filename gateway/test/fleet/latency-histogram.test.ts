@@ -1,5 +1,5 @@
 import test from 'ava';
-import { LatencyHistogram } from '../../src/fleet/latency-histogram.js';
+import { LatencyHistogram } from '../../src/app/fleet/latency-histogram.js';
 
 test('percentiles of 1..100 ms: nearest rank, 1 ms buckets', (t) => {
   const h = new LatencyHistogram();

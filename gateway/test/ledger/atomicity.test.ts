@@ -1,6 +1,6 @@
 /** Nothing partial ever commits: a posting that fails part-way leaves no trace, in the file or in the results. */
 import test from 'ava';
-import type { CommandOutcome } from '../../src/credit/contracts.js';
+import type { CommandOutcome } from '../../src/core/credit/contracts.js';
 import { STATE, entry, opened, posting, raw, rawExec, spec, tempDb } from './fixtures.js';
 
 async function snapshot(path: string): Promise<unknown> {

@@ -5,8 +5,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import type { EntryKind, NewEntry } from '../../src/credit/contracts.js';
-import { KIND_SIGN, openLedger, type Ledger, type Posting } from '../../src/ledger/index.js';
+import type { EntryKind, NewEntry } from '../../src/core/credit/contracts.js';
+import { KIND_SIGN, openLedger, type Ledger, type Posting } from '../../src/adapters/store/ledger/index.js';
 import { STATE, spec, tempDb } from './fixtures.js';
 
 const METERS = ['m0', 'm1', 'm2'];

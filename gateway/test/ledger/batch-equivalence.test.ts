@@ -1,8 +1,8 @@
 /** postMany (one transaction, one statement per table) leaves the file exactly as the same postings made one by one with post(). */
 import test from 'ava';
 import fc from 'fast-check';
-import type { CommandOutcome } from '../../src/credit/contracts.js';
-import { openLedger, type Ledger, type Posting } from '../../src/ledger/index.js';
+import type { CommandOutcome } from '../../src/core/credit/contracts.js';
+import { openLedger, type Ledger, type Posting } from '../../src/adapters/store/ledger/index.js';
 import { STATE, spec, tempDb } from './fixtures.js';
 
 const METERS = ['m0', 'm1'];

@@ -1,8 +1,8 @@
 /** The ledger and the outbox share one SQLite file: either may create it, each keeps its own tables and version. */
 import test from 'ava';
-import type { StorageConfig } from '../../src/config/types.js';
-import { LEDGER_SCHEMA_VERSION, openLedger } from '../../src/ledger/index.js';
-import { openOutbox } from '../../src/store/index.js';
+import type { StorageConfig } from '../../src/core/config/gateway-config.js';
+import { LEDGER_SCHEMA_VERSION, openLedger } from '../../src/adapters/store/ledger/index.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
 import { STATE, entry, posting, raw, spec, tempDb } from './fixtures.js';
 
 const cfg = (path: string): StorageConfig => ({ path, maxReadings: 1_000_000, maxBytes: 1 << 30, synchronous: 'full' });

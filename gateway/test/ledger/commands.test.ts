@@ -1,7 +1,7 @@
 /** Exactly-once command handling: one command id is applied once, whatever the timing. */
 import test from 'ava';
-import type { CommandOutcome } from '../../src/credit/contracts.js';
-import { openLedger, type Ledger, type Posting } from '../../src/ledger/index.js';
+import type { CommandOutcome } from '../../src/core/credit/contracts.js';
+import { openLedger, type Ledger, type Posting } from '../../src/adapters/store/ledger/index.js';
 import { STATE, opened, posting, raw, spec, tempDb } from './fixtures.js';
 
 function topup(id: string, amount: number, meter = 'm1'): Posting {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import sqlite3 from 'sqlite3';
-import type { AccountSpec, AccountState, NewEntry } from '../../src/credit/contracts.js';
-import { openLedger, type Ledger, type LedgerOptions, type Posting } from '../../src/ledger/index.js';
+import type { AccountSpec, AccountState, NewEntry } from '../../src/core/credit/contracts.js';
+import { openLedger, type Ledger, type LedgerOptions, type Posting } from '../../src/adapters/store/ledger/index.js';
 
 /** A fresh file path in a temporary directory removed when the test ends. */
 export function tempDb(t: ExecutionContext, name = 'gateway.db'): string {

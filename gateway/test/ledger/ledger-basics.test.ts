@@ -1,6 +1,6 @@
 /** Accounts, postings, reads, and everything surviving close and reopen. */
 import test from 'ava';
-import { openLedger } from '../../src/ledger/index.js';
+import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import { STATE, entry, opened, posting, raw, spec, tempDb } from './fixtures.js';
 
 test('a new account starts at balance 0 with its initial state, no cursor, and an audit row', async (t) => {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, openLedger } from '../../src/ledger/index.js';
+import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, openLedger } from '../../src/adapters/store/ledger/index.js';
 import { STATE, opened, raw, rawExec, spec, tempDb } from './fixtures.js';
 
 async function refuses(t: import('ava').ExecutionContext, path: string, code: string, message: RegExp): Promise<void> {

@@ -1,6 +1,6 @@
 /** Bad inputs are refused before any write, with E_LEDGER_INPUT naming the field. */
 import test from 'ava';
-import type { Posting } from '../../src/ledger/index.js';
+import type { Posting } from '../../src/adapters/store/ledger/index.js';
 import { STATE, entry, opened, posting, raw, spec, tempDb } from './fixtures.js';
 
 const base = (): Posting => posting('m1', [entry('topup', 100), entry('consumption', -5)]);

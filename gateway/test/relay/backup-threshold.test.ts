@@ -1,7 +1,7 @@
 /** backupThresholdWh and worstCasePricePerKwh: vectors, the floor guarantee, edge cases. */
 import test from 'ava';
 import type { PrepaidError } from '@prepaid-edge/protocols';
-import { backupThresholdWh, worstCasePricePerKwh } from '../../src/relay/backup-threshold.js';
+import { backupThresholdWh, worstCasePricePerKwh } from '../../src/adapters/relay/backup-threshold.js';
 
 test('vectors', (t) => {
   const rows: Array<[currentWh: number, spendable: number, price: number, want: number, why: string]> = [

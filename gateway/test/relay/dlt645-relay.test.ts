@@ -5,8 +5,8 @@
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { Dlt645AbnormalError, dlt645AbnormalReply, DLT645_ERROR_BITS, DLT645_FUNCTION, PrepaidError } from '@prepaid-edge/protocols';
-import { Dlt645Master, type Dlt645RelayOp, type Dlt645RelayOptions } from '../../src/acquisition/dlt645-master.js';
-import { Dlt645Relay, type Dlt645RelayPort } from '../../src/relay/dlt645-relay.js';
+import { Dlt645Master, type Dlt645RelayOp, type Dlt645RelayOptions } from '../../src/adapters/acquisition/dlt645-master.js';
+import { Dlt645Relay, type Dlt645RelayPort } from '../../src/adapters/relay/dlt645-relay.js';
 import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { relayContract } from './relay-contract.js';

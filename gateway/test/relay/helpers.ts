@@ -1,8 +1,8 @@
 /** Shared pieces of the relay tests: a prepaid simulator on TCP, a counting/lying master, waiting. */
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
-import { BusQueue } from '../../src/acquisition/bus-queue.js';
-import { ModbusSerialMaster, type ModbusMaster } from '../../src/acquisition/modbus-transport.js';
+import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
+import { ModbusSerialMaster, type ModbusMaster } from '../../src/adapters/acquisition/modbus-transport.js';
 import type { RegisterKind } from '@prepaid-edge/protocols';
 
 /** A master that counts writes, and can swallow relay-command writes (a relay that never moves). */

@@ -6,8 +6,8 @@ import test from 'ava';
 import five, { type Board } from 'johnny-five';
 import { VirtualBoard, type PinMap } from '@prepaid-edge/firmware';
 import type { PrepaidError } from '@prepaid-edge/protocols';
-import { J5Relay, type J5RelayOptions } from '../../src/relay/j5-relay.js';
-import type { RelayDriverOptions } from '../../src/relay/verified-set.js';
+import { J5Relay, type J5RelayOptions } from '../../src/adapters/relay/j5-relay.js';
+import type { RelayDriverOptions } from '../../src/adapters/relay/verified-set.js';
 import { relayContract, type RelayFixture } from './relay-contract.js';
 import { waitFor } from './helpers.js';
 

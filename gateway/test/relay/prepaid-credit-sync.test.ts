@@ -1,11 +1,11 @@
 /** syncPrepaidMeter against the real firmware in the simulator, over Modbus TCP. */
 import test from 'ava';
 import { decodeRegisterValue, type PrepaidError } from '@prepaid-edge/protocols';
-import type { ModbusMaster } from '../../src/acquisition/modbus-transport.js';
-import { backupThresholdWh } from '../../src/relay/backup-threshold.js';
-import { ModbusPrepaidRelay } from '../../src/relay/modbus-prepaid-relay.js';
-import { syncPrepaidMeter, type PrepaidCreditValues } from '../../src/relay/prepaid-credit-sync.js';
-import { prepaidRegister } from '../../src/relay/prepaid-registers.js';
+import type { ModbusMaster } from '../../src/adapters/acquisition/modbus-transport.js';
+import { backupThresholdWh } from '../../src/adapters/relay/backup-threshold.js';
+import { ModbusPrepaidRelay } from '../../src/adapters/relay/modbus-prepaid-relay.js';
+import { syncPrepaidMeter, type PrepaidCreditValues } from '../../src/adapters/relay/prepaid-credit-sync.js';
+import { prepaidRegister } from '../../src/adapters/relay/prepaid-registers.js';
 import { prepaidRig, TapMaster } from './helpers.js';
 
 const quiet = { sleep: async () => {} };

@@ -1,7 +1,7 @@
 /** The relay contract against the `prepaid` meter: the real firmware in the simulator, over Modbus TCP. */
 import test from 'ava';
-import type { SupplyState } from '../../src/credit/contracts.js';
-import { ModbusPrepaidRelay, prepaidSupplyState } from '../../src/relay/modbus-prepaid-relay.js';
+import type { SupplyState } from '../../src/core/credit/contracts.js';
+import { ModbusPrepaidRelay, prepaidSupplyState } from '../../src/adapters/relay/modbus-prepaid-relay.js';
 import { relayContract } from './relay-contract.js';
 import { boardOf, prepaidRig, u64Words, waitFor } from './helpers.js';
 

@@ -5,8 +5,8 @@
  */
 import avaTest, { type ExecutionContext, type TestFn } from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { RelayDriver, SupplyState } from '../../src/credit/contracts.js';
-import type { RelayAttempt, RelayDriverOptions } from '../../src/relay/verified-set.js';
+import type { RelayDriver, SupplyState } from '../../src/core/credit/contracts.js';
+import type { RelayAttempt, RelayDriverOptions } from '../../src/adapters/relay/verified-set.js';
 
 export interface RelayFixture {
   driver: RelayDriver;

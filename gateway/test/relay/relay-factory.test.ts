@@ -3,12 +3,13 @@ import test from 'ava';
 import five from 'johnny-five';
 import { VirtualBoard, virtualPinMap } from '@prepaid-edge/firmware';
 import type { PrepaidError } from '@prepaid-edge/protocols';
-import type { MeterConfig } from '../../src/config/types.js';
-import { Dlt645Relay, type Dlt645RelayPort } from '../../src/relay/dlt645-relay.js';
-import { J5Relay } from '../../src/relay/j5-relay.js';
-import { ModbusPrepaidRelay } from '../../src/relay/modbus-prepaid-relay.js';
-import { checkRelayConfig, type RelayConfig } from '../../src/relay/relay-config.js';
-import { relayDriverFor, type RelayDeps } from '../../src/relay/relay-factory.js';
+import type { MeterConfig } from '../../src/core/config/gateway-config.js';
+import { Dlt645Relay, type Dlt645RelayPort } from '../../src/adapters/relay/dlt645-relay.js';
+import { J5Relay } from '../../src/adapters/relay/j5-relay.js';
+import { ModbusPrepaidRelay } from '../../src/adapters/relay/modbus-prepaid-relay.js';
+import { checkRelayConfig } from '../../src/adapters/relay/relay-config.js';
+import { type RelayConfig } from '../../src/core/config/gateway-config.js';
+import { relayDriverFor, type RelayDeps } from '../../src/adapters/relay/relay-factory.js';
 import { prepaidRig } from './helpers.js';
 
 test('schema: gpio gets its defaults, meter stays as it is, omitted is meter', (t) => {

@@ -1,8 +1,8 @@
 /** The shared retry loop on a scripted relay: backoff, transport errors, late readback, hooks. */
 import test from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { RelayStatus, SupplyState } from '../../src/credit/contracts.js';
-import { backoffDelays, satisfies, verifiedSet, type RelayAttempt } from '../../src/relay/verified-set.js';
+import type { RelayStatus, SupplyState } from '../../src/core/credit/contracts.js';
+import { backoffDelays, satisfies, verifiedSet, type RelayAttempt } from '../../src/adapters/relay/verified-set.js';
 
 test('backoff: initial delay doubling, capped, one fewer than the attempts', (t) => {
   const rows: Array<[Parameters<typeof backoffDelays>[0], number[]]> = [

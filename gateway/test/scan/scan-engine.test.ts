@@ -3,7 +3,7 @@ import test from 'ava';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { findFrame, loadProfile } from '@prepaid-edge/protocols';
-import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/scan/index.js';
+import { etaMs, identifyProfile, planScan, probeTimeoutMs, scan, type FoundMeter, type LineSettings, type ReadOutcome, type ScanEvent } from '../../src/adapters/scan/index.js';
 import { simLineOpener } from './sim-line.js';
 
 function mixedSim(): Simulator {

@@ -1,6 +1,6 @@
 /** A ScanLine answered in-process by a simulator bus, with line settings modelled exactly (baud and parity). */
 import type { SimBus } from '@prepaid-edge/simulator';
-import type { Exchange, LineSettings, ScanLine } from '../../src/scan/index.js';
+import type { Exchange, LineSettings, ScanLine } from '../../src/adapters/scan/index.js';
 
 export function simLineOpener(bus: SimBus, opened: LineSettings[] = []) {
   return async (_path: string, line: LineSettings): Promise<ScanLine> => {

@@ -1,7 +1,7 @@
 /** The overflow policy as pure arithmetic. */
 import test from 'ava';
 import fc from 'fast-check';
-import { DROP_HEADROOM, lowWater, overBounds, rowsToDrop } from '../../src/store/bounds.js';
+import { DROP_HEADROOM, lowWater, overBounds, rowsToDrop } from '../../src/adapters/store/bounds.js';
 
 test('over either bound is over', (t) => {
   const b = { maxReadings: 100, maxBytes: 1000 };

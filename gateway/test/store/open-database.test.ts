@@ -4,8 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
-import type { StorageConfig } from '../../src/config/types.js';
-import { openOutbox } from '../../src/store/index.js';
+import type { StorageConfig } from '../../src/core/config/gateway-config.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
 import { tempDir } from './temp-dir.js';
 
 const cfg = (path: string): StorageConfig => ({ path, maxReadings: 1_000_000, maxBytes: 1 << 30, synchronous: 'full' });

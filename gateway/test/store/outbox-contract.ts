@@ -1,10 +1,10 @@
 /**
- * The Outbox contract (gateway/src/model.ts), as one suite any implementation can run:
+ * The Outbox contract (gateway/src/core/model.ts), as one suite any implementation can run:
  * `outboxContract('sqlite full', (t) => factory)`. Everything is checked through the public interface.
  */
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import type { NewReading, Outbox, StoredReading } from '../../src/model.js';
+import type { NewReading, Outbox, StoredReading } from '../../src/core/model.js';
 
 export interface OutboxFactory {
   /** Open the outbox on the same storage each time (so a second open is a restart). */

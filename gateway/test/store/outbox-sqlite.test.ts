@@ -1,7 +1,7 @@
 /** The outbox contract on a real SQLite file, in both durability modes. */
 import { join } from 'node:path';
-import type { Outbox } from '../../src/model.js';
-import { openOutbox, type SqliteOutbox } from '../../src/store/index.js';
+import type { Outbox } from '../../src/core/model.js';
+import { openOutbox, type SqliteOutbox } from '../../src/adapters/store/index.js';
 import { outboxContract } from './outbox-contract.js';
 import { tempDir } from './temp-dir.js';
 

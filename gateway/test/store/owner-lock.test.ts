@@ -4,13 +4,13 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { acquireOwner, lockFileOf, otherOwner } from '../../src/store/owner-lock.js';
-import { posixLockHolders } from '../../src/store/proc-locks.js';
-import { openOutbox } from '../../src/store/index.js';
+import { acquireOwner, lockFileOf, otherOwner } from '../../src/adapters/store/owner-lock.js';
+import { posixLockHolders } from '../../src/adapters/store/proc-locks.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
 import { tempDir } from './temp-dir.js';
 
-const LOCK_MODULE = new URL('../../src/store/owner-lock.js', import.meta.url).href;
-const PROBE = fileURLToPath(new URL('../../src/store/lock-probe.js', import.meta.url));
+const LOCK_MODULE = new URL('../../src/adapters/store/owner-lock.js', import.meta.url).href;
+const PROBE = fileURLToPath(new URL('../../src/adapters/store/lock-probe.js', import.meta.url));
 const linux = process.platform === 'linux';
 
 /** Another process that takes the lock and keeps it until killed. */

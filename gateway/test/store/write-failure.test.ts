@@ -2,7 +2,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { openOutbox } from '../../src/store/index.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
 import { tempDir } from './temp-dir.js';
 
 function exec(path: string, sql: string): Promise<void> {

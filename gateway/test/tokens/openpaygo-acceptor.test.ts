@@ -1,8 +1,8 @@
 /** acceptOpenPaygoToken: time credit, replay refused, and the count memory the ledger stores. */
 import test from 'ava';
 import { encodeOpenPaygoToken, PrepaidError, type OpenPaygoTokenType } from '@prepaid-edge/protocols';
-import { acceptOpenPaygoToken, DAY_MS, type OpenPaygoAcceptResult } from '../../src/tokens/openpaygo-acceptor.js';
-import { applyTimeEffect, hasTimeCredit } from '../../src/tokens/time-credit.js';
+import { acceptOpenPaygoToken, DAY_MS, type OpenPaygoAcceptResult } from '../../src/adapters/tokens/openpaygo-acceptor.js';
+import { applyTimeEffect, hasTimeCredit } from '../../src/adapters/tokens/time-credit.js';
 import { loadOpenPaygoVectors } from './vectors.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12);

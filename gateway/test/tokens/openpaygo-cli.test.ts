@@ -1,6 +1,6 @@
 /** `token openpaygo ...` in-process over every vector in shared/vectors/openpaygo, and every bad-input message. */
 import test from 'ava';
-import { modeOf } from '../../src/tokens/openpaygo-modes.js';
+import { modeOf } from '../../src/adapters/tokens/openpaygo-modes.js';
 import { json, runInProcess } from './run-cli.js';
 import { loadOpenPaygoVectors, type OpenPaygoVector } from './vectors.js';
 

@@ -1,7 +1,7 @@
 /** The token CLI two ways: in-process through commander (cheap, for every vector) and as a child process. */
 import { execFile } from 'node:child_process';
 import { Command } from 'commander';
-import { registerTokenCommands } from '../../src/tokens/token-cli.js';
+import { registerTokenCommands } from '../../src/app/cli/token-cli.js';
 import { CLI } from '../helpers/gateway-cli.js';
 
 export { CLI } from '../helpers/gateway-cli.js';

@@ -1,7 +1,7 @@
 /** acceptStsToken: effects per class, accepted once, and the memory the ledger stores. */
 import test from 'ava';
 import { encodeToken, PrepaidError, type StsEncodeInput } from '@prepaid-edge/protocols';
-import { acceptStsToken, type StsAcceptInput, type StsAcceptResult } from '../../src/tokens/sts-acceptor.js';
+import { acceptStsToken, type StsAcceptInput, type StsAcceptResult } from '../../src/adapters/tokens/sts-acceptor.js';
 import { loadStsVectors } from './vectors.js';
 
 const KEY = '6ff35b9d1f3453e6';

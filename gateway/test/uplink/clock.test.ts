@@ -6,8 +6,8 @@ import test from 'ava';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ManualClock } from '@prepaid-edge/protocols';
-import { openOutbox } from '../../src/store/index.js';
-import { createUplink } from '../../src/uplink/index.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
+import { createUplink } from '../../src/adapters/uplink/index.js';
 import { tempDir } from '../store/temp-dir.js';
 import { mqttCfg, quietLog, waitFor } from './helpers.js';
 

@@ -1,9 +1,9 @@
 /** The uplink against a real mosquitto: what arrives, in what order, and what is left in the outbox. */
 import { join } from 'node:path';
 import { ManualClock } from '@prepaid-edge/protocols';
-import type { NewReading } from '../../src/model.js';
-import { openOutbox, type SqliteOutbox } from '../../src/store/index.js';
-import { createUplink, type Uplink, type UplinkOptions } from '../../src/uplink/index.js';
+import type { NewReading } from '../../src/core/model.js';
+import { openOutbox, type SqliteOutbox } from '../../src/adapters/store/index.js';
+import { createUplink, type Uplink, type UplinkOptions } from '../../src/adapters/uplink/index.js';
 import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';

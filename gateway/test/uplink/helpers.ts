@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { ExecutionContext } from 'ava';
-import type { MqttConfig } from '../../src/config/types.js';
-import type { Logger } from '../../src/log.js';
+import type { MqttConfig } from '../../src/core/config/gateway-config.js';
+import type { Logger } from '../../src/adapters/log.js';
 
 export const PREFIX = 'pe-test';
 

@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import test from 'ava';
 import mqttPacket from 'mqtt-packet';
-import { PacketLimiter } from '../../src/uplink/packet-limit.js';
+import { PacketLimiter } from '../../src/adapters/uplink/packet-limit.js';
 
 const packets: mqttPacket.Packet[] = [
   { cmd: 'publish', topic: 'a/commands', payload: Buffer.from('{"small":1}'), qos: 1, messageId: 7, dup: false, retain: false },

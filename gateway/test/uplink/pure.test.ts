@@ -3,9 +3,9 @@ import test from 'ava';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StoredReading } from '../../src/model.js';
-import { clientOptions } from '../../src/uplink/client-options.js';
-import { backoffDelay, batchReadings, eventPayload, offlinePayload, onlinePayload, readingsPayload, topicsFor } from '../../src/uplink/index.js';
+import type { StoredReading } from '../../src/core/model.js';
+import { clientOptions } from '../../src/adapters/uplink/client-options.js';
+import { backoffDelay, batchReadings, eventPayload, offlinePayload, onlinePayload, readingsPayload, topicsFor } from '../../src/adapters/uplink/index.js';
 import { tempDir } from '../store/temp-dir.js';
 import { mqttCfg } from './helpers.js';
 

@@ -1,9 +1,9 @@
 /** Username/password and (mutual) TLS against a real mosquitto. */
 import { join } from 'node:path';
 import plainTest, { type ExecutionContext } from 'ava';
-import type { MqttConfig } from '../../src/config/types.js';
-import { openOutbox } from '../../src/store/index.js';
-import { createUplink } from '../../src/uplink/index.js';
+import type { MqttConfig } from '../../src/core/config/gateway-config.js';
+import { openOutbox } from '../../src/adapters/store/index.js';
+import { createUplink } from '../../src/adapters/uplink/index.js';
 import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';

@@ -5,8 +5,8 @@
 import test from 'ava';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConsoleAuth } from '../../src/web/auth.js';
-import { openConsoleStore } from '../../src/web/console-store.js';
+import { ConsoleAuth } from '../../src/adapters/web/auth.js';
+import { openConsoleStore } from '../../src/adapters/web/console-store.js';
 import { API_TOKEN, METRICS_TOKEN, PASSWORD, capturedLog, consoleSection, fakeHost, http, login, loginFull, startFakeConsole, tempDir } from './helpers.js';
 
 const PROTECTED = ['/api/status', '/api/meters', '/api/events', '/api/session', '/api/scan', '/api/meters/m1/history', '/metrics'];

@@ -1,7 +1,7 @@
 /** The `console:` section through the real config loader: defaults, and bad fields named by path. */
 import test from 'ava';
 import YAML from 'yaml';
-import { parseConfig } from '../../src/config/load-config.js';
+import { parseConfig } from '../../src/app/config/load-config.js';
 
 const base = {
   gateway: { id: 'gw' },

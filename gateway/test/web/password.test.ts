@@ -1,8 +1,8 @@
 /** Password hash format (scrypt$N$r$p$salt$hash), verification, tokens, and the CLI helper. */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { hashPassword, hashToken, newApiToken, parsePasswordHash, verifyPassword } from '../../src/web/password.js';
-import { isLoopback, listenAddress, parseListen } from '../../src/web/console-config.js';
+import { hashPassword, hashToken, newApiToken, parsePasswordHash, verifyPassword } from '../../src/adapters/web/password.js';
+import { isLoopback, listenAddress, parseListen } from '../../src/adapters/web/console-config.js';
 import { FAST } from './helpers.js';
 import { CLI } from '../helpers/gateway-cli.js';
 

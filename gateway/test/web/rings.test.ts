@@ -1,9 +1,9 @@
 /** The console's in-memory history (per-minute power/energy) and event ring, and the audit-log tail. */
 import test from 'ava';
-import { EventRing } from '../../src/web/event-ring.js';
-import { HistoryRing } from '../../src/web/history.js';
-import { latestAudit } from '../../src/web/latest-audit.js';
-import type { AuditEntry } from '../../src/ledger/index.js';
+import { EventRing } from '../../src/adapters/web/event-ring.js';
+import { HistoryRing } from '../../src/adapters/web/history.js';
+import { latestAudit } from '../../src/adapters/web/latest-audit.js';
+import type { AuditEntry } from '../../src/adapters/store/ledger/index.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
 

@@ -1,7 +1,7 @@
 /** POST /api/scan + GET /api/scan/:id with a scripted scan engine: progress, results, refusals. */
 import test from 'ava';
-import type { ScanRunner } from '../../src/web/scan-jobs.js';
-import { scanHit } from '../../src/web/scan-adapter.js';
+import type { ScanRunner } from '../../src/adapters/web/scan-jobs.js';
+import { scanHit } from '../../src/adapters/web/scan-adapter.js';
 import { API_TOKEN, http, startFakeConsole } from './helpers.js';
 import { waitFor } from '../uplink/helpers.js';
 

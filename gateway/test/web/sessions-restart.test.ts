@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { openDb } from '../../src/store/sqlite.js';
-import { hashPassword } from '../../src/web/password.js';
+import { openDb } from '../../src/adapters/store/sqlite.js';
+import { hashPassword } from '../../src/adapters/web/password.js';
 import { rawConfig, runCli, type CliChild } from '../e2e/rig.js';
 import { freePort, startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Simulator } from '@prepaid-edge/simulator';
-import { hashToken } from '../../src/web/password.js';
+import { hashToken } from '../../src/adapters/web/password.js';
 import { cli } from '../cli/run-cli.js';
 import { rawConfig, runCli } from '../e2e/rig.js';
 import { freePort, startMosquitto } from '@prepaid-edge/testkit/mosquitto';
@@ -13,7 +13,7 @@ import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { waitFor } from '../uplink/helpers.js';
 import { API_TOKEN, FAST, PASSWORD, http } from './helpers.js';
-import { hashPassword } from '../../src/web/password.js';
+import { hashPassword } from '../../src/adapters/web/password.js';
 
 testWith(['mosquitto'])('status reports the uplink of the running gateway, with and without an API token', async (t) => {
   t.timeout(90_000);

@@ -1,6 +1,6 @@
 /** A caller of the policy as the gateway will be: books entries, keeps state, follows wakeAt. */
-import type { AccountState, Policy, SupplyState } from '../../../src/credit/contracts.js';
-import { allocateTopUp, evaluate, initialAccountState, type PolicyDecisionWithEntries } from '../../../src/credit/policy/index.js';
+import type { AccountState, Policy, SupplyState } from '../../../src/core/credit/contracts.js';
+import { allocateTopUp, evaluate, initialAccountState, type PolicyDecisionWithEntries } from '../../../src/core/policy/index.js';
 
 export interface Extra {
   relay?: SupplyState;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { allocateTopUp, daysOfCreditLeft, initialAccountState } from '../../../src/credit/policy/index.js';
+import { allocateTopUp, daysOfCreditLeft, initialAccountState } from '../../../src/core/policy/index.js';
 
 const withEmergency = (outstanding: number) => ({ ...initialAccountState(), emergency: { offered: true, inUse: outstanding > 0, outstanding } });
 const cause = { command: 'c-1' };

@@ -1,6 +1,6 @@
 import test from 'ava';
-import type { AccountState, Policy } from '../../../src/credit/contracts.js';
-import { evaluate, initialAccountState, parsePolicy } from '../../../src/credit/policy/index.js';
+import type { AccountState, Policy } from '../../../src/core/credit/contracts.js';
+import { evaluate, initialAccountState, parsePolicy } from '../../../src/core/policy/index.js';
 import { AccountSim, DAY, HOUR, MINUTE, at } from './account-sim.js';
 
 const policy = (over: Record<string, unknown> = {}): Policy =>

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { friendlyPeriodEnd, inFriendlyPeriod, parsePolicy } from '../../../src/credit/policy/index.js';
+import { friendlyPeriodEnd, inFriendlyPeriod, parsePolicy } from '../../../src/core/policy/index.js';
 import { AccountSim, DAY, HOUR, at } from './account-sim.js';
 
 const dir = new URL('../../../../examples/policies/', import.meta.url);

@@ -1,6 +1,6 @@
 import test from 'ava';
-import type { Policy } from '../../../src/credit/contracts.js';
-import { friendlyPeriodEnd, inFriendlyPeriod, localTime } from '../../../src/credit/policy/index.js';
+import type { Policy } from '../../../src/core/credit/contracts.js';
+import { friendlyPeriodEnd, inFriendlyPeriod, localTime } from '../../../src/core/policy/index.js';
 import { at } from './account-sim.js';
 
 const friendly = (windows: Policy['friendly']['windows'], holidays: string[] = []) => ({ friendly: { windows, holidays } });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { parsePolicy } from '../../../src/credit/policy/index.js';
+import { parsePolicy } from '../../../src/core/policy/index.js';
 
 const good = () => ({
   id: 'residential',

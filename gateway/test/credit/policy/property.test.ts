@@ -4,8 +4,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import type { Policy } from '../../../src/credit/contracts.js';
-import { inFriendlyPeriod, parsePolicy } from '../../../src/credit/policy/index.js';
+import type { Policy } from '../../../src/core/credit/contracts.js';
+import { inFriendlyPeriod, parsePolicy } from '../../../src/core/policy/index.js';
 import { AccountSim, DAY, HOUR, MINUTE, at } from './account-sim.js';
 
 const base = { lowCreditThresholds: [30000, 10000, 3000] };

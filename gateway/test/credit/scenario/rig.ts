@@ -13,14 +13,14 @@ import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
-import { Acquisition } from '../../../src/acquisition/index.js';
-import { parseConfig } from '../../../src/config/load-config.js';
-import type { GatewayConfig } from '../../../src/config/types.js';
-import { CreditRuntime, type CreditUplink } from '../../../src/credit/engine/credit-runtime.js';
-import type { CommandOutcome, StoredEntry } from '../../../src/credit/contracts.js';
-import type { Ledger } from '../../../src/ledger/index.js';
-import type { NewEvent, NewReading } from '../../../src/model.js';
-import { openOutbox, type SqliteOutbox } from '../../../src/store/index.js';
+import { Acquisition } from '../../../src/adapters/acquisition/index.js';
+import { parseConfig } from '../../../src/app/config/load-config.js';
+import type { GatewayConfig } from '../../../src/core/config/gateway-config.js';
+import { CreditRuntime, type CreditUplink } from '../../../src/adapters/credit/credit-runtime.js';
+import type { CommandOutcome, StoredEntry } from '../../../src/core/credit/contracts.js';
+import type { Ledger } from '../../../src/adapters/store/ledger/index.js';
+import type { NewEvent, NewReading } from '../../../src/core/model.js';
+import { openOutbox, type SqliteOutbox } from '../../../src/adapters/store/index.js';
 import { quietLog } from '../../uplink/helpers.js';
 
 /**

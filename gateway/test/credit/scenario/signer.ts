@@ -3,7 +3,7 @@
  * the gateway's `credit.keys`), and helpers that sign each command type at the rig's present instant.
  */
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { signCommand } from '../../../src/commands/index.js';
+import { signCommand } from '../../../src/core/commands/index.js';
 import type { Rig } from './rig.js';
 
 const keys = generateKeyPairSync('ed25519');

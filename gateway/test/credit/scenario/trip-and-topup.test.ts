@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { signCommand } from '../../../src/commands/index.js';
+import { signCommand } from '../../../src/core/commands/index.js';
 import { creditRig, type Rig } from './rig.js';
 
 const keys = generateKeyPairSync('ed25519');

@@ -8,7 +8,7 @@ import test from 'ava';
 import { allEntries, assertLedgerReconciles, creditRig } from './rig.js';
 import { KEYS } from './signer.js';
 import { ReferencePricer } from '../tariff/reference.js';
-import type { StoredReading } from '../../../src/model.js';
+import type { StoredReading } from '../../../src/core/model.js';
 
 const DAY = 24 * 3_600_000;
 

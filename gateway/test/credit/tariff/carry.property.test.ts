@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import type { TariffVersion } from '../../../src/credit/contracts.js';
-import { baselineCursor, chargeConsumption, parseTariff } from '../../../src/credit/tariff/index.js';
+import type { TariffVersion } from '../../../src/core/credit/contracts.js';
+import { baselineCursor, chargeConsumption, parseTariff } from '../../../src/core/tariff/index.js';
 import { ReferencePricer } from './reference.js';
 
 /** ToU + tiers with small thresholds (0.5 and 1.5 kWh) so short sequences cross them; odd prices so remainders vary. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { ChargeCursor, TariffVersion } from '../../../src/credit/contracts.js';
-import { baselineCursor, chargeConsumption } from '../../../src/credit/tariff/index.js';
+import type { ChargeCursor, TariffVersion } from '../../../src/core/credit/contracts.js';
+import { baselineCursor, chargeConsumption } from '../../../src/core/tariff/index.js';
 import { Z, dst, dstGap, flat, flat500, flat800, only, season, tiered, tou } from './tariffs.js';
 
 const cur = (lastTs: string, lastWh: number, month: string, monthWh = 0, remainderMilli = 0): ChargeCursor => ({

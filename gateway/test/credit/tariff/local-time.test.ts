@@ -1,5 +1,5 @@
 import test from 'ava';
-import { dayLength, dayStart, localDate, localParts, localToInstant, tariffSegments, zoneOffsetMs } from '../../../src/credit/tariff/index.js';
+import { dayLength, dayStart, localDate, localParts, localToInstant, tariffSegments, zoneOffsetMs } from '../../../src/core/tariff/index.js';
 import { Z, dstGap, only, tou } from './tariffs.js';
 
 const H = 3_600_000;

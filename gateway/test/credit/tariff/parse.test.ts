@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { parseTariff, parseTariffText, parseTariffVersions } from '../../../src/credit/tariff/index.js';
+import { parseTariff, parseTariffText, parseTariffVersions } from '../../../src/core/tariff/index.js';
 
 const dir = new URL('../../../../examples/tariffs/', import.meta.url);
 

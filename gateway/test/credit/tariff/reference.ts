@@ -7,7 +7,7 @@
  * Intl.DateTimeFormat is asked once per UTC quarter-hour and minutes are added within it: valid for
  * zones whose offsets are whole quarter-hours and change on UTC quarter-hours (every zone these tests use).
  */
-import type { Tariff, TariffVersion } from '../../../src/credit/contracts.js';
+import type { Tariff, TariffVersion } from '../../../src/core/credit/contracts.js';
 
 interface Local {
   date: string;

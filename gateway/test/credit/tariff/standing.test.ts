@@ -1,7 +1,7 @@
 import test from 'ava';
 import { PrepaidError } from '@prepaid-edge/protocols';
-import type { ChargeCursor, TariffVersion } from '../../../src/credit/contracts.js';
-import { parseTariff, standingCharges } from '../../../src/credit/tariff/index.js';
+import type { ChargeCursor, TariffVersion } from '../../../src/core/credit/contracts.js';
+import { parseTariff, standingCharges } from '../../../src/core/tariff/index.js';
 import { Z } from './tariffs.js';
 
 const daily = (id: string, standingChargePerDay: number) =>

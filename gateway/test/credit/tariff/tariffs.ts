@@ -1,6 +1,6 @@
 /** Small tariffs whose prices make hand-computed vectors easy (sub-units per kWh; amount = Σ wh × price / 1000). */
-import type { Tariff, TariffVersion } from '../../../src/credit/contracts.js';
-import { parseTariff } from '../../../src/credit/tariff/index.js';
+import type { Tariff, TariffVersion } from '../../../src/core/credit/contracts.js';
+import { parseTariff } from '../../../src/core/tariff/index.js';
 
 const money = { creditUnit: 'currency', currency: 'CNY', subunitsPerUnit: 1000, standingChargePerDay: 0 } as const;
 

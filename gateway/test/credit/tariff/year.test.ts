@@ -5,8 +5,8 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import type { Tariff, TariffVersion } from '../../../src/credit/contracts.js';
-import { baselineCursor, chargeConsumption, parseTariff } from '../../../src/credit/tariff/index.js';
+import type { Tariff, TariffVersion } from '../../../src/core/credit/contracts.js';
+import { baselineCursor, chargeConsumption, parseTariff } from '../../../src/core/tariff/index.js';
 import { ReferencePricer, seeded } from './reference.js';
 
 const example = JSON.parse(readFileSync(new URL('../../../../examples/tariffs/tou-tiered.json', import.meta.url), 'utf8')) as Tariff;

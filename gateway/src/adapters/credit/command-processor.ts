@@ -1,0 +1,167 @@
+/**
+ * Signed commands from the utility (MQTT `{prefix}/{gw}/commands`), applied exactly once.
+ *
+ * Order of work for one message (commands are handled one at a time, in arrival order):
+ * 1. parseCommand: size, JSON, fields, key, signature, validity window, meter, amount (commands/).
+ * 2. A command whose signature verified and whose id was seen before gets `duplicate` with the
+ *    original outcome, whether the first one was applied or rejected, and however late it comes.
+ * 3. Rejections are only remembered for authenticated commands: otherwise anyone could burn a
+ *    real command's id by sending a forged one first.
+ * 4. Top-ups and tokens are booked by the ledger in the same transaction as the command id, so a
+ *    crash between "applied" and "remembered" cannot happen.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../../core/credit/contracts.js';
+import { loadPublicKeys, parseCommand, rejectionOutcome, type ValidCommand } from '../../core/commands/index.js';
+import { topUpLimit } from '../commands/top-up-limit.js';
+import { parseTariff } from '../../core/tariff/index.js';
+import { parsePolicy } from '../../core/policy/index.js';
+import { acceptOpenPaygoToken, acceptStsToken } from '../tokens/index.js';
+import type { Ledger } from '../store/ledger/index.js';
+import type { CreditConfig } from '../../core/config/gateway-config.js';
+import type { CreditEngine } from './credit-engine.js';
+
+export interface CommandProcessorDeps {
+  config: CreditConfig;
+  engine: CreditEngine;
+  ledger: Ledger;
+  now: () => number;
+}
+
+function problemOf(fn: () => unknown): string | null {
+  try {
+    fn();
+    return null;
+  } catch (e) {
+    const ctx = (e as { context?: { path?: string } }).context;
+    const msg = (e as Error).message.split('\n').find((l) => l.trim().length > 0 && !/invalid/i.test(l)) ?? (e as Error).message;
+    return ctx?.path ? `${ctx.path}: ${msg.replace(/^\s*[^:]*:\s*/, '')}` : msg.trim();
+  }
+}
+
+export class CommandProcessor {
+  private readonly keys: Map<string, KeyObject>;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: CommandProcessorDeps) {
+    this.keys = loadPublicKeys(deps.config.keys, 'credit.keys');
+  }
+
+  /** Handle one raw message; resolves with the outcome to publish on commands/results. */
+  handle(raw: Buffer | string): Promise<CommandOutcome> {
+    const p = this.tail.then(() => this.process(raw));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  private async process(raw: Buffer | string): Promise<CommandOutcome> {
+    const { engine, ledger, config } = this.deps;
+    const parsed = parseCommand(raw, {
+      keys: this.keys,
+      now: this.deps.now(),
+      maxSkewMs: config.commands.maxSkewMs,
+      maxWindowMs: config.commands.maxLifetimeMs,
+      // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
+      limits: { maxTopUp: 0 },
+      meters: (id) => {
+        const a = engine.accountConfig(id);
+        if (!a) return undefined;
+        const unit = a.creditUnit === 'energy' ? 'energy' : a.currency;
+        const max = topUpLimit({ unit, subunitsPerUnit: engine.subunitsPerUnit(id), policy: engine.policyFor(id), ...(config.commands.maxTopUp !== undefined ? { configured: config.commands.maxTopUp } : {}) });
+        return { creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}), ...(max ? { maxTopUp: max } : {}) };
+      },
+      validateTariff: (t) => problemOf(() => parseTariff(t, 'tariff')),
+      validatePolicy: (p) => problemOf(() => parsePolicy(p, 'policy')),
+      currentActiveFrom: (type, target) => (type === 'tariff' ? engine.activeTariffFrom(target) : engine.activePolicyFrom(target)),
+    });
+    if (!parsed.ok) {
+      const rejected = rejectionOutcome(parsed);
+      if (!parsed.authenticated || !parsed.id) return rejected;
+      const seen = await ledger.commandOutcome(parsed.id);
+      if (seen) return { status: 'duplicate', id: parsed.id, original: seen };
+      await ledger.recordRejected(parsed.id, 'rejected', rejected);
+      if (parsed.reason === 'E_COMMAND_AMOUNT') await this.auditRefusedTopUp(raw, parsed.id, rejected);
+      return rejected;
+    }
+    const cmd = parsed.command;
+    const seen = await ledger.commandOutcome(cmd.id);
+    if (seen) return seen.status === 'duplicate' ? seen : { status: 'duplicate', id: cmd.id, original: seen };
+    return this.apply(cmd);
+  }
+
+  private async apply(cmd: ValidCommand): Promise<CommandOutcome> {
+    const { engine } = this.deps;
+    const source = `command:${cmd.keyId}`;
+    switch (cmd.type) {
+      case 'topup':
+        return engine.topUp(cmd.meter, cmd.amount, { id: cmd.id, type: 'topup', source, detail: { keyId: cmd.keyId, currency: cmd.currency, ...(cmd.note ? { note: cmd.note } : {}) } });
+      case 'token':
+        return this.token(cmd.id, cmd.meter, cmd.scheme, cmd.token, source);
+      case 'emergency-credit': {
+        await engine.requestEmergencyCredit(cmd.meter, source);
+        return this.remember(cmd, { meter: cmd.meter });
+      }
+      case 'relay-override': {
+        const state = cmd.state === 'auto' ? await engine.override(cmd.meter, null, source) : await engine.override(cmd.meter, { state: cmd.state, until: cmd.until!, by: cmd.keyId }, source);
+        return this.remember(cmd, { meter: cmd.meter, readback: state ?? null });
+      }
+      case 'tariff': {
+        const tariff: Tariff = parseTariff(cmd.tariff, 'tariff');
+        const target = cmd.meter ? { meter: cmd.meter } : { customerClass: cmd.customerClass! };
+        await engine.addTariffVersion(target, { activeFrom: cmd.activeFrom, tariff } satisfies TariffVersion, cmd.id);
+        return this.remember(cmd, { ...target, tariff: tariff.id, activeFrom: cmd.activeFrom });
+      }
+      case 'policy': {
+        const policy: Policy = parsePolicy(cmd.policy, 'policy');
+        await engine.addPolicyVersion(cmd.customerClass, cmd.activeFrom, policy, cmd.id);
+        return this.remember(cmd, { customerClass: cmd.customerClass, policy: policy.id, activeFrom: cmd.activeFrom });
+      }
+    }
+  }
+
+  /** A refused top-up (over the limit, wrong currency) is in the audit log, like an applied one. */
+  private async auditRefusedTopUp(raw: Buffer | string, id: string, outcome: CommandOutcome): Promise<void> {
+    const c = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as { meter?: string; amount?: number; currency?: string; keyId?: string };
+    const message = outcome.status === 'rejected' ? outcome.message : '';
+    await this.deps.ledger.audit({
+      ts: this.deps.now(),
+      ...(typeof c.meter === 'string' && this.deps.engine.has(c.meter) ? { meter: c.meter } : {}),
+      action: 'topup-refused',
+      cause: `command:${c.keyId ?? '?'}`,
+      detail: { id, reason: 'E_COMMAND_AMOUNT', amount: c.amount ?? null, currency: c.currency ?? null, message },
+    });
+  }
+
+  private async remember(cmd: ValidCommand, detail: Record<string, unknown>): Promise<CommandOutcome> {
+    const outcome: CommandOutcome = { status: 'applied', id: cmd.id, type: cmd.type, ...('meter' in cmd && cmd.meter ? { meter: cmd.meter } : {}), detail };
+    return this.deps.ledger.recordOutcome(cmd.id, cmd.type, outcome);
+  }
+
+  /** A token entered on the customer's behalf (command) or typed on a meter's keypad. */
+  async token(id: string, meter: string, scheme: 'sts' | 'openpaygo', token: string, source: string): Promise<CommandOutcome> {
+    const { engine, ledger, now } = this.deps;
+    const acct = engine.accountConfig(meter);
+    if (!acct) return { status: 'rejected', id, reason: 'E_COMMAND_UNKNOWN_METER', message: `meter: no account for "${meter}"` };
+    const memory = await ledger.tokenMemory(meter, scheme);
+    if (scheme === 'sts') {
+      if (!acct.sts) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no STS decoder key configured`);
+      const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: now(), creditUnit: acct.creditUnit, subunitsPerUnit: engine.subunitsPerUnit(meter) });
+      if (!res.ok) return this.refuse(id, res.reason, `token: ${res.message}`);
+      if (res.effect.kind === 'credit') return engine.topUp(meter, res.effect.subunits, { id, type: 'token', source, detail: { scheme, tid: res.tid, issuedAt: res.issuedAt } }, { scheme, memory: res.memory });
+      if (res.effect.kind === 'clear-tamper') engine.clearTamper(meter);
+      const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect.kind, tid: res.tid } };
+      return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, res.effect.kind);
+    }
+    if (!acct.openpaygo) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no OpenPAYGO key configured`);
+    const res = acceptOpenPaygoToken({ token, key: acct.openpaygo.key, startingCode: acct.openpaygo.startingCode, memory, now: now(), restrictedDigits: acct.openpaygo.restrictedDigits });
+    if (!res.ok) return this.refuse(id, res.reason as 'E_TOKEN_USED', `token: ${res.message}`);
+    const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect, count: res.count } };
+    return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, 'time-credit', res.effect);
+  }
+
+  private async refuse(id: string, reason: string, message: string): Promise<CommandOutcome> {
+    const outcome: CommandOutcome = { status: 'rejected', id, reason, message };
+    await this.deps.ledger.recordRejected(id, 'token', outcome);
+    return outcome;
+  }
+}

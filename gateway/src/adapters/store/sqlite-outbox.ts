@@ -1,0 +1,427 @@
+/**
+ * The durable outbox on SQLite (node-sqlite3, WAL). Writes from concurrent callers are coalesced:
+ * every append or delete queued while a transaction runs is committed together in the next one, as
+ * one multi-row INSERT per table (rows passed as one JSON array and expanded by json_each).
+ * A call resolves only after its transaction has committed.
+ */
+import type { StorageConfig } from '../../core/config/gateway-config.js';
+import type { NewEvent, NewReading, Outbox, OutboxStats, StoredEvent, StoredReading } from '../../core/model.js';
+import { lowWater, overBounds, rowsToDrop, type Level } from './bounds.js';
+import { GatewayError, storeError } from './errors.js';
+import { Lane } from './lane.js';
+import { openSqliteFile, type OpenFileOptions, type SqliteFileKind } from './open-sqlite-file.js';
+import { acquireOwner } from './owner-lock.js';
+import { APPLICATION_ID, SCHEMA_VERSION, migrate, readSchemaVersion } from './schema.js';
+import { openDb, type Db } from './sqlite.js';
+import { eventRow, readingRow, type EventRow, type ReadingRow } from './validate.js';
+
+export interface OutboxOptions extends OpenFileOptions {
+  now?: () => number;
+  /** A transaction takes queued calls until it holds at least this many readings (default 50,000). */
+  maxReadingsPerTransaction?: number;
+}
+
+export interface WriteStats {
+  /** Transactions committed since open. */
+  commits: number;
+  /** Readings and events appended since open. */
+  readings: number;
+  events: number;
+}
+
+/** The Outbox contract plus what the uplink, status and tests can use. */
+export interface SqliteOutbox extends Outbox {
+  readonly path: string;
+  /** Highest reading id ever committed (0 if none): readings with id <= it existed at that moment. */
+  lastReadingId(): Promise<number>;
+  /** Highest event id ever committed (0 if none). */
+  lastEventId(): Promise<number>;
+  /** Last seq given to each meter. */
+  lastSeqs(): Promise<Record<string, number>>;
+  /**
+   * Called after every commit that added readings or events, with how many; lets the uplink wait
+   * for new rows instead of polling for them. Returns a function that removes the listener.
+   */
+  onCommit(listener: (added: { readings: number; events: number }) => void): () => void;
+  writeStats(): WriteStats;
+}
+
+type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
+type WriteOp =
+  | ({ kind: 'readings'; rows: ReadingRow[] } & Pending<StoredReading[]>)
+  | ({ kind: 'event'; row: EventRow } & Pending<StoredEvent>)
+  | ({ kind: 'delete-readings' | 'delete-events'; ids: number[] } & Pending<void>);
+
+const SQL = {
+  insertReadings: "INSERT INTO readings (meter, seq, ts, v) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key",
+  upsertSeqs: "INSERT INTO meter_seq (meter, last_seq) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true ON CONFLICT (meter) DO UPDATE SET last_seq = excluded.last_seq",
+  insertEvents: "INSERT INTO events (ts, type, meter, data) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key",
+  measureReadings: 'SELECT count(*) AS n, total(octet_length(v)) AS b FROM readings WHERE id IN (SELECT value FROM json_each(?))',
+  deleteReadings: 'DELETE FROM readings WHERE id IN (SELECT value FROM json_each(?))',
+  deleteEvents: 'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))',
+  measureOldest: 'SELECT count(*) AS n, total(octet_length(v)) AS b, max(id) AS last FROM (SELECT id, v FROM readings ORDER BY id LIMIT ?)',
+  deleteUpTo: 'DELETE FROM readings WHERE id <= ?',
+  saveMeta: 'INSERT INTO meta (key, value) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  pendingReadings: 'SELECT id, meter, seq, ts, v FROM readings WHERE id > ? ORDER BY id LIMIT ?',
+  pendingEvents: 'SELECT id, ts, type, meter, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
+} as const;
+
+/** Counters kept in `meta`, written in the same transaction as the rows they count. */
+interface Counters {
+  dropped: number;
+  readingCount: number;
+  readingBytes: number;
+  eventCount: number;
+  lastReadingId: number;
+  lastEventId: number;
+}
+
+/**
+ * The outbox's side of the shared file. Normal locking: the ledger shares the file on its own
+ * connection; single ownership of the outbox (seqs are cached in memory) is the owner lock's job.
+ */
+function outboxFile(synchronous: StorageConfig['synchronous']): SqliteFileKind<Db> {
+  return {
+    names: { dir: 'the database', file: 'the database file', db: 'the database', foreign: 'a prepaid-edge outbox', schema: 'schema' },
+    connect: openDb,
+    adoptable: (tables) => tables.length === 0,
+    applicationId: APPLICATION_ID,
+    readVersion: readSchemaVersion,
+    knownVersion: SCHEMA_VERSION,
+    pragmas: `
+      PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'};
+      PRAGMA journal_size_limit = 67108864;
+      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA cache_size = -2000;
+      PRAGMA temp_store = MEMORY;
+    `,
+    migrate,
+    error: (code, message, context, options) => new GatewayError(code, message, context, options),
+    wrap: storeError,
+    lock: acquireOwner,
+  };
+}
+
+export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): Promise<SqliteOutbox> {
+  const db = await openSqliteFile(cfg.path, outboxFile(cfg.synchronous), opts);
+  try {
+    const meta = new Map((await db.all<{ key: string; value: number }>('SELECT key, value FROM meta')).map((r) => [r.key, r.value]));
+    const seqs = new Map((await db.all<{ meter: string; last_seq: number }>('SELECT meter, last_seq FROM meter_seq')).map((r) => [r.meter, r.last_seq]));
+    const lastIds = new Map((await db.all<{ name: string; seq: number }>('SELECT name, seq FROM sqlite_sequence')).map((r) => [r.name, r.seq]));
+    const counters: Counters = {
+      dropped: meta.get('dropped') ?? 0,
+      readingCount: meta.get('reading_count') ?? 0,
+      readingBytes: meta.get('reading_bytes') ?? 0,
+      eventCount: meta.get('event_count') ?? 0,
+      lastReadingId: lastIds.get('readings') ?? 0,
+      lastEventId: lastIds.get('events') ?? 0,
+    };
+    const outbox = new SqliteOutboxImpl(db, cfg, opts, seqs, counters);
+    // A smaller bound in a new config applies at once, not on the next append.
+    await outbox.enforceBoundsNow();
+    return outbox;
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw storeError('E_STORE_OPEN', 'cannot load the outbox state', cfg.path, e);
+  }
+}
+
+class SqliteOutboxImpl implements SqliteOutbox {
+  private readonly lane = new Lane();
+  private readonly now: () => number;
+  private readonly maxPerTx: number;
+  private queue: WriteOp[] = [];
+  private flushQueued = false;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly stats_: WriteStats = { commits: 0, readings: 0, events: 0 };
+  private readonly commitListeners = new Set<(added: { readings: number; events: number }) => void>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cfg: StorageConfig,
+    opts: OutboxOptions,
+    private seqs: Map<string, number>,
+    private counters: Counters,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.maxPerTx = Math.max(1, opts.maxReadingsPerTransaction ?? 50_000);
+  }
+
+  get path(): string {
+    return this.cfg.path;
+  }
+
+  appendReadings(batch: readonly NewReading[]): Promise<StoredReading[]> {
+    let rows: ReadingRow[];
+    try {
+      this.assertOpen();
+      if (!Array.isArray(batch)) throw new GatewayError('E_STORE_INPUT', 'readings: must be an array', { path: 'readings' });
+      rows = batch.map((r, i) => readingRow(r, i));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'readings', rows, resolve, reject }));
+  }
+
+  appendEvent(e: NewEvent): Promise<StoredEvent> {
+    let row: EventRow;
+    try {
+      this.assertOpen();
+      row = eventRow(e);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'event', row, resolve, reject }));
+  }
+
+  deleteReadings(ids: readonly number[]): Promise<void> {
+    return this.enqueueDelete('delete-readings', ids);
+  }
+
+  deleteEvents(ids: readonly number[]): Promise<void> {
+    return this.enqueueDelete('delete-events', ids);
+  }
+
+  pendingReadings(limit: number, afterId = 0): Promise<StoredReading[]> {
+    return this.read('cannot read pending readings', async () => {
+      const rows = await this.db.all<{ id: number; meter: string; seq: number; ts: number; v: string }>(SQL.pendingReadings, [afterId, limit]);
+      return rows.map((r) => ({ id: r.id, meter: r.meter, seq: r.seq, ts: r.ts, values: JSON.parse(r.v) as Record<string, number> }));
+    }, limit);
+  }
+
+  pendingEvents(limit: number, afterId = 0): Promise<StoredEvent[]> {
+    return this.read('cannot read pending events', async () => {
+      const rows = await this.db.all<{ id: number; ts: number; type: string; meter: string | null; data: string }>(SQL.pendingEvents, [afterId, limit]);
+      return rows.map((r) => ({ id: r.id, ts: r.ts, type: r.type, ...(r.meter === null ? {} : { meter: r.meter }), data: JSON.parse(r.data) as Record<string, unknown> }));
+    }, limit);
+  }
+
+  stats(): Promise<OutboxStats> {
+    const c = this.counters;
+    return Promise.resolve({ readings: c.readingCount, readingBytes: c.readingBytes, events: c.eventCount, dropped: c.dropped });
+  }
+
+  lastReadingId(): Promise<number> {
+    return Promise.resolve(this.counters.lastReadingId);
+  }
+
+  lastEventId(): Promise<number> {
+    return Promise.resolve(this.counters.lastEventId);
+  }
+
+  onCommit(listener: (added: { readings: number; events: number }) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  lastSeqs(): Promise<Record<string, number>> {
+    return Promise.resolve(Object.fromEntries(this.seqs));
+  }
+
+  writeStats(): WriteStats {
+    return { ...this.stats_ };
+  }
+
+  /** Commits what is queued, then closes the file. Calls made after close() reject with E_STORE_CLOSED. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      // Writes queued before close() are committed (their setImmediate may not have fired yet).
+      while (this.queue.length > 0) await this.lane.run(() => this.flush());
+      await this.lane.idle();
+      try {
+        await this.db.close();
+      } catch (e) {
+        throw storeError('E_STORE_WRITE', 'cannot close the database', this.path, e);
+      }
+    })();
+    return this.closing;
+  }
+
+  async enforceBoundsNow(): Promise<void> {
+    await this.lane.run(() => this.transaction([]));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new GatewayError('E_STORE_CLOSED', `${this.path}: the outbox is closed`, { path: this.path });
+  }
+
+  private read<T>(what: string, job: () => Promise<T[]>, limit: number): Promise<T[]> {
+    try {
+      this.assertOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!(limit > 0)) return Promise.resolve([]);
+    return this.lane.run(job).catch((e: unknown) => {
+      throw storeError('E_STORE_READ', what, this.path, e);
+    });
+  }
+
+  private enqueueDelete(kind: 'delete-readings' | 'delete-events', ids: readonly number[]): Promise<void> {
+    try {
+      this.assertOpen();
+      if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id))) throw new GatewayError('E_STORE_INPUT', 'ids: must be an array of integers', { path: 'ids' });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.enqueue({ kind, ids: [...ids], resolve, reject }));
+  }
+
+  private enqueue(op: WriteOp): void {
+    this.queue.push(op);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // setImmediate, not a microtask: calls made from several callbacks in this turn of the event
+    // loop still land in the same transaction.
+    setImmediate(() => void this.lane.run(() => this.flush()));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.queue.length === 0) return;
+    let take = 0;
+    let readings = 0;
+    while (take < this.queue.length && readings < this.maxPerTx) {
+      const op = this.queue[take++]!;
+      if (op.kind === 'readings') readings += op.rows.length;
+    }
+    const ops = this.queue.splice(0, take);
+    this.flushQueued = false;
+    if (this.queue.length > 0) this.scheduleFlush();
+    try {
+      const results = await this.transaction(ops);
+      ops.forEach((op, i) => (op.resolve as (v: unknown) => void)(results[i]));
+      const added = { readings: 0, events: 0 };
+      for (const op of ops) {
+        if (op.kind === 'readings') added.readings += op.rows.length;
+        else if (op.kind === 'event') added.events++;
+      }
+      if (added.readings + added.events > 0) for (const l of this.commitListeners) l(added);
+    } catch (e) {
+      const err = storeError('E_STORE_WRITE', 'cannot commit to the outbox', this.path, e);
+      for (const op of ops) op.reject(err);
+    }
+  }
+
+  /** One transaction for a list of ops; on any failure nothing is kept, in the file or in memory. */
+  private async transaction(ops: readonly WriteOp[]): Promise<unknown[]> {
+    const before = { counters: { ...this.counters }, seqs: new Map(this.seqs) };
+    await this.db.exec('BEGIN IMMEDIATE');
+    try {
+      // Deletes first, so the bounds see the room they make.
+      await this.deleteRows(ops);
+      const readings = await this.insertReadings(ops);
+      const eventRows = ops.flatMap((op) => (op.kind === 'event' ? [op.row] : []));
+      await this.dropOverflow(eventRows); // may add a readings-dropped event, after the callers' ones
+      const eventIds = await this.insertEvents(eventRows);
+      await this.saveCounters();
+      await this.db.exec('COMMIT');
+      this.stats_.commits++;
+      this.stats_.readings += readings.length;
+      this.stats_.events += ops.filter((op) => op.kind === 'event').length;
+      return resultsFor(ops, readings, eventIds);
+    } catch (e) {
+      this.counters = before.counters;
+      this.seqs = before.seqs;
+      await this.db.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async deleteRows(ops: readonly WriteOp[]): Promise<void> {
+    const readingIds = ops.flatMap((op) => (op.kind === 'delete-readings' ? op.ids : []));
+    const eventIds = ops.flatMap((op) => (op.kind === 'delete-events' ? op.ids : []));
+    if (readingIds.length > 0) {
+      const ids = JSON.stringify(readingIds);
+      const gone = await this.db.get<{ n: number; b: number }>(SQL.measureReadings, [ids]);
+      await this.db.run(SQL.deleteReadings, [ids]);
+      this.counters.readingCount -= gone?.n ?? 0;
+      this.counters.readingBytes -= gone?.b ?? 0;
+    }
+    if (eventIds.length > 0) {
+      const r = await this.db.run(SQL.deleteEvents, [JSON.stringify(eventIds)]);
+      this.counters.eventCount -= r.changes;
+    }
+  }
+
+  /** Give each reading the next seq of its meter and insert them all with one statement. */
+  private async insertReadings(ops: readonly WriteOp[]): Promise<StoredReading[]> {
+    const stored: StoredReading[] = [];
+    const touched = new Set<string>();
+    for (const op of ops) {
+      if (op.kind !== 'readings') continue;
+      for (const r of op.rows) {
+        const seq = (this.seqs.get(r.meter) ?? 0) + 1;
+        this.seqs.set(r.meter, seq);
+        touched.add(r.meter);
+        stored.push({ id: 0, meter: r.meter, seq, ts: r.ts, values: r.values });
+        this.counters.readingBytes += r.bytes;
+      }
+    }
+    if (stored.length === 0) return stored;
+    const rows = ops.flatMap((op) => (op.kind === 'readings' ? op.rows : []));
+    const { lastID } = await this.db.run(SQL.insertReadings, [JSON.stringify(stored.map((r, i) => [r.meter, r.seq, r.ts, rows[i]!.json]))]);
+    // One INSERT into an AUTOINCREMENT table on our own connection: its ids are consecutive.
+    stored.forEach((r, i) => (r.id = lastID - stored.length + 1 + i));
+    await this.db.run(SQL.upsertSeqs, [JSON.stringify([...touched].map((m) => [m, this.seqs.get(m)]))]);
+    this.counters.readingCount += stored.length;
+    this.counters.lastReadingId = lastID;
+    return stored;
+  }
+
+  private async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
+    if (rows.length === 0) return [];
+    const { lastID } = await this.db.run(SQL.insertEvents, [JSON.stringify(rows.map((e) => [e.ts, e.type, e.meter, e.json]))]);
+    this.counters.eventCount += rows.length;
+    this.counters.lastEventId = lastID;
+    return rows.map((_, i) => lastID - rows.length + 1 + i);
+  }
+
+  private async saveCounters(): Promise<void> {
+    const c = this.counters;
+    await this.db.run(SQL.saveMeta, [JSON.stringify([['dropped', c.dropped], ['reading_count', c.readingCount], ['reading_bytes', c.readingBytes], ['event_count', c.eventCount]])]);
+  }
+
+  /**
+   * Drop the oldest readings while over the bounds, down to the low-water mark, and queue a
+   * `readings-dropped` event into `eventRows` (same transaction). Events are never dropped.
+   */
+  private async dropOverflow(eventRows: EventRow[]): Promise<void> {
+    const bounds = { maxReadings: this.cfg.maxReadings, maxBytes: this.cfg.maxBytes };
+    const level = (): Level => ({ count: this.counters.readingCount, bytes: this.counters.readingBytes });
+    if (!overBounds(level(), bounds)) return;
+    const low = lowWater(bounds);
+    let dropped = 0;
+    while (this.counters.readingCount > 0 && (this.counters.readingCount > low.count || this.counters.readingBytes > low.bytes)) {
+      const k = rowsToDrop(level(), low);
+      const m = await this.db.get<{ n: number; b: number; last: number }>(SQL.measureOldest, [k]);
+      if (!m || m.n === 0) break;
+      await this.db.run(SQL.deleteUpTo, [m.last]);
+      this.counters.readingCount -= m.n;
+      this.counters.readingBytes -= m.b;
+      dropped += m.n;
+    }
+    if (dropped === 0) return;
+    this.counters.dropped += dropped;
+    eventRows.push({ ts: this.now(), type: 'readings-dropped', meter: null, json: JSON.stringify({ count: dropped, total: this.counters.dropped }) });
+  }
+}
+
+/** What each op's promise resolves to, in op order: its stored readings, its stored event, or nothing. */
+function resultsFor(ops: readonly WriteOp[], readings: readonly StoredReading[], eventIds: readonly number[]): unknown[] {
+  let r = 0;
+  let e = 0;
+  return ops.map((op) => {
+    if (op.kind === 'readings') return readings.slice(r, (r += op.rows.length));
+    if (op.kind !== 'event') return undefined;
+    const row = op.row;
+    return { id: eventIds[e++]!, ts: row.ts, type: row.type, ...(row.meter === null ? {} : { meter: row.meter }), data: JSON.parse(row.json) as Record<string, unknown> };
+  });
+}

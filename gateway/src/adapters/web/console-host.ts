@@ -1,0 +1,30 @@
+/** The narrow face of the gateway the console is given (the Gateway class, or a fake in tests). */
+import type { GatewayConfig } from '../../core/config/gateway-config.js';
+import type { CreditRuntime } from '../credit/credit-runtime.js';
+import type { Logger } from '../log.js';
+import type { ConsoleAuth } from './auth.js';
+import type { EventRing } from './event-ring.js';
+import type { GatewayObserver, GatewayStatus } from './gateway-status.js';
+import type { HistoryRing } from './history.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { ScanJobs } from './scan-jobs.js';
+
+/** What the console needs from the gateway. */
+export interface ConsoleHost {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly credit: CreditRuntime | undefined;
+  readonly observers: Set<GatewayObserver>;
+  status(): Promise<GatewayStatus>;
+}
+
+/** What every API route handler is given. */
+export interface RequestContext {
+  host: ConsoleHost;
+  auth: ConsoleAuth;
+  metrics: GatewayMetrics;
+  history: HistoryRing;
+  events: EventRing;
+  scans: ScanJobs;
+  now: () => number;
+}

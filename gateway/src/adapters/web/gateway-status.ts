@@ -1,0 +1,27 @@
+/**
+ * What the gateway shows the console: its status (GET /api/status, /metrics) and a hook on each
+ * reading and event. Defined here, below the runtime, so the console never imports the runtime.
+ */
+import type { BusHealth, MeterHealth } from '../acquisition/health.js';
+import type { NewEvent, NewReading, OutboxStats } from '../../core/model.js';
+import type { UplinkState } from '../uplink/index.js';
+
+export interface GatewayStatus {
+  gateway: string;
+  version: string;
+  startedAt: number;
+  uptimeMs: number;
+  clock: { now: number; iso: string };
+  buses: BusHealth[];
+  meters: Array<MeterHealth & { latest: NewReading | null }>;
+  outbox: OutboxStats;
+  uplink: UplinkState;
+  /** Prepaid accounts (when credit is configured): balance in sub-units and supply state. */
+  credit?: Array<{ meter: string; customer: string; balance: number; creditUnit: string; currency?: string; supply: string; emergencyInUse: boolean }>;
+}
+
+/** Sees each reading (with its meter's health) and each event of the gateway. */
+export interface GatewayObserver {
+  reading?(r: NewReading, health: MeterHealth | undefined): void;
+  event?(e: NewEvent): void;
+}

@@ -1,0 +1,165 @@
+/**
+ * The gateway process: config -> outbox (SQLite) <- acquisition (buses, meters)
+ *                                  outbox -> uplink (MQTT).
+ * Acquisition never waits on the uplink; the uplink only ever reads what is committed.
+ */
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
+import type { GatewayConfig } from '../core/config/gateway-config.js';
+import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
+import type { NewEvent, Outbox } from '../core/model.js';
+import { openOutbox } from '../adapters/store/index.js';
+import { createUplink, type Uplink } from '../adapters/uplink/index.js';
+import type { Logger } from '../adapters/log.js';
+import { VERSION } from './version.js';
+import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
+import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
+import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
+
+export type { GatewayStatus } from '../adapters/web/gateway-status.js';
+
+export interface GatewayOptions {
+  log: Logger;
+  /** Wall and monotonic time, and the uplink's timers (default: the system clock). */
+  clock?: Clock;
+  /** Inject a Modbus master per bus (tests). */
+  master?: AcquisitionDeps['master'];
+  /** Web console knobs (tests: history bucket, scan engine). */
+  console?: ConsoleOptions;
+}
+
+export class Gateway {
+  private outbox: Outbox | undefined;
+  private acquisition: Acquisition | undefined;
+  private uplink: Uplink | undefined;
+  /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
+  credit: CreditRuntime | undefined;
+  /** Sees every reading and event (the web console's charts, event log and metrics). */
+  readonly observers = new Set<GatewayObserver>();
+  private console: WebConsole | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private readonly clock: Clock;
+  private readonly now: () => number;
+  private readonly monotonic: () => number;
+  private startedMono = 0;
+  startedAt = 0;
+
+  constructor(
+    readonly config: GatewayConfig,
+    private readonly opts: GatewayOptions,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now();
+    this.monotonic = () => this.clock.monotonic();
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this;
+    this.startedAt = this.now();
+    this.startedMono = this.monotonic();
+    this.outbox = await openOutbox(config.storage, { now: this.now });
+    await this.outbox.appendEvent({ ts: this.now(), type: 'gateway-started', data: { version: VERSION } });
+    this.acquisition = new Acquisition(config, {
+      now: this.now,
+      monotonic: this.monotonic,
+      // Committed first; only a stored reading is charged.
+      reading: (r) => {
+        for (const o of this.observers) o.reading?.(r, this.acquisition?.pollers.get(r.meter)?.health);
+        this.track(this.outbox!.appendReadings([r]).then(() => this.credit?.engine.onReading(r)), 'reading', r.meter);
+      },
+      event: (e) => this.onEvent(e),
+      ...(this.opts.master ? { master: this.opts.master } : {}),
+    });
+    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, clock: this.clock });
+    this.uplink = uplink;
+    if (config.credit) {
+      // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
+      const { CreditRuntime } = await import('../adapters/credit/credit-runtime.js');
+      const boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards) : new Map();
+      this.credit = await CreditRuntime.start({
+        config,
+        acquisition: this.acquisition,
+        boards,
+        uplink: {
+          onCommand: (h) => uplink.on('command', (_topic, payload) => h(payload)),
+          publishResult: (p) => uplink.publishResult(p),
+          publishCredit: (m, c) => uplink.publishCredit(m, c),
+        },
+        event: (e) => this.onEvent(e),
+        log,
+        now: this.now,
+      });
+    }
+    this.acquisition.start();
+    await this.uplink.start();
+    // Loaded only when configured, like credit (fastify and prom-client).
+    if (config.console) this.console = await (await import('../adapters/web/console-server.js')).startConsole(this, config.console, this.opts.console);
+    this.healthTimer = setInterval(() => this.publishHealth(), config.mqtt.healthIntervalMs);
+    this.healthTimer.unref();
+    log.info({ buses: config.buses.length, meters: config.meters.length, db: config.storage.path }, 'gateway started');
+  }
+
+  private onEvent(e: NewEvent): void {
+    this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
+    this.credit?.engine.onEvent(e);
+    for (const o of this.observers) o.event?.(e);
+    this.track(this.outbox!.appendEvent(e), 'event', e.meter);
+    if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
+  }
+
+  private track(p: Promise<unknown>, what: string, meter?: string): void {
+    const t = p.catch((err: Error & { code?: string }) => this.log.error({ meter, code: err.code, err: err.message }, `could not store ${what}`));
+    this.pendingWrites.add(t);
+    void t.finally(() => this.pendingWrites.delete(t));
+  }
+
+  private publishHealth(only?: string): void {
+    if (!this.acquisition || !this.uplink) return;
+    for (const h of this.acquisition.meterHealth()) if (!only || h.meter === only) this.uplink.publishHealth(h.meter, h);
+  }
+
+  async status(): Promise<GatewayStatus> {
+    const now = this.now();
+    return {
+      gateway: this.config.gateway.id,
+      version: VERSION,
+      startedAt: this.startedAt,
+      uptimeMs: Math.round(this.monotonic() - this.startedMono),
+      clock: { now, iso: new Date(now).toISOString() },
+      buses: this.acquisition?.busHealth() ?? [],
+      meters: [...(this.acquisition?.pollers.values() ?? [])].map((p) => ({ ...p.health, latest: p.latest ?? null })),
+      outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
+      uplink: this.uplink!.state(),
+      ...(this.credit
+        ? {
+            credit: (await this.credit.ledger.accounts()).map((a) => ({
+              meter: a.meter,
+              customer: a.customer,
+              balance: a.balance,
+              creditUnit: a.creditUnit,
+              ...(a.currency ? { currency: a.currency } : {}),
+              supply: a.state.supply,
+              emergencyInUse: a.state.emergency.inUse,
+            })),
+          }
+        : {}),
+    };
+  }
+
+  /** Clean stop: finish the transaction in flight on each bus, commit, flush the uplink, close the DB. */
+  async stop(reason = 'stop'): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    await this.console?.close();
+    await this.acquisition?.stop();
+    await Promise.all(this.pendingWrites);
+    await this.credit?.stop();
+    await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
+    await this.uplink?.stop();
+    await this.outbox?.close();
+    this.log.info({ reason }, 'gateway stopped');
+  }
+}

@@ -1,7 +1,0 @@
-/** Signed commands: canonical JSON, Ed25519 keys, envelope checks, result payloads (docs/mqtt.md#commands). */
-export * from './canonical-json.js';
-export * from './keys.js';
-export * from './shape.js';
-export * from './envelope.js';
-export * from './results.js';
-export * from './top-up-limit.js';

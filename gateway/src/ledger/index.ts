@@ -1,4 +1,0 @@
-export { openLedger, type Ledger, type LedgerOptions } from './ledger.js';
-export { KIND_SIGN } from './validate.js';
-export { APPLICATION_ID, LEDGER_SCHEMA_VERSION } from './schema.js';
-export type { AuditEntry, AuditQuery, Mismatch, NewAuditEntry, Posting, PostManyResult, PostResult, TokenScheme, VerifyReport } from './types.js';

@@ -49,10 +49,16 @@ function jsFiles(dir) {
   return out;
 }
 
+/** A built file whose source still exists (tsc -b leaves the output of a moved file behind). */
+function hasSource(js) {
+  return existsSync(path.join(ROOT, 'gateway', 'src', path.relative(DIST, js)).replace(/\.js$/, '.ts'));
+}
+
 /** The built module that exports `name` (a class or function), found by its text. */
 async function exported(name, kind) {
   const re = new RegExp(`export (?:async )?${kind} ${name}\\b`);
   for (const f of jsFiles(DIST)) {
+    if (!hasSource(f)) continue;
     if (re.test(readFileSync(f, 'utf8'))) return { file: f, value: (await import(pathToFileURL(f).href))[name] };
   }
   return undefined;
@@ -108,9 +114,12 @@ async function setUp(dir) {
     uplink,
     event() {},
     log,
+    // Time stands still and no wake-up fires; given both as today's `now`/timers and as a Clock.
+    // They live in this file, so calls to them are not counted as stops.
     now: () => now,
     setTimer: () => ({ unref() {}, ref() {} }),
     clearTimer() {},
+    clock: { now: () => now, monotonic: () => 0, setTimeout: () => ({}), clearTimeout() {} },
   });
   const payload = JSON.stringify(signCommand({ id: 'trace-topup-1', type: 'topup', meter: 'p1', amount: 5000, currency: 'EUR', issuedAt: now, expiresAt: now + 3_600_000 }, keys.privateKey, 'utility-1'));
   // The entry: CreditRuntime.handleCommand(payload), or CommandProcessor.handle(raw) where that is the door.
@@ -181,24 +190,30 @@ async function trace(entry, ran = []) {
     done = true;
     session.off('Debugger.paused', onPause);
     for (const id of ids) post('Debugger.removeBreakpoint', { breakpointId: id });
-    post('Debugger.disable');
   }
   return { pauses, outcome, breakpoints: ids.length };
 }
 
 /**
- * The break locations of project code a top-up runs, from block coverage of a warm-up top-up on a
- * second runtime. Only these get a breakpoint: V8's cost per pause grows with the number of
- * breakpoints set (about 40 ms a pause with all ~11k), and these are the only ones that can hit.
+ * Block coverage (Profiler precise coverage) picks the break locations that get a breakpoint:
+ * V8's cost per pause grows with the number of breakpoints set (about 40 ms a pause with all ~11k
+ * of the project), so only the locations a warm-up top-up ran on a second runtime get one.
+ * `take` also resets the counters.
  */
-async function locationsRun(entry) {
+function startCoverage() {
   post('Debugger.enable');
   post('Profiler.enable');
   post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
-  await entry.call();
-  const { result } = post('Profiler.takePreciseCoverage');
+}
+
+function stopCoverage() {
   post('Profiler.stopPreciseCoverage');
   post('Profiler.disable');
+}
+
+/** The break locations in project code that ran since the last take. */
+function takeCoverage() {
+  const { result } = post('Profiler.takePreciseCoverage');
   const out = [];
   for (const script of result) {
     if (!projectFile(script.url)) continue;
@@ -209,11 +224,12 @@ async function locationsRun(entry) {
       for (const r of ranges) if (r.startOffset <= offset && offset < r.endOffset && (!best || r.endOffset - r.startOffset <= best.endOffset - best.startOffset)) best = r;
       return best !== undefined && best.count > 0;
     };
+    if (!ranges.some((r) => r.count > 0)) continue;
     const { scriptSource } = post('Debugger.getScriptSource', { scriptId: script.scriptId });
     const lineStarts = [0];
     for (let i = 0; i < scriptSource.length; i++) if (scriptSource[i] === '\n') lineStarts.push(i + 1);
     const { locations } = post('Debugger.getPossibleBreakpoints', { start: { scriptId: script.scriptId, lineNumber: 0, columnNumber: 0 } });
-    for (const l of locations) if (ran(lineStarts[l.lineNumber] + (l.columnNumber ?? 0))) out.push(l);
+    for (const l of locations) if (ran(lineStarts[l.lineNumber] + (l.columnNumber ?? 0))) out.push({ scriptId: l.scriptId, lineNumber: l.lineNumber, columnNumber: l.columnNumber ?? 0 });
   }
   return out;
 }
@@ -260,17 +276,40 @@ async function main() {
   let rt;
   let warmRt;
   try {
-    const warm = await setUp(path.join(dir, 'warm'));
-    warmRt = warm.rt;
-    const ran = MODE === 'statements' ? await locationsRun(warm.entry) : [];
-    // Its work after the outcome (credit published, wake-ups armed) must not run into the trace.
-    await warm.rt.stop();
-    warmRt = undefined;
+    // Two warm-ups, each on its own runtime and file: the first fills this process's module-level
+    // caches (the zone table), the second runs as the traced one will; their union is armed.
+    const ran = [];
+    for (const name of ['warm-1', 'warm-2']) {
+      const warm = await setUp(path.join(dir, name));
+      warmRt = warm.rt;
+      if (MODE === 'statements') {
+        startCoverage();
+        await warm.entry.call();
+        ran.push(...takeCoverage());
+        stopCoverage();
+      }
+      // Its work after the outcome (credit published, wake-ups armed) must not run into the trace.
+      await warm.rt.stop();
+      warmRt = undefined;
+    }
     const s = await setUp(path.join(dir, 'traced'));
     rt = s.rt;
+    if (MODE === 'statements') startCoverage();
     const { pauses, outcome, breakpoints } = await trace(s.entry, ran);
+    // The check on the method: a statement the traced top-up ran that had no breakpoint was not seen.
+    let unseen = null;
+    if (MODE === 'statements') {
+      const key = (l) => `${l.scriptId}:${l.lineNumber}:${l.columnNumber}`;
+      const armed = new Set(ran.map(key));
+      // A duplicate location in `ran` got one breakpoint; setting it again failed quietly.
+      const missed = takeCoverage().filter((l) => !armed.has(key(l)));
+      unseen = missed.length;
+      if (process.env.TRACE_DEBUG) for (const l of missed) process.stderr.write(`unseen ${projectFile(scripts.get(l.scriptId))}:${l.lineNumber + 1}:${l.columnNumber}\n`);
+      stopCoverage();
+    }
+    post('Debugger.disable');
     const m = measure(pauses);
-    const report = { entry: s.entry.name, mode: MODE, breakpoints, outcome: { status: outcome.status, id: outcome.id, ...(outcome.meter ? { meter: outcome.meter } : {}) }, ...m };
+    const report = { entry: s.entry.name, mode: MODE, breakpoints, unseen, outcome: { status: outcome.status, id: outcome.id, ...(outcome.meter ? { meter: outcome.meter } : {}) }, ...m };
     if (JSON_OUT) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(text(report) + '\n');
     const out = arg('write');
@@ -285,7 +324,7 @@ async function main() {
 function text(r) {
   const lines = [
     `top-up traced from ${r.entry} (${r.mode}): outcome ${r.outcome.status}`,
-    `${r.pauses} pauses in project code, ${r.stops} stops (runs of pauses in one file), ${r.returns} returns to a file already left, ${r.roomStops} room stops`,
+    `${r.pauses} pauses in project code${r.unseen === null ? '' : ` (${r.unseen} statements run without a breakpoint)`}, ${r.stops} stops (runs of pauses in one file), ${r.returns} returns to a file already left, ${r.roomStops} room stops`,
     'rooms entered: ' + Object.entries(r.rooms).map(([k, v]) => `${k} ${v}`).join(', '),
     'files entered: ' + Object.entries(r.files).map(([k, v]) => `${k} ${v}`).join(', '),
     'path:',
@@ -304,7 +343,7 @@ function writeSection(file, label, r) {
     begin,
     `### ${label} (${new Date().toISOString().slice(0, 10)}, \`${gitHead()}\`)`,
     '',
-    `Entry \`${r.entry}\`, outcome \`${r.outcome.status}\`; ${r.pauses} statements in project code.`,
+    `Entry \`${r.entry}\`, outcome \`${r.outcome.status}\`; ${r.pauses} statements in project code, ${r.unseen ?? "?"} run without a breakpoint.`,
     '',
     `- **${r.stops} stops, ${r.returns} returns** to a file already left; ${r.roomStops} room stops`,
     `- rooms entered: ${rooms}`,

@@ -17,6 +17,7 @@ interface Stop {
 interface Report {
   entry: string;
   outcome: { status: string };
+  unseen: number | null;
   pauses: number;
   stops: number;
   returns: number;
@@ -37,6 +38,7 @@ test('the traced top-up starts at the entry, reaches the ledger post and ends ap
     'no stop in the ledger posting',
   );
   t.is(report.outcome.status, 'applied');
+  t.is(report.unseen, 0, 'statements of the traced top-up ran without a breakpoint: the path has holes');
   t.is(report.path.at(-1)!.file, first.file, 'the outcome goes back out through the entry');
   t.is(report.stops, report.path.length);
   t.is(Object.values(report.files).reduce((a, b) => a + b, 0), report.stops);

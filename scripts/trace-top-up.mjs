@@ -9,16 +9,19 @@
  * recording every pause in a project file until the outcome resolves.
  *
  * How it pauses (see --mode): `step` is a `debugger;` before the call, then Debugger.stepInto on
- * every pause (node_modules and node:internal blackboxed). Stepping alone loses the thread where
- * sqlite3's native callbacks resume a promise, so the default `statements` mode instead sets a
- * breakpoint on every possible break location of every project file (Debugger.getPossibleBreakpoints)
- * once the entry is reached, and resumes on every pause: it sees each statement the top-up runs in
- * project code, continuations after `await` included, in execution order.
+ * every pause (node_modules and node:internal blackboxed); it stops following inside the signature
+ * check (crypto.verify runs in node:internal), before the first sqlite3 callback. The default
+ * `statements` mode runs two warm-up top-ups on their own runtimes under block coverage
+ * (Profiler precise coverage), sets a breakpoint on every break location of project code they ran,
+ * and resumes on every pause of the traced top-up: it sees each statement in execution order,
+ * continuations after `await` included. Coverage of the traced top-up reports how many statements
+ * ran without a breakpoint (`unseen`, 0 when the path is complete).
  *
  * Only the entry is named (CreditRuntime.handleCommand / CommandProcessor.handle, found by scanning
  * gateway/dist/src for the exported class): no other class or file name is assumed.
  *
- *   node scripts/trace-top-up.mjs [--mode statements|step] [--json] [--write docs/architecture.md --label before]
+ *   node scripts/trace-top-up.mjs [--mode statements|step] [--json] [--write docs/architecture.md --label before|after]
+ * TRACE_DEBUG=1 prints the statements run without a breakpoint to stderr.
  */
 import inspector from 'node:inspector';
 import { execFileSync } from 'node:child_process';

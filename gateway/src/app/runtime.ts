@@ -38,7 +38,7 @@ export class Gateway {
   private console: WebConsole | undefined;
   private stopHealth: (() => void) | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private readonly now: () => number;
   private readonly monotonic: () => number;
   private startedMono = 0;

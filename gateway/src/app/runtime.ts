@@ -78,7 +78,7 @@ export class Gateway {
     if (config.credit) {
       // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
       const { CreditRuntime } = await import('../adapters/credit/credit-runtime.js');
-      const boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards) : new Map();
+      const boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards, this.clock) : new Map();
       this.credit = await CreditRuntime.start({
         config,
         acquisition: this.acquisition,

@@ -1,33 +1,13 @@
 /** ModbusMeterDriver: slow registers (profile `poll: 'slow'`) are read at the first poll, then every slowPollMs. */
 import test from 'ava';
-import { encodeBlock, loadProfile, ManualClock, planReads, PrepaidError, type RegisterKind } from '@prepaid-edge/protocols';
+import { loadProfile, ManualClock, planReads } from '@prepaid-edge/protocols';
 import type { MeterConfig } from '../../src/core/config/gateway-config.js';
 import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
 import { ModbusMeterDriver, DEFAULT_SLOW_POLL_MS } from '../../src/adapters/acquisition/modbus-driver.js';
 import type { ModbusMaster } from '../../src/adapters/acquisition/modbus-transport.js';
+import { fakeMaster } from './fake-master.js';
 
 const meter: MeterConfig = { id: 'm1', bus: 'b', unit: 7, profile: 'sdm630', pollMs: 1000, retries: 1, maxBackoffMs: 16000, commLostAfter: 3, slowPollMs: 60_000 };
-const VALUES = { voltageL1: 230.1, energyImport: 1_234_000, parityStopCode: 0, modbusAddress: 7, baudRateCode: 2 };
-
-/** A master answering from the sdm630 map; records every read, fails the reads `failNext` names. */
-function fakeMaster() {
-  const blocks = planReads(loadProfile('sdm630').registers);
-  const reads: string[] = [];
-  const failNext = new Set<string>();
-  const master: ModbusMaster = {
-    read(unit: number, kind: RegisterKind, address: number, count: number) {
-      const key = `${kind} ${address}+${count}`;
-      reads.push(key);
-      if (failNext.delete(key)) return Promise.reject(new PrepaidError('E_MODBUS_EXCEPTION', 'exception 2', { unit }));
-      const b = blocks.find((x) => x.kind === kind && x.address === address && x.count === count)!;
-      return Promise.resolve(encodeBlock(b, VALUES));
-    },
-    writeCoil: () => Promise.resolve(),
-    writeRegisters: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
-  return { master, reads, failNext };
-}
 
 test('an sdm630 poll makes 2 reads; the settings block is read at the first poll and then every slowPollMs', async (t) => {
   const { master, reads } = fakeMaster();

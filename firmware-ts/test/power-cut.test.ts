@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeToken } from '@prepaid-edge/protocols';
-import { pick, randInt, seeded, type Rand } from './helpers/seeded.js';
+import { pick, randInt, seeded, type Rand } from '@prepaid-edge/testkit/seeded';
 
 const CHILD = new URL('./helpers/kill-child.js', import.meta.url).pathname;
 const KEY = '6ff35b9d1f3453e6'; // decoder key of the shared/vectors/sts meter, as in the child

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './bytes.js';
 export * from './clock.js';
+export * from './civil-time.js';
 export * from './modbus/index.js';
 export * from './registers/index.js';
 export * from './tokens/sts/index.js';

@@ -13,19 +13,9 @@ import { renderTable } from './table.js';
 import { createLogger } from './log.js';
 import './meters/register-all.js';
 import { runFleetCommand } from './fleet-dispatch.js';
+import { int, positive } from './cli-options.js';
 
 if (process.argv[2] === 'fleet') runFleetCommand(process.argv.slice(3));
-
-const int = (name: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer ${min}..${max}`);
-  return n;
-};
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!(n > 0)) throw new InvalidArgumentError('must be a number > 0');
-  return n;
-};
 
 const program = new Command('prepaid-sim')
   .description('Simulated electricity meters that answer Modbus RTU/TCP and DL/T 645 like real ones')

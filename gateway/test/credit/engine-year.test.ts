@@ -17,7 +17,8 @@ import { localParts, parseTariff } from '../../src/core/tariff/index.js';
 import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import type { NewEvent } from '../../src/core/model.js';
 import { quietLog } from '../uplink/helpers.js';
-import { ReferencePricer, seeded } from './tariff/reference.js';
+import { seeded } from '@prepaid-edge/testkit/seeded';
+import { ReferencePricer } from './tariff/reference.js';
 
 const example = JSON.parse(readFileSync(new URL('../../../examples/tariffs/tou-tiered.json', import.meta.url), 'utf8')) as Tariff;
 const ZONE = 'Asia/Shanghai';

@@ -1,12 +1,7 @@
 /** E2E 2: four sdm120 meters on one RS-485 bus (a socat pty pair), one dead and one noisy. */
-import { join } from 'node:path';
-import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
-import { tempDir } from '../store/temp-dir.js';
-import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
-import { configOf, rawConfig, sleep, startGateway } from './rig.js';
-import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
+import { PREFIX } from '../uplink/helpers.js';
+import { fourMeterRtuBus, pollWindow } from './rtu-four-meters.js';
 
 const test = testWith(['mosquitto', 'socat']);
 const WINDOW_MS = 15_000;
@@ -14,33 +9,11 @@ const POLL_MS = 1000;
 
 test('RTU: a dead meter and a 20% CRC-noisy meter do not slow the live ones; comm-lost and CRC health are reported', async (t) => {
   t.timeout(60_000);
-  const broker = await startMosquitto(t);
-  const sub = await subscribe(t, broker.url);
-  const pty = await ptyPair();
-  t.teardown(() => pty.close());
-  const sim = new Simulator({ profile: 'sdm120', meters: 4, seed: 'e2e-rtu', baudRate: 9600, parity: 'none' });
-  sim.addFault(3, { type: 'noReply', rate: 1 });
-  sim.addFault(4, { type: 'badCrc', rate: 0.2 });
-  await sim.openSerial(pty.a);
-  t.teardown(() => sim.close());
-
-  const gwId = 'e2e-rtu';
-  const cfg = configOf(
-    rawConfig(gwId, join(tempDir(t), 'gw.db'), broker.url, {
-      buses: [{ id: 'rs485', type: 'rtu', path: pty.b, baudRate: 9600, parity: 'none', timeoutMs: 300 }],
-      meters: [1, 2, 3, 4].map((u) => ({ id: `m${u}`, bus: 'rs485', unit: u, profile: 'sdm120', pollMs: POLL_MS, commLostAfter: 2 })),
-    }),
-  );
-  const gw = await startGateway(t, cfg);
-  const perMeter = (m: string) => sub.readings(gwId).filter((r) => r.meter === m);
-  await waitFor('first reading of every live meter', () => ['m1', 'm2', 'm4'].every((m) => perMeter(m).length > 0));
-  const from = Date.now();
-  await sleep(WINDOW_MS);
-  const to = Date.now();
-  await sleep(1000); // let the last readings of the window cross the broker
+  const rig = await fourMeterRtuBus(t, 'e2e-rtu', { pollMs: POLL_MS, bus: { timeoutMs: 300 }, meter: { commLostAfter: 2 } });
+  const { gwId, sub, gw, perMeter } = rig;
+  const { inWindow } = await pollWindow(rig, WINDOW_MS, 1000);
 
   const expected = Math.floor(WINDOW_MS / POLL_MS);
-  const inWindow = (m: string) => perMeter(m).filter((r) => r.ts >= from && r.ts < to).length;
   for (const m of ['m1', 'm2']) {
     const n = inWindow(m);
     t.true(n >= Math.ceil(0.9 * expected), `${m}: ${n} readings in ${WINDOW_MS} ms, expected >= ${Math.ceil(0.9 * expected)} of ${expected}`);

@@ -1,6 +1,7 @@
 /** `token openpaygo ...` in-process over every vector in shared/vectors/openpaygo, and every bad-input message. */
 import test from 'ava';
 import { modeOf } from '../../src/adapters/tokens/openpaygo-modes.js';
+import { badInputTests, withOpt, type BadInput } from './bad-input.js';
 import { json, runInProcess } from './run-cli.js';
 import { loadOpenPaygoVectors, type OpenPaygoVector } from './vectors.js';
 
@@ -53,9 +54,8 @@ test('help on every subcommand', (t) => {
 
 const encode = ['encode', ...device, '--count', '1', '--value', '7'];
 const decode = (token: string, ...more: string[]) => ['decode', ...device, '--last-count', '1', ...more, token];
-const withOpt = (args: string[], opt: string, value: string) => args.map((a, i) => (args[i - 1] === opt ? value : a));
 
-const bad: Array<[string, string[], RegExp]> = [
+const bad: BadInput[] = [
   ['key too short', withOpt(encode, '--key', 'bc41ec95'), /^prepaid-gateway: --key: .*32 hex/],
   ['starting code of 10 digits', withOpt(encode, '--starting-code', '1000000000'), /^prepaid-gateway: --starting-code: .*0\.\.999999999/],
   ['starting code negative', withOpt(encode, '--starting-code', '-1'), /^prepaid-gateway: --starting-code: must be a whole number, got "-1"/],
@@ -76,12 +76,4 @@ const bad: Array<[string, string[], RegExp]> = [
   ['used counts not numbers', decode(V.token, '--used-counts', '2,x'), /^prepaid-gateway: --used-counts: item 2 must be a whole number, got "x"/],
   ['used count past uint16', decode(V.token, '--used-counts', '2,70000'), /^prepaid-gateway: --used-counts: usedCounts\[1\] must be an integer/],
 ];
-for (const [name, args, message] of bad) {
-  test(`bad input: ${name} -> exit 2, one line naming it, nothing on stdout`, (t) => {
-    const r = opg(...args);
-    t.is(r.code, 2);
-    t.is(r.stdout, '');
-    t.regex(r.stderr, message);
-    if (!/^error: /.test(r.stderr)) t.is(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-  });
-}
+badInputTests(opg, bad);

@@ -1,5 +1,6 @@
 /** `token sts ...` in-process over every vector in shared/vectors/sts, and every bad-input message. */
 import test from 'ava';
+import { badInputTests, withOpt, type BadInput } from './bad-input.js';
 import { json, runInProcess } from './run-cli.js';
 import { loadStsVectors } from './vectors.js';
 
@@ -90,10 +91,9 @@ test('help on every subcommand', (t) => {
 
 const VEC = v.dkga02_ea07.tokens[0]!;
 const derive = ['derive-key', '--vending-key', 'abababababababab', '--pan', '600727000000000009', '--sgc', '123456', '--ti', '01', '--krn', '1', '--kt', '2'];
-const withOpt = (args: string[], opt: string, value: string) => args.map((a, i) => (args[i - 1] === opt ? value : a));
 const encode0 = ['encode', '--key', KEY, '--class', '0', '--subclass', '0', '--amount', '1', '--issued-at', '2004-03-01T13:55:00Z', '--random', '5'];
 
-const bad: Array<[string, string[], RegExp]> = [
+const bad: BadInput[] = [
   ['PAN too short', withOpt(derive, '--pan', '60072700000000000'), /^prepaid-gateway: --pan: .*18/],
   ['PAN check digit', withOpt(derive, '--pan', '600727000000000008'), /^prepaid-gateway: --pan: .*Luhn/],
   ['vending key not hex', withOpt(derive, '--vending-key', 'abababababababzz'), /^prepaid-gateway: --vending-key: .*16 hex/],
@@ -128,12 +128,4 @@ const bad: Array<[string, string[], RegExp]> = [
   ['control not hex', ['encode', '--class', '1', '--subclass', '0', '--control', 'xyz', '--manufacturer-code', '0'], /^prepaid-gateway: --control: must be hexadecimal/],
   ['encode class 0 without key', encode0.slice(0, 1).concat(encode0.slice(3)), /^prepaid-gateway: --key: class 0 tokens need a decoder key/],
 ];
-for (const [name, args, message] of bad) {
-  test(`bad input: ${name} -> exit 2, one line naming it, nothing on stdout`, (t) => {
-    const r = sts(...args);
-    t.is(r.code, 2);
-    t.is(r.stdout, '');
-    t.regex(r.stderr, message);
-    if (!/^error: /.test(r.stderr)) t.is(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
-  });
-}
+badInputTests(sts, bad);

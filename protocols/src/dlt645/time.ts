@@ -3,18 +3,12 @@
  * ss mm hh DD MM YY, seconds first, years 2000..2099. Meters keep local time, so conversions
  * from a Date take the meter's UTC offset explicitly.
  */
+import type { CivilDateTime } from '../civil-time.js';
 import { frameError, PrepaidError } from '../errors.js';
 import { fromBcdByte, toBcdByte } from './bcd.js';
 
-export interface Dlt645DateTime {
-  /** Full year, 2000..2099. */
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+/** The meter's local date and time; years 2000..2099. */
+export type Dlt645DateTime = CivilDateTime;
 
 export const DLT645_DATE_TIME_BYTES = 6;
 

@@ -18,21 +18,9 @@ import type { RelayDriver, RelayStatus, SupplyState } from '../../core/credit/co
 import { OneAtATime, verifiedSet, type RelayDriverOptions } from './verified-set.js';
 
 export type { PinRef } from '../../core/config/gateway-config.js';
-import type { PinRef } from '../../core/config/gateway-config.js';
+import type { GpioRelayWiring } from '../../core/config/gateway-config.js';
 
-export interface J5RelayOptions extends RelayDriverOptions {
-  /** Relay coil pin. */
-  pin: PinRef;
-  /** The relay closes when the pin is low (most opto-isolated relay modules); default false. */
-  activeLow?: boolean;
-  /** Auxiliary contact that follows the main contact; default: none (readback = commanded state). */
-  feedbackPin?: PinRef;
-  /** The feedback pin reads low when the relay is closed; default false. */
-  feedbackActiveLow?: boolean;
-  /** Customer reconnect button; default: none (arming unsupported). */
-  buttonPin?: PinRef;
-  /** Button pulls the pin low when pressed (pull-up wiring); default true. */
-  buttonActiveLow?: boolean;
+export interface J5RelayOptions extends RelayDriverOptions, GpioRelayWiring {
   /** Wait between command and feedback readback; default 50 ms with a feedback pin, else 0. */
   settleMs?: number;
   /** The customer's button closed an armed relay. */

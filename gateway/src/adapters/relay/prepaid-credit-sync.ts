@@ -4,22 +4,19 @@
  * meter applies them together), and creditDecimals (holding 14). The clock (12-13) is not
  * touched. Verified by reading holding 0-16 back; retried with backoff like the relay commands.
  */
+import type { Settings } from '@prepaid-edge/firmware';
 import { decodeBlock, encodeBlock, planReads, PrepaidError, type ReadBlock } from '@prepaid-edge/protocols';
 import type { BusQueue } from '../acquisition/bus-queue.js';
 import type { ModbusMaster } from '../acquisition/modbus-transport.js';
 import { prepaidRegister } from './prepaid-registers.js';
 import { backoffDelays, isRefusal, sleeperOf, type RetryOptions } from './verified-set.js';
 
-export interface PrepaidCreditValues {
-  /** Displayed credit in the meter's minor units (creditDecimals places). */
-  creditBalance: number;
-  lowCreditThreshold1: number;
-  lowCreditThreshold2: number;
-  emergencyCreditLimit: number;
-  /** Wh register value at which the meter trips itself, 0 = disabled (see backupThresholdWh). */
-  backupDisconnectThreshold: number;
-  creditDecimals: number;
-}
+/**
+ * The meter's credit settings as the firmware keeps them (creditBalance in the meter's minor units,
+ * creditDecimals places; backupDisconnectThreshold in Wh, 0 = disabled, see backupThresholdWh);
+ * reconnectMode is the meter's own and not pushed.
+ */
+export type PrepaidCreditValues = Omit<Settings, 'reconnectMode'>;
 
 const NAMES = ['creditBalance', 'lowCreditThreshold1', 'lowCreditThreshold2', 'emergencyCreditLimit', 'backupDisconnectThreshold', 'creditDecimals'] as const;
 

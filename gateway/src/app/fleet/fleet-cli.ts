@@ -2,20 +2,10 @@
  * `prepaid-gateway fleet ...` (dispatched by cli.ts). Exit code 0 when the run was OK, 1 when
  * something was lost or a gateway stayed silent, 2 on bad arguments or a failure.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { int, positive } from '@prepaid-edge/simulator/cli-options';
 import { runFleet } from './fleet.js';
 import { formatFleetReport } from './fleet-report.js';
-
-const int = (name: string, min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer ${min}..${max}`);
-  return n;
-};
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!(n > 0)) throw new InvalidArgumentError('must be a number > 0');
-  return n;
-};
 
 export async function fleetMain(argv: string[]): Promise<number> {
   let code = 0;

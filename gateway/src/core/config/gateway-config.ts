@@ -63,9 +63,9 @@ export interface MqttConfig {
 
 export type Parity = 'none' | 'even' | 'odd';
 
-export interface RtuBusConfig {
+/** A bus on a serial line (RS-485 through a UART or USB adapter): what Modbus RTU and DL/T 645 share. */
+export interface SerialBusConfig {
   id: string;
-  type: 'rtu';
   path: string;
   baudRate: number;
   parity: Parity;
@@ -73,6 +73,10 @@ export interface RtuBusConfig {
   timeoutMs: number;
   /** Extra silence between transactions (some adapters need it). */
   interFrameDelayMs: number;
+}
+
+export interface RtuBusConfig extends SerialBusConfig {
+  type: 'rtu';
 }
 
 export interface TcpBusConfig {
@@ -84,15 +88,8 @@ export interface TcpBusConfig {
   interFrameDelayMs: number;
 }
 
-export interface Dlt645BusConfig {
-  id: string;
+export interface Dlt645BusConfig extends SerialBusConfig {
   type: 'dlt645';
-  path: string;
-  baudRate: number;
-  parity: Parity;
-  stopBits: 1 | 2;
-  timeoutMs: number;
-  interFrameDelayMs: number;
 }
 
 export type BusConfig = RtuBusConfig | TcpBusConfig | Dlt645BusConfig;
@@ -161,24 +158,29 @@ export const COMMAND_DEFAULTS: CommandLimits = { maxSkewMs: 5 * 60_000, maxLifet
 /** A johnny-five pin: a number or a name such as 'GPIO17' or 'A0'. */
 export type PinRef = number | string;
 
+/** How a relay hangs on board pins: what a `gpio` relay config names and the johnny-five driver takes. */
+export interface GpioRelayWiring {
+  /** Relay coil pin. */
+  pin: PinRef;
+  /** The relay closes when the pin is low (most opto-isolated relay modules); default false. */
+  activeLow?: boolean;
+  /** Auxiliary contact that follows the main contact; default: none (readback = commanded state). */
+  feedbackPin?: PinRef;
+  /** The feedback pin reads low when the relay is closed; default false. */
+  feedbackActiveLow?: boolean;
+  /** Customer reconnect button; default: none (arming unsupported). */
+  buttonPin?: PinRef;
+  /** Button pulls the pin low when pressed (pull-up wiring); default true. */
+  buttonActiveLow?: boolean;
+}
+
 export type RelayConfig =
   | { type: 'meter' }
-  | {
+  | ({
       type: 'gpio';
       /** Id of a johnny-five board the gateway has opened. */
       board: string;
-      pin: PinRef;
-      /** Relay closes on a low pin; default false. */
-      activeLow?: boolean;
-      /** Feedback contact for readback; default none (readback = commanded state). */
-      feedbackPin?: PinRef;
-      /** Feedback reads low when closed; default false. */
-      feedbackActiveLow?: boolean;
-      /** Customer reconnect button; default none (no arming). */
-      buttonPin?: PinRef;
-      /** Button pulls the pin low when pressed; default true. */
-      buttonActiveLow?: boolean;
-    };
+    } & GpioRelayWiring);
 
 // console: (checked by adapters/web/console-config.ts)
 

@@ -7,7 +7,7 @@
  *
  * "Wall ms" below is a local date and time written as if it were UTC (Date.UTC(y, m-1, d, h, min)).
  */
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, type CivilDateTime } from '@prepaid-edge/protocols';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -19,15 +19,7 @@ const CHUNK_MS = 366 * DAY_MS;
 /** No zone is further than this from UTC (the largest are +14:00 and -12:00). */
 const MAX_OFFSET_MS = 16 * HOUR_MS;
 
-export interface LocalParts {
-  year: number;
-  /** 1..12 */
-  month: number;
-  /** 1..31 */
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
+export interface LocalParts extends CivilDateTime {
   millisecond: number;
   /** 0 = Sunday .. 6 = Saturday */
   weekday: number;

@@ -2,6 +2,7 @@ import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import { parseTariff, parseTariffText, parseTariffVersions } from '../../../src/core/tariff/index.js';
+import { chinaTiers } from './tariffs.js';
 
 const dir = new URL('../../../../examples/tariffs/', import.meta.url);
 
@@ -30,12 +31,7 @@ const good = () => ({
     { period: 'peak', from: '18:00', to: '22:00', months: [6, 7, 8] },
   ],
   defaultPeriod: 'peak',
-  tiers: [
-    { fromKwh: 0, adderPerKwh: 0 },
-    { fromKwh: 200, adderPerKwh: 500 },
-    { fromKwh: 400, adderPerKwh: 3000 },
-  ],
-  billingDay: 15,
+  ...chinaTiers(),
   standingChargePerDay: 0,
   holidays: ['2024-10-01'],
 });

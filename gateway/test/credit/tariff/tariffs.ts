@@ -38,6 +38,16 @@ export const season = parseTariff({
   defaultPeriod: 'flat',
 });
 
+/** China's 3-tier residential blocks (adders in 1/10000 CNY per kWh), billing month from the 15th; a fresh copy each call. */
+export const chinaTiers = () => ({
+  tiers: [
+    { fromKwh: 0, adderPerKwh: 0 },
+    { fromKwh: 200, adderPerKwh: 500 },
+    { fromKwh: 400, adderPerKwh: 3000 },
+  ],
+  billingDay: 15,
+});
+
 /** China 3-tier residential blocks, billing month from the 15th; price in 1/10000 CNY. */
 export const tiered = parseTariff({
   ...money,
@@ -46,12 +56,7 @@ export const tiered = parseTariff({
   periods: [{ id: 'base', pricePerKwh: 5283 }],
   tou: [],
   defaultPeriod: 'base',
-  tiers: [
-    { fromKwh: 0, adderPerKwh: 0 },
-    { fromKwh: 200, adderPerKwh: 500 },
-    { fromKwh: 400, adderPerKwh: 3000 },
-  ],
-  billingDay: 15,
+  ...chinaTiers(),
 });
 
 /** Period b from 01:30 to 05:00 local: on DST days 01:30 occurs twice (fall back) or is skipped (spring, Dublin). */

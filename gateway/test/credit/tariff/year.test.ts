@@ -7,7 +7,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import type { Tariff, TariffVersion } from '../../../src/core/credit/contracts.js';
 import { baselineCursor, chargeConsumption, parseTariff } from '../../../src/core/tariff/index.js';
-import { ReferencePricer, seeded } from './reference.js';
+import { seeded } from '@prepaid-edge/testkit/seeded';
+import { ReferencePricer } from './reference.js';
 
 const example = JSON.parse(readFileSync(new URL('../../../../examples/tariffs/tou-tiered.json', import.meta.url), 'utf8')) as Tariff;
 const START = Date.UTC(2023, 2, 1); // 2023-03-01: the year covers both 2023 DST changes and the 2024 holidays

@@ -24,6 +24,15 @@ export interface TokenFormat {
 
 const TWO_POW_32 = 2 ** 32;
 
+/** One SipHash block: two big-endian uint32, `hi` first. */
+function block(hi: number, lo: number): Uint8Array {
+  const msg = new Uint8Array(8);
+  const view = new DataView(msg.buffer);
+  view.setUint32(0, hi);
+  view.setUint32(4, lo);
+  return msg;
+}
+
 export const STANDARD: TokenFormat = {
   name: 'standard',
   digits: 9,
@@ -31,14 +40,8 @@ export const STANDARD: TokenFormat = {
   bits: 30,
   valueModulus: 1000,
   maxActivationValue: MAX_ACTIVATION_VALUE,
-  hashInput(code) {
-    // The code as big-endian uint32, written twice to fill a SipHash block.
-    const msg = new Uint8Array(8);
-    const view = new DataView(msg.buffer);
-    view.setUint32(0, code);
-    view.setUint32(4, code);
-    return msg;
-  },
+  // The code as big-endian uint32, written twice to fill the block.
+  hashInput: (code) => block(code, code),
   reduce({ hi, lo }) {
     const bits30 = ((hi ^ lo) >>> 0) >>> 2;
     // 2^30 - 1 has 10 digits; the spec pulls the overflow back below 10^9 with this offset.
@@ -53,14 +56,8 @@ export const EXTENDED: TokenFormat = {
   bits: 40,
   valueModulus: 1_000_000,
   maxActivationValue: MAX_ACTIVATION_VALUE_EXTENDED,
-  hashInput(code) {
-    // The code as big-endian uint64.
-    const msg = new Uint8Array(8);
-    const view = new DataView(msg.buffer);
-    view.setUint32(0, Math.floor(code / TWO_POW_32));
-    view.setUint32(4, code % TWO_POW_32);
-    return msg;
-  },
+  // The code as big-endian uint64.
+  hashInput: (code) => block(Math.floor(code / TWO_POW_32), code % TWO_POW_32),
   reduce({ hi, lo }) {
     const bits40 = hi * 256 + (lo >>> 24); // bits 24..63 of the digest
     return bits40 > 999_999_999_999 ? bits40 - 99_511_627_777 : bits40;

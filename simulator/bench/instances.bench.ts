@@ -3,13 +3,14 @@
  * 1000 imp/kWh S0 output (20 pulses/s) and is polled once a second (FC 04, the whole input block).
  * Targets (issue #3): under 400 MB RSS, under 50% of one core, no missed pulse.
  *
- * The simulator is loaded at run time (the build graph stays acyclic: the simulator depends on the
- * firmware, not the other way round). Modbus unit ids stop at 247, so the 500 meters are three
+ * It lives in the simulator package because it runs the firmware inside simulated meters (the
+ * simulator depends on the firmware, not the other way round). Modbus unit ids stop at 247, so the 500 meters are three
  * buses (Simulator instances) in this one process. Polls go through each bus's RTU frame handler
  * in-process (encode, CRC, dispatch, reply), so the numbers are the meters' cost, not a socket's.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { decodeRtu, encodeRequest, encodeRtu } from '@prepaid-edge/protocols';
+import { Simulator as RealSimulator } from '../src/index.js';
 
 const ID = 'instances';
 const TITLE = 'Firmware: 500 instances on virtual boards, 20 pulses/s each, polled once a second';
@@ -39,12 +40,11 @@ interface SimMeterLike {
   trueState(now?: number): { snapshot: { energyImportWh: number } };
 }
 
-const SIMULATOR: string = '@prepaid-edge/simulator';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
 export async function run(): Promise<{ id: string; title: string; command: string; markdown: string; skipped?: string }> {
-  const { Simulator } = (await import(SIMULATOR)) as SimModule;
+  const Simulator = RealSimulator as unknown as SimModule['Simulator'];
   const rss0 = process.memoryUsage().rss / 2 ** 20;
   const t0 = performance.now();
   const perBus = Array.from({ length: BUSES }, (_, i) => Math.floor(METERS / BUSES) + (i < METERS % BUSES ? 1 : 0));

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32) so power-cut test runs are reproducible from their seed. */
+/** A small seeded PRNG (mulberry32), so a randomised test gives the same run for the same seed. */
 export type Rand = () => number;
 
 export function seeded(seed: number): Rand {
@@ -12,5 +12,6 @@ export function seeded(seed: number): Rand {
   };
 }
 
+/** A whole number in [lo, hi]. */
 export const randInt = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
-import { isPrepaidError } from '@prepaid-edge/protocols';
+import { every, isPrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import { loadFirmwareConfig } from './config.js';
 import { Firmware, type FirmwareLogger } from './firmware.js';
 import { loadPinMap, virtualPinMap, type PinMap } from './hw/pin-map.js';
@@ -63,20 +63,21 @@ async function main(): Promise<void> {
   const pinMap: PinMap = opt.pins ? loadPinMap(opt.pins) : virtualPinMap();
   const storage = new FileSlots(opt['state-dir']!);
   const board = opt.board!;
+  const clock = systemClock;
   let fw: Firmware;
   let stopLoad = (): void => {};
   if (board === 'virtual') {
     const vb = new VirtualBoard({ pinMap, meter: () => ({ voltage: 230, current: 0, power: 0, energyWh: 0, frequency: 50, powerFactor: 1 }) });
-    fw = Firmware.boot({ config, pinMap, io: vb.powerOn(), storage, log });
+    fw = Firmware.boot({ config, pinMap, io: vb.powerOn(), storage, log, clock });
     const watts = Number(opt['virtual-load'] ?? 0);
-    if (watts > 0) stopLoad = virtualLoad(vb, watts, config.impulsesPerKwh);
+    if (watts > 0) stopLoad = virtualLoad(vb, watts, config.impulsesPerKwh, clock);
   } else if (board === 'raspi') {
     const mod = (await import(String('raspi-io')).catch(() => {
       throw new Error('raspi-io is not installed: npm install raspi-io (on the Pi)');
     })) as { RaspiIO: new () => unknown };
-    fw = await Firmware.start({ config, pinMap, io: new mod.RaspiIO(), storage, log });
+    fw = await Firmware.start({ config, pinMap, io: new mod.RaspiIO(), storage, log, clock });
   } else if (board.startsWith('firmata:')) {
-    fw = await Firmware.start({ config, pinMap, io: await openFirmata(board.slice('firmata:'.length)), storage, log });
+    fw = await Firmware.start({ config, pinMap, io: await openFirmata(board.slice('firmata:'.length)), storage, log, clock });
   } else throw new Error(`unknown --board ${board}`);
 
   let slave: { port: SerialPort; rtu: RtuSlavePort } | undefined;
@@ -122,13 +123,12 @@ async function main(): Promise<void> {
 }
 
 /** A constant load on the virtual board: one S0 pulse of 30 ms every 3.6e6/(W*imp/1000) ms. */
-function virtualLoad(vb: VirtualBoard, watts: number, impulsesPerKwh: number): () => void {
+function virtualLoad(vb: VirtualBoard, watts: number, impulsesPerKwh: number, clock: Clock): () => void {
   const periodMs = 3_600_000_000 / (watts * impulsesPerKwh);
-  const timer = setInterval(() => {
+  return every(clock, periodMs, () => {
     vb.s0(true);
-    setTimeout(() => vb.s0(false), Math.min(30, periodMs / 2));
-  }, periodMs);
-  return () => clearInterval(timer);
+    clock.setTimeout(() => vb.s0(false), Math.min(30, periodMs / 2));
+  });
 }
 
 main().catch((e: unknown) => {

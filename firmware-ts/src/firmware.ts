@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import five, { type Board } from 'johnny-five';
 import { handleRequest, type PrepaidError } from '@prepaid-edge/protocols';
 import { coreConfigOf, factoryOf, type FirmwareConfig } from './config.js';
-import { systemClock, type Clock } from '@prepaid-edge/protocols';
+import { every, systemClock, type Clock } from '@prepaid-edge/protocols';
 import { MeterCore, type ModuleReading, type Outcome } from './core/meter-core.js';
 import { freshState } from './core/fresh-state.js';
 import type { TokenOutcome } from './core/token.js';
@@ -82,7 +82,7 @@ export class Firmware extends EventEmitter {
   private buzzerOffAt = -Infinity;
   private relayTestCloseAt: number | undefined;
   private nextHeartbeat: number;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicks: (() => void) | undefined;
   private stopped = false;
   private ready = false;
 
@@ -145,8 +145,7 @@ export class Firmware extends EventEmitter {
     dropFromBoardCache(board);
     this.tick();
     if (opts.timers ?? true) {
-      this.timer = setInterval(() => this.tick(), opts.tickMs ?? 50);
-      this.timer.unref();
+      this.stopTicks = every(this.clock, opts.tickMs ?? 50, () => this.tick(), { unref: true });
     }
   }
 
@@ -391,7 +390,7 @@ export class Firmware extends EventEmitter {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.stopTicks?.();
     this.hardware.close();
     dropFromBoardCache(this.board);
     this.emit('stop');

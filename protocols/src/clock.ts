@@ -8,13 +8,18 @@ declare const timerBrand: unique symbol;
 /** What setTimeout returns; only this clock's clearTimeout understands it. */
 export type TimerHandle = { readonly [timerBrand]: true };
 
+export interface TimerOptions {
+  /** The timer alone does not keep the process alive (Node's unref); a ManualClock ignores it. */
+  unref?: boolean;
+}
+
 export interface Clock {
   /** Wall time, epoch ms UTC. */
   now(): number;
   /** Monotonic ms; only differences matter. */
   monotonic(): number;
   /** Run `fn` once after `ms` (monotonic). */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimeout(fn: () => void, ms: number, opts?: TimerOptions): TimerHandle;
   /** Cancel a timer; an unknown, fired or undefined handle is ignored. */
   clearTimeout(handle: TimerHandle | undefined): void;
 }
@@ -23,11 +28,43 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms) as unknown as TimerHandle,
+  setTimeout: (fn, ms, opts) => {
+    const t = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
+    if (opts?.unref) t.unref?.();
+    return t as unknown as TimerHandle;
+  },
   clearTimeout: (h) => {
     if (h !== undefined) globalThis.clearTimeout(h as unknown as Parameters<typeof globalThis.clearTimeout>[0]);
   },
 };
+
+/**
+ * Run `fn` every `ms` on `clock` until the returned function is called. Due times step by `ms`
+ * from the start (monotonic), so a late run does not shift the ones after it; runs missed while
+ * the process was blocked are skipped, not made up in a burst.
+ */
+export function every(clock: Clock, ms: number, fn: () => void, opts?: TimerOptions): () => void {
+  if (!(ms > 0)) throw new RangeError(`every: ms must be > 0, got ${ms}`);
+  let due = clock.monotonic() + ms;
+  let stopped = false;
+  let handle: TimerHandle | undefined;
+  const arm = (): void => {
+    handle = clock.setTimeout(run, Math.max(0, due - clock.monotonic()), opts);
+  };
+  const run = (): void => {
+    handle = undefined;
+    const now = clock.monotonic();
+    due = now - due >= ms ? now + ms : due + ms;
+    fn();
+    if (!stopped) arm();
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+    handle = undefined;
+  };
+}
 
 interface ManualTimer {
   at: number;

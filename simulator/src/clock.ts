@@ -3,7 +3,7 @@
  * simulator come from a monotonic source, so an NTP jump on the host never moves simulated time.
  * The Clock type and the ManualClock tests use are protocols' (one clock for every package).
  */
-import { systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
+import { systemClock, type Clock, type TimerHandle, type TimerOptions } from '@prepaid-edge/protocols';
 
 /** Simulated time runs `speed` times faster than the host's monotonic clock, from `startMs`. */
 export class ScaledClock implements Clock {
@@ -22,8 +22,8 @@ export class ScaledClock implements Clock {
     return (systemClock.monotonic() - this.t0) * this.speed;
   }
   /** `ms` of simulated time. */
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    return systemClock.setTimeout(fn, ms / this.speed);
+  setTimeout(fn: () => void, ms: number, opts?: TimerOptions): TimerHandle {
+    return systemClock.setTimeout(fn, ms / this.speed, opts);
   }
   clearTimeout(handle: TimerHandle | undefined): void {
     systemClock.clearTimeout(handle);

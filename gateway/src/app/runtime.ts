@@ -3,7 +3,7 @@
  *                                  outbox -> uplink (MQTT).
  * Acquisition never waits on the uplink; the uplink only ever reads what is committed.
  */
-import { systemClock, type Clock } from '@prepaid-edge/protocols';
+import { every, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
@@ -19,7 +19,7 @@ export type { GatewayStatus } from '../adapters/web/gateway-status.js';
 
 export interface GatewayOptions {
   log: Logger;
-  /** Wall and monotonic time, and the uplink's timers (default: the system clock). */
+  /** Wall and monotonic time and every timer: outbox, acquisition, uplink, health (default: the system clock). */
   clock?: Clock;
   /** Inject a Modbus master per bus (tests). */
   master?: AcquisitionDeps['master'];
@@ -36,9 +36,9 @@ export class Gateway {
   /** Sees every reading and event (the web console's charts, event log and metrics). */
   readonly observers = new Set<GatewayObserver>();
   private console: WebConsole | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
+  private stopHealth: (() => void) | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private readonly now: () => number;
   private readonly monotonic: () => number;
   private startedMono = 0;
@@ -61,11 +61,10 @@ export class Gateway {
     const { config, log } = this;
     this.startedAt = this.now();
     this.startedMono = this.monotonic();
-    this.outbox = await openOutbox(config.storage, { now: this.now });
+    this.outbox = await openOutbox(config.storage, { clock: this.clock });
     await this.outbox.appendEvent({ ts: this.now(), type: 'gateway-started', data: { version: VERSION } });
     this.acquisition = new Acquisition(config, {
-      now: this.now,
-      monotonic: this.monotonic,
+      clock: this.clock,
       // Committed first; only a stored reading is charged.
       reading: (r) => {
         for (const o of this.observers) o.reading?.(r, this.acquisition?.pollers.get(r.meter)?.health);
@@ -79,7 +78,7 @@ export class Gateway {
     if (config.credit) {
       // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
       const { CreditRuntime } = await import('../adapters/credit/credit-runtime.js');
-      const boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards) : new Map();
+      const boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards, this.clock) : new Map();
       this.credit = await CreditRuntime.start({
         config,
         acquisition: this.acquisition,
@@ -98,8 +97,7 @@ export class Gateway {
     await this.uplink.start();
     // Loaded only when configured, like credit (fastify and prom-client).
     if (config.console) this.console = await (await import('../adapters/web/console-server.js')).startConsole(this, config.console, this.opts.console);
-    this.healthTimer = setInterval(() => this.publishHealth(), config.mqtt.healthIntervalMs);
-    this.healthTimer.unref();
+    this.stopHealth = every(this.clock, config.mqtt.healthIntervalMs, () => this.publishHealth(), { unref: true });
     log.info({ buses: config.buses.length, meters: config.meters.length, db: config.storage.path }, 'gateway started');
   }
 
@@ -152,7 +150,7 @@ export class Gateway {
 
   /** Clean stop: finish the transaction in flight on each bus, commit, flush the uplink, close the DB. */
   async stop(reason = 'stop'): Promise<void> {
-    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.stopHealth?.();
     await this.console?.close();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);

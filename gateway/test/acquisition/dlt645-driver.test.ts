@@ -1,5 +1,6 @@
 /** The DL/T 645 meter driver inside Acquisition, against simulated meters on a socat pty pair. */
 import YAML from 'yaml';
+import { systemClock } from '@prepaid-edge/protocols';
 import { Acquisition } from '../../src/adapters/acquisition/acquisition.js';
 import { Dlt645Master } from '../../src/adapters/acquisition/dlt645-master.js';
 import { Dlt645MeterDriver } from '../../src/adapters/acquisition/dlt645-driver.js';
@@ -27,7 +28,7 @@ function acquisitionFor(bus: Dlt645BusConfig) {
   );
   const readings: NewReading[] = [];
   const events: NewEvent[] = [];
-  const acq = new Acquisition(cfg, { reading: (r) => readings.push(r), event: (e) => events.push(e), now: () => 1_800_000_000_000 });
+  const acq = new Acquisition(cfg, { reading: (r) => readings.push(r), event: (e) => events.push(e), clock: { ...systemClock, now: () => 1_800_000_000_000 } });
   return { acq, readings, events };
 }
 

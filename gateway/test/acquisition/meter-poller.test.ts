@@ -1,5 +1,5 @@
 import test from 'ava';
-import { PrepaidError, type RegisterDef } from '@prepaid-edge/protocols';
+import { ManualClock, PrepaidError, type RegisterDef } from '@prepaid-edge/protocols';
 import { MeterPoller } from '../../src/adapters/acquisition/meter-poller.js';
 import type { MeterDriver } from '../../src/adapters/acquisition/modbus-driver.js';
 import type { MeterConfig } from '../../src/core/config/gateway-config.js';
@@ -9,8 +9,7 @@ const meter: MeterConfig = { id: 'm1', bus: 'bus1', unit: 1, profile: 'x', pollM
 const defs: RegisterDef[] = [{ name: 'energyImport', kind: 'input', address: 0, type: 'u32', wordOrder: 'high-first', scale: 1, unit: 'Wh', access: 'r', description: '' }];
 
 function rig(script: Array<number | string>) {
-  let mono = 0;
-  let wall = 1_763_800_000_000;
+  const clock = new ManualClock({ now: 1_763_800_000_000, monotonic: 0 });
   const readings: NewReading[] = [];
   const events: NewEvent[] = [];
   let i = 0;
@@ -26,16 +25,12 @@ function rig(script: Array<number | string>) {
     },
   };
   const poller = new MeterPoller(driver, {
-    now: () => wall,
-    monotonic: () => mono,
+    clock,
     reading: (r) => readings.push(r),
     event: (e) => events.push(e),
-    setTimer: () => setTimeout(() => {}, 0),
-    clearTimer: () => {},
   });
   const tick = async () => {
-    mono += 1000;
-    wall += 1000;
+    clock.advance(1000);
     await poller.pollOnce();
   };
   return { poller, readings, events, tick, calls: () => calls };
@@ -120,7 +115,7 @@ test('a driver that takes the retry policy repeats only the failed transaction; 
     },
   };
   const readings: NewReading[] = [];
-  const poller = new MeterPoller(driver, { now: () => 0, monotonic: () => 0, reading: (x) => readings.push(x), event: () => {}, setTimer: () => setTimeout(() => {}, 0), clearTimer: () => {} });
+  const poller = new MeterPoller(driver, { clock: new ManualClock({ now: 0, monotonic: 0 }), reading: (x) => readings.push(x), event: () => {} });
   await poller.pollOnce();
   t.is(sent, 5, 'two repeats of one transaction, nothing else read twice');
   t.is(readings.length, 1);

@@ -1,52 +1,32 @@
 /** ModbusMeterDriver: slow registers (profile `poll: 'slow'`) are read at the first poll, then every slowPollMs. */
 import test from 'ava';
-import { encodeBlock, loadProfile, planReads, PrepaidError, type RegisterKind } from '@prepaid-edge/protocols';
+import { loadProfile, ManualClock, planReads } from '@prepaid-edge/protocols';
 import type { MeterConfig } from '../../src/core/config/gateway-config.js';
 import { BusQueue } from '../../src/adapters/acquisition/bus-queue.js';
 import { ModbusMeterDriver, DEFAULT_SLOW_POLL_MS } from '../../src/adapters/acquisition/modbus-driver.js';
 import type { ModbusMaster } from '../../src/adapters/acquisition/modbus-transport.js';
+import { fakeMaster } from './fake-master.js';
 
 const meter: MeterConfig = { id: 'm1', bus: 'b', unit: 7, profile: 'sdm630', pollMs: 1000, retries: 1, maxBackoffMs: 16000, commLostAfter: 3, slowPollMs: 60_000 };
-const VALUES = { voltageL1: 230.1, energyImport: 1_234_000, parityStopCode: 0, modbusAddress: 7, baudRateCode: 2 };
-
-/** A master answering from the sdm630 map; records every read, fails the reads `failNext` names. */
-function fakeMaster() {
-  const blocks = planReads(loadProfile('sdm630').registers);
-  const reads: string[] = [];
-  const failNext = new Set<string>();
-  const master: ModbusMaster = {
-    read(unit: number, kind: RegisterKind, address: number, count: number) {
-      const key = `${kind} ${address}+${count}`;
-      reads.push(key);
-      if (failNext.delete(key)) return Promise.reject(new PrepaidError('E_MODBUS_EXCEPTION', 'exception 2', { unit }));
-      const b = blocks.find((x) => x.kind === kind && x.address === address && x.count === count)!;
-      return Promise.resolve(encodeBlock(b, VALUES));
-    },
-    writeCoil: () => Promise.resolve(),
-    writeRegisters: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  };
-  return { master, reads, failNext };
-}
 
 test('an sdm630 poll makes 2 reads; the settings block is read at the first poll and then every slowPollMs', async (t) => {
   const { master, reads } = fakeMaster();
-  let now = 5000;
-  const d = new ModbusMeterDriver(meter, master, new BusQueue(), () => now);
+  const clock = new ManualClock({ monotonic: 5000 });
+  const d = new ModbusMeterDriver(meter, master, new BusQueue(), clock);
   t.is(d.transactionsPerPoll, 3, 'the first poll reads the settings too');
   const first = await d.read();
   t.deepEqual(reads.splice(0), ['input 0+76', 'input 342+10', 'holding 18+12']);
   t.like(first, { voltageL1: 230.1, energyImport: 1_234_000, modbusAddress: 7, baudRateCode: 2, parityStopCode: 0 });
 
   for (const step of [1000, 1000, 57_000]) {
-    now += step;
+    clock.advance(step);
     t.is(d.transactionsPerPoll, 2);
     const v = await d.read();
     t.deepEqual(reads.splice(0), ['input 0+76', 'input 342+10']);
     t.like(v, { voltageL1: 230.1, energyImport: 1_234_000 });
     t.false('modbusAddress' in v, 'a reading holds what its poll read: no repeated settings');
   }
-  now += 1000; // 60 s after the first read
+  clock.advance(1000); // 60 s after the first read
   t.is(d.transactionsPerPoll, 3);
   t.like(await d.read(), { modbusAddress: 7 });
   t.deepEqual(reads.splice(0), ['input 0+76', 'input 342+10', 'holding 18+12']);
@@ -54,18 +34,18 @@ test('an sdm630 poll makes 2 reads; the settings block is read at the first poll
 
 test('a failed slow read is tried again at the next poll; slowPollMs defaults to 15 minutes', async (t) => {
   const { master, reads, failNext } = fakeMaster();
-  let now = 0;
+  const clock = new ManualClock({ monotonic: 0 });
   const { slowPollMs: _, ...noSlow } = meter;
-  const d = new ModbusMeterDriver(noSlow, master, new BusQueue(), () => now);
+  const d = new ModbusMeterDriver(noSlow, master, new BusQueue(), clock);
   failNext.add('holding 18+12');
   await t.throwsAsync(d.read(), { message: /exception 2/ });
-  now += 1000;
+  clock.advance(1000);
   t.like(await d.read(), { modbusAddress: 7 }, 'the next poll reads the settings again');
-  now += DEFAULT_SLOW_POLL_MS - 1;
+  clock.advance(DEFAULT_SLOW_POLL_MS - 1);
   reads.splice(0);
   await d.read();
   t.deepEqual(reads.splice(0), ['input 0+76', 'input 342+10']);
-  now += 1;
+  clock.advance(1);
   await d.read();
   t.deepEqual(reads.splice(0), ['input 0+76', 'input 342+10', 'holding 18+12']);
   t.is(DEFAULT_SLOW_POLL_MS, 900_000);
@@ -79,7 +59,7 @@ test('a profile without slow registers is read whole every poll (prepaid)', asyn
     writeRegisters: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const d = new ModbusMeterDriver({ ...meter, profile: 'prepaid' }, master, new BusQueue(), () => 0);
+  const d = new ModbusMeterDriver({ ...meter, profile: 'prepaid' }, master, new BusQueue(), new ManualClock({ monotonic: 0 }));
   const all = planReads(loadProfile('prepaid').registers).map((b) => `${b.kind} ${b.address}+${b.count}`);
   await d.read().catch(() => undefined);
   await d.read().catch(() => undefined);

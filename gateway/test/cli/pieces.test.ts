@@ -1,5 +1,6 @@
 /** The pure pieces of the technician CLI: unit lists, progress output, doctor verdicts, tables. */
 import test from 'ava';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { parseUnits } from '../../src/app/cli/scan-command.js';
 import { ProgressBar, formatDuration } from '../../src/app/cli/progress.js';
 import { checkClock, checkDisk, EARLIEST_SANE_MS, MIN_FREE_BYTES } from '../../src/app/cli/doctor-checks.js';
@@ -32,10 +33,10 @@ test('progress: plain lines at each 10 % when not a terminal, never a carriage r
 
 test('progress: one redrawn line on a terminal, at most 10 a second, always the last one', (t) => {
   const { out, s } = sink(true);
-  let now = 0;
-  const bar = new ProgressBar(s, () => now);
+  const clock = new ManualClock({ monotonic: 0 });
+  const bar = new ProgressBar(s, clock);
   for (let d = 1; d <= 100; d++) {
-    now += 5;
+    clock.advance(5);
     bar.update(d, 100, 1000, '');
   }
   t.true(out.length <= 7, `${out.length} redraws in 0.5 s`);

@@ -2,6 +2,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import type { CommandOutcome } from '../../src/core/credit/contracts.js';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { openLedger, type Ledger, type Posting } from '../../src/adapters/store/ledger/index.js';
 import { STATE, spec, tempDb } from './fixtures.js';
 
@@ -26,7 +27,7 @@ const postingArb: fc.Arbitrary<Posting> = fc.record({
 }));
 
 async function fresh(t: import('ava').ExecutionContext): Promise<Ledger> {
-  const l = await openLedger(tempDb(t), { synchronous: 'normal', now: () => 7 });
+  const l = await openLedger(tempDb(t), { synchronous: 'normal', clock: new ManualClock({ now: 7 }) });
   for (const m of METERS) await l.ensureAccount(spec(m), STATE);
   return l;
 }

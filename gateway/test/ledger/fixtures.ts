@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import sqlite3 from 'sqlite3';
+import { ManualClock } from '@prepaid-edge/protocols';
 import type { AccountSpec, AccountState, NewEntry } from '../../src/core/credit/contracts.js';
 import { openLedger, type Ledger, type LedgerOptions, type Posting } from '../../src/adapters/store/ledger/index.js';
 
@@ -16,7 +17,7 @@ export function tempDb(t: ExecutionContext, name = 'gateway.db'): string {
 
 /** Open a ledger closed at the end of the test (closing twice is harmless). */
 export async function opened(t: ExecutionContext, path: string, opts: LedgerOptions = {}): Promise<Ledger> {
-  const l = await openLedger(path, { now: () => 1_700_000_000_000, ...opts });
+  const l = await openLedger(path, { clock: new ManualClock({ now: 1_700_000_000_000 }), ...opts });
   t.teardown(() => l.close());
   return l;
 }

@@ -1,5 +1,6 @@
 /** Accounts, postings, reads, and everything surviving close and reopen. */
 import test from 'ava';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import { STATE, entry, opened, posting, raw, spec, tempDb } from './fixtures.js';
 
@@ -73,7 +74,7 @@ test('a posting to an unknown meter is E_LEDGER_UNKNOWN_ACCOUNT and writes nothi
 
 test('accounts, entries, audit, commands and token memory survive close and reopen', async (t) => {
   const path = tempDb(t);
-  const l1 = await openLedger(path, { now: () => 42 });
+  const l1 = await openLedger(path, { clock: new ManualClock({ now: 42 }) });
   await l1.ensureAccount(spec('m2'), STATE);
   await l1.ensureAccount(spec('m1', { creditUnit: 'energy', currency: undefined }), STATE);
   await l1.post(posting('m1', [entry('topup', 700)], { command: { id: 'c1', type: 'topup', outcome: (balance) => ({ status: 'applied', id: 'c1', type: 'topup', meter: 'm1', balance }) }, tokenMemory: { scheme: 'sts', memory: { tids: [1, 2] } } }));

@@ -4,11 +4,12 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
+import { ManualClock, type Clock } from '@prepaid-edge/protocols';
 import type { NewReading, Outbox, StoredReading } from '../../src/core/model.js';
 
 export interface OutboxFactory {
   /** Open the outbox on the same storage each time (so a second open is a restart). */
-  open(opts?: { maxReadings?: number; maxBytes?: number; now?: () => number }): Promise<Outbox>;
+  open(opts?: { maxReadings?: number; maxBytes?: number; clock?: Clock }): Promise<Outbox>;
   /** Appends made so far that were committed in fewer transactions than calls, if it can tell. */
   commits?(outbox: Outbox): number;
 }
@@ -126,8 +127,8 @@ export function outboxContract(name: string, make: (t: ExecutionContext) => Outb
   });
 
   test(`${name}: over maxReadings the OLDEST readings are dropped, counted, and a readings-dropped event says so`, async (t) => {
-    const now = () => T0 + 42;
-    const { f, o } = await opened(t, { maxReadings: 100, maxBytes: 1 << 30, now });
+    const clock = new ManualClock({ now: T0 + 42 });
+    const { f, o } = await opened(t, { maxReadings: 100, maxBytes: 1 << 30, clock });
     const stored: StoredReading[] = [];
     for (let i = 0; i < 250; i += 10) stored.push(...(await o.appendReadings(range(i, i + 9).map((k) => reading(k % 3 ? 'm1' : 'm2', k)))));
     const left = await all(o);

@@ -9,7 +9,7 @@ for (const synchronous of ['full', 'normal'] as const) {
   outboxContract(`sqlite (synchronous ${synchronous})`, (t) => {
     const path = join(tempDir(t), 'sub', 'outbox.db');
     return {
-      open: (o = {}) => openOutbox({ path, maxReadings: o.maxReadings ?? 5_000_000, maxBytes: o.maxBytes ?? 1 << 30, synchronous }, o.now ? { now: o.now } : {}),
+      open: (o = {}) => openOutbox({ path, maxReadings: o.maxReadings ?? 5_000_000, maxBytes: o.maxBytes ?? 1 << 30, synchronous }, o.clock ? { clock: o.clock } : {}),
       commits: (o: Outbox) => (o as SqliteOutbox).writeStats().commits,
     };
   });

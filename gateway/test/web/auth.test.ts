@@ -5,6 +5,7 @@
 import test from 'ava';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ManualClock } from '@prepaid-edge/protocols';
 import { ConsoleAuth } from '../../src/adapters/web/auth.js';
 import { openConsoleStore } from '../../src/adapters/web/console-store.js';
 import { API_TOKEN, METRICS_TOKEN, PASSWORD, capturedLog, consoleSection, fakeHost, http, login, loginFull, startFakeConsole, tempDir } from './helpers.js';
@@ -60,8 +61,8 @@ test('wrong password and unknown user get the same refusal', async (t) => {
 });
 
 test('five failures lock the user out for the lockout period, even with the right password; then it opens again', async (t) => {
-  let now = Date.UTC(2026, 0, 5, 12);
-  const { url } = await startFakeConsole(t, { opts: { now: () => now } });
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 5, 12) });
+  const { url } = await startFakeConsole(t, { opts: { clock } });
   for (let i = 0; i < 4; i++) t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: `guess-${i}` } })).status, 401);
   const fifth = await http(`${url}/api/login`, { body: { user: 'tech', password: 'guess-5' } });
   t.is(fifth.status, 429);
@@ -69,9 +70,9 @@ test('five failures lock the user out for the lockout period, even with the righ
   const right = await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } });
   t.is(right.status, 429, 'locked out even with the right password');
   t.is(right.body.error.code, 'E_AUTH_FAILED');
-  now += 14 * 60_000;
+  clock.advance(14 * 60_000);
   t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } })).status, 429);
-  now += 61_000;
+  clock.advance(61_000);
   t.is((await http(`${url}/api/login`, { body: { user: 'tech', password: PASSWORD } })).status, 200);
 });
 
@@ -94,13 +95,13 @@ test('the limiter counts per user across IPs and per IP across users', async (t)
 });
 
 test('a session expires sessionTtlMs after login', async (t) => {
-  let now = Date.UTC(2026, 0, 5, 12);
-  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 600_000 }, opts: { now: () => now } });
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 5, 12) });
+  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 600_000 }, opts: { clock } });
   const cookie = await login(url);
   t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 200);
-  now += 599_000;
+  clock.advance(599_000);
   t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 200);
-  now += 2000;
+  clock.advance(2000);
   const r = await http(`${url}/api/status`, { headers: { cookie } });
   t.is(r.status, 401);
   t.is(r.body.error.code, 'E_AUTH_REQUIRED');
@@ -192,21 +193,21 @@ test('CSRF: a session-cookie POST without the session\'s X-CSRF-Token is refused
 });
 
 test('a session ends sessionIdleMs after its last request; requests keep it alive up to sessionTtlMs', async (t) => {
-  let now = Date.UTC(2026, 0, 5, 12);
-  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 3_600_000, sessionIdleMs: 600_000 }, opts: { now: () => now } });
+  const clock = new ManualClock({ now: Date.UTC(2026, 0, 5, 12) });
+  const { url } = await startFakeConsole(t, { cfg: { sessionTtlMs: 3_600_000, sessionIdleMs: 600_000 }, opts: { clock } });
   const cookie = await login(url);
   for (let i = 0; i < 11; i++) {
-    now += 5 * 60_000; // a request every 5 min: never idle
+    clock.advance(5 * 60_000); // a request every 5 min: never idle
     t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 200, `after ${(i + 1) * 5} min`);
   }
-  now += 5 * 60_000; // 60 min after login: the absolute end, however busy
+  clock.advance(5 * 60_000); // 60 min after login: the absolute end, however busy
   t.is((await http(`${url}/api/status`, { headers: { cookie } })).status, 401);
   const idle = await login(url);
   const s = await http(`${url}/api/session`, { headers: { cookie: idle } });
-  t.is(s.body.idleExpiresAt, now + 600_000);
-  now += 599_000;
+  t.is(s.body.idleExpiresAt, clock.now() + 600_000);
+  clock.advance(599_000);
   t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 200);
-  now += 600_000; // 10 min since that request
+  clock.advance(600_000); // 10 min since that request
   t.is((await http(`${url}/api/status`, { headers: { cookie: idle } })).status, 401, 'idle too long');
 });
 

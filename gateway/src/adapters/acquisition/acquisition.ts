@@ -4,7 +4,7 @@
  * Readings are handed on once per tick, together: the outbox commits what it is given in the same
  * turn of the event loop as one transaction, so a tick's readings cost one commit, not one each.
  */
-import { systemClock } from '@prepaid-edge/protocols';
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { BusConfig, GatewayConfig } from '../../core/config/gateway-config.js';
 import type { NewEvent, NewReading } from '../../core/model.js';
 import { BusQueue } from './bus-queue.js';
@@ -16,8 +16,8 @@ import { ModbusSerialMaster, type ModbusMaster } from './modbus-transport.js';
 import { driverFactories, type BusRuntime } from './driver-registry.js';
 
 export interface AcquisitionDeps {
-  now?: () => number;
-  monotonic?: () => number;
+  /** Wall time for readings and events, monotonic time and timers for polling (default: the system clock). */
+  clock?: Clock;
   reading: (r: NewReading) => void;
   event: (e: NewEvent) => void;
   /** Build a master for a bus (tests inject one; default: modbus-serial). */
@@ -37,34 +37,29 @@ export class Acquisition {
   readonly clock: PollClock;
   private held: NewReading[] = [];
   private cancelHandOn: (() => void) | undefined;
-  private readonly monotonic: () => number;
+  private readonly time: Clock;
 
   constructor(
     readonly config: GatewayConfig,
     private readonly deps: AcquisitionDeps,
   ) {
-    this.monotonic = deps.monotonic ?? (() => performance.now());
-    const setTimer = (fn: () => void, ms: number) => setTimeout(fn, ms);
-    const clearTimer = (t: NodeJS.Timeout) => clearTimeout(t);
+    const time = (this.time = deps.clock ?? systemClock);
     const shortestPoll = Math.min(...config.meters.map((m) => m.pollMs));
-    this.clock = new PollClock(Math.max(1, Math.min(deps.tickMs ?? DEFAULT_TICK_MS, shortestPoll)), { monotonic: this.monotonic, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout });
+    this.clock = new PollClock(Math.max(1, Math.min(deps.tickMs ?? DEFAULT_TICK_MS, shortestPoll)), time);
     const pollerDeps: PollerDeps = {
-      now: deps.now ?? Date.now,
-      monotonic: this.monotonic,
+      clock: time,
       reading: (r) => this.hold(r),
       event: deps.event,
-      setTimer,
-      clearTimer,
       schedule: (at, fn) => this.clock.at(at, fn),
     };
     for (const bus of config.buses) {
       const master = deps.master?.(bus) ?? defaultMaster(bus);
-      this.buses.set(bus.id, { config: bus, queue: new BusQueue(bus.interFrameDelayMs), master, pollers: [] });
+      this.buses.set(bus.id, { config: bus, queue: new BusQueue(bus.interFrameDelayMs, time), master, pollers: [], clock: time });
     }
     for (const m of config.meters) {
       const rt = this.buses.get(m.bus)!;
       const custom = driverFactories[rt.config.type];
-      const driver: MeterDriver = custom ? custom(m, rt) : new ModbusMeterDriver(m, rt.master, rt.queue, this.monotonic);
+      const driver: MeterDriver = custom ? custom(m, rt) : new ModbusMeterDriver(m, rt.master, rt.queue, time);
       const poller = new MeterPoller(driver, pollerDeps);
       rt.pollers.push(poller);
       this.pollers.set(m.id, poller);
@@ -90,7 +85,7 @@ export class Acquisition {
 
   private hold(r: NewReading): void {
     this.held.push(r);
-    this.cancelHandOn ??= this.clock.at(this.monotonic(), () => this.flush());
+    this.cancelHandOn ??= this.clock.at(this.time.monotonic(), () => this.flush());
   }
 
   /** Hand on the readings held for this tick now (the tick does it by itself; tests call it). */

@@ -4,6 +4,8 @@
  * inter-frame delay. The queue never rejects on its own: a task's failure is its caller's.
  * A session holds the bus for several transactions (one meter poll and its immediate retries).
  */
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
+
 /** Runs one transaction inside a session. */
 export type Transact = <T>(op: () => Promise<T>) => Promise<T>;
 
@@ -14,9 +16,13 @@ export class BusQueue {
   private readonly low: Task[] = [];
   private busy = false;
   private closed = false;
+  private idle: Array<() => void> = [];
   transactions = 0;
 
-  constructor(private readonly interFrameDelayMs = 0) {}
+  constructor(
+    private readonly interFrameDelayMs = 0,
+    private readonly clock: Pick<Clock, 'setTimeout'> = systemClock,
+  ) {}
 
   get depth(): number {
     return this.high.length + this.low.length + (this.busy ? 1 : 0);
@@ -41,7 +47,7 @@ export class BusQueue {
     const tx: Transact = async (op) => {
       if (!first) {
         this.transactions++;
-        if (this.interFrameDelayMs > 0) await new Promise((r) => setTimeout(r, this.interFrameDelayMs));
+        await this.gap();
       }
       first = false;
       return op();
@@ -53,7 +59,12 @@ export class BusQueue {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of [...this.high.splice(0), ...this.low.splice(0)]) t.reject(new Error('bus queue closed'));
-    while (this.busy) await new Promise((r) => setTimeout(r, 5));
+    if (this.busy) await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  /** The inter-frame delay. */
+  private async gap(): Promise<void> {
+    if (this.interFrameDelayMs > 0) await new Promise<void>((r) => this.clock.setTimeout(r, this.interFrameDelayMs));
   }
 
   private pump(): void {
@@ -66,8 +77,9 @@ export class BusQueue {
       .run()
       .then(task.resolve, task.reject)
       .finally(async () => {
-        if (this.interFrameDelayMs > 0) await new Promise((r) => setTimeout(r, this.interFrameDelayMs));
+        await this.gap();
         this.busy = false;
+        for (const r of this.idle.splice(0)) r();
         this.pump();
       });
   }

@@ -26,11 +26,14 @@ import {
   parseReadDataReply,
   parseRelayControlReply,
   PrepaidError,
+  systemClock,
+  type Clock,
   type Dlt645Abnormal,
   type Dlt645Frame,
   type Dlt645ReadReply,
   type Dlt645Reading,
   type Dlt645RelayCommand,
+  type TimerHandle,
 } from '@prepaid-edge/protocols';
 import type { Dlt645BusConfig } from '../../core/config/gateway-config.js';
 import type { Logger } from '../log.js';
@@ -63,8 +66,8 @@ export type Dlt645LineConfig = Pick<Dlt645BusConfig, 'id' | 'path' | 'baudRate' 
 export interface Dlt645MasterOptions {
   /** The bus's transaction queue (default: a queue of its own). */
   queue?: BusQueue;
-  /** Wall clock (epoch ms) for relay command expiry times (default Date.now). */
-  now?: () => number;
+  /** Wall time for relay command expiry times, and the reply timeout (default: the system clock). */
+  clock?: Clock;
   /** UTC offset of the meters' clocks, minutes (default 480: China Standard Time). */
   utcOffsetMinutes?: number;
   /** A relay command is valid at the meter for this long after it is sent (default 10 min). */
@@ -109,14 +112,14 @@ export class Dlt645Master {
   private opening: Promise<SerialPort> | undefined;
   private pending: Pending | undefined;
   private readonly splitter: Dlt645Splitter;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     readonly bus: Dlt645LineConfig,
     private readonly opts: Dlt645MasterOptions = {},
   ) {
-    this.queue = opts.queue ?? new BusQueue(bus.interFrameDelayMs);
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.queue = opts.queue ?? new BusQueue(bus.interFrameDelayMs, this.clock);
     this.splitter = new Dlt645Splitter({ onGarbage: (err) => this.onGarbage(err) });
   }
 
@@ -161,7 +164,7 @@ export class Dlt645Master {
     const addr = normalizeDlt645Address(address);
     const command = RELAY_COMMANDS[op];
     if (!command) throw new PrepaidError('E_FRAME_VALUE', `relay operation "${String(op)}" is not trip, close-allowed or close-directly`, { path: 'op' });
-    const expiry = dlt645DateTimeFromDate(new Date(this.now() + (this.opts.relayExpiryMs ?? 600_000)), this.opts.utcOffsetMinutes ?? 480);
+    const expiry = dlt645DateTimeFromDate(new Date(this.clock.now() + (this.opts.relayExpiryMs ?? 600_000)), this.opts.utcOffsetMinutes ?? 480);
     const request = encodeRelayControlRequest(
       addr,
       { command, credentials: { level: opts.level ?? 2, password: opts.password ?? '000000', operator: opts.operator ?? '00000000' }, expiry },
@@ -202,7 +205,7 @@ export class Dlt645Master {
       const port = await this.open();
       this.splitter.reset(); // bytes left from an earlier, failed transaction must not join this reply
       this.stats.transactions++;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: TimerHandle | undefined;
       let settled = false;
       try {
         return await new Promise<Dlt645Frame>((res, rej) => {
@@ -223,14 +226,14 @@ export class Dlt645Master {
           // The timeout counts from when the request has left, so slow baud rates do not eat into it.
           port.drain((err) => {
             if (err) return reject(new PrepaidError('E_BUS_UNAVAILABLE', `write to bus ${this.bus.id} failed: ${err.message}`, ctx, { cause: err }));
-            if (!settled) timer = setTimeout(() => reject(this.timeoutError(p, ctx)), this.bus.timeoutMs);
+            if (!settled) timer = this.clock.setTimeout(() => reject(this.timeoutError(p, ctx)), this.bus.timeoutMs);
           });
         });
       } catch (e) {
         if (isPrepaidError(e) && e.code === 'E_BUS_UNAVAILABLE') await this.drop();
         throw e;
       } finally {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.pending = undefined;
       }
     };

@@ -1,5 +1,5 @@
 /** Meter drivers for bus types that are not plain Modbus (DL/T 645) register here. */
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, type Clock } from '@prepaid-edge/protocols';
 import type { BusConfig, MeterConfig } from '../../core/config/gateway-config.js';
 import type { MeterDriver } from './modbus-driver.js';
 import type { BusQueue } from './bus-queue.js';
@@ -15,6 +15,8 @@ export interface BusRuntime {
   queue: BusQueue;
   master: ModbusMaster;
   pollers: MeterPoller[];
+  /** The acquisition's clock (default: the system clock). */
+  clock?: Clock;
 }
 
 export type DriverFactory = (meter: MeterConfig, bus: BusRuntime) => MeterDriver;
@@ -31,7 +33,7 @@ export function dlt645MasterFor(bus: BusRuntime): Dlt645Master {
   if (existing) return existing;
   const cfg = bus.config;
   if (cfg.type !== 'dlt645') throw new PrepaidError('E_CONFIG_INVALID', `bus ${cfg.id} is ${cfg.type}, not dlt645`, { bus: cfg.id, path: 'type' });
-  const master = new Dlt645Master(cfg, { queue: bus.queue });
+  const master = new Dlt645Master(cfg, { queue: bus.queue, ...(bus.clock ? { clock: bus.clock } : {}) });
   dlt645Masters.set(bus, master);
   const stub = bus.master;
   bus.master = {

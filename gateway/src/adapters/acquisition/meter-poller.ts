@@ -6,22 +6,18 @@
  * never leads to backoff or comm-lost.
  * Acquisition never depends on the uplink: readings go to the outbox whatever MQTT is doing.
  */
-import { isPrepaidError } from '@prepaid-edge/protocols';
+import { isPrepaidError, type Clock } from '@prepaid-edge/protocols';
 import type { NewEvent, NewReading } from '../../core/model.js';
 import { recordError, recordFailure, recordSuccess, newMeterHealth, type MeterHealth } from './health.js';
 import { checkCounters, checkRanges, CounterWatch, type PreviousReading } from '../../core/plausibility.js';
 import type { MeterDriver } from './modbus-driver.js';
 
 export interface PollerDeps {
-  /** Epoch ms (wall clock) for timestamps. */
-  now: () => number;
-  /** Monotonic ms for intervals (performance.now). */
-  monotonic: () => number;
+  /** Wall time for timestamps, monotonic time for intervals, and the poller's own timer. */
+  clock: Clock;
   reading: (r: NewReading) => void;
   event: (e: NewEvent) => void;
-  setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
-  clearTimer: (t: NodeJS.Timeout) => void;
-  /** Run `fn` at monotonic time `at` or a little later (the shared PollClock); returns a cancel. Default: a timer of its own. */
+  /** Run `fn` at monotonic time `at` or a little later (the shared PollClock); returns a cancel. Default: a timer of its own on `clock`. */
   schedule?: (at: number, fn: () => void) => () => void;
 }
 
@@ -64,7 +60,7 @@ export class MeterPoller {
   /** Start polling after `offsetMs` (staggered starts spread a bus's load over the interval). */
   start(offsetMs = 0): void {
     this.running = true;
-    this.nextDue = this.deps.monotonic() + offsetMs;
+    this.nextDue = this.deps.clock.monotonic() + offsetMs;
     this.arm();
   }
 
@@ -93,15 +89,16 @@ export class MeterPoller {
     if (this.deps.schedule) {
       this.cancelTimer = this.deps.schedule(this.nextDue, run);
     } else {
-      const t = this.deps.setTimer(run, Math.max(0, this.nextDue - this.deps.monotonic()));
-      this.cancelTimer = () => this.deps.clearTimer(t);
+      const { clock } = this.deps;
+      const t = clock.setTimeout(run, Math.max(0, this.nextDue - clock.monotonic()));
+      this.cancelTimer = () => clock.clearTimeout(t);
     }
   }
 
   /** One poll with retries; schedules the next one. Exposed for tests. */
   async pollOnce(): Promise<void> {
     const { meter } = this.driver;
-    const started = this.deps.monotonic();
+    const started = this.deps.clock.monotonic();
     let silentRetries = meter.retries;
     let garbledRetries = meter.retries * Math.max(1, this.driver.transactionsPerPoll ?? 1);
     let judged: unknown;
@@ -126,7 +123,7 @@ export class MeterPoller {
       try {
         const values = await this.driver.read(retry);
         this.silentPolls = 0;
-        this.accept(values, this.deps.monotonic() - started);
+        this.accept(values, this.deps.clock.monotonic() - started);
         break;
       } catch (e) {
         // A driver that takes `retry` has already asked about this error (and was told no).
@@ -142,12 +139,12 @@ export class MeterPoller {
     const interval = backoff || meter.pollMs;
     this.health.backoffMs = backoff;
     // Keep the cadence (due times step by the interval) unless we fell behind by a whole interval.
-    this.nextDue = Math.max(this.nextDue + interval, this.deps.monotonic() + (backoff ? interval - meter.pollMs : 0));
-    if (this.nextDue < this.deps.monotonic()) this.nextDue = this.deps.monotonic();
+    this.nextDue = Math.max(this.nextDue + interval, this.deps.clock.monotonic() + (backoff ? interval - meter.pollMs : 0));
+    if (this.nextDue < this.deps.clock.monotonic()) this.nextDue = this.deps.clock.monotonic();
   }
 
   private accept(values: Record<string, number>, latencyMs: number): void {
-    const ts = this.deps.now();
+    const ts = this.deps.clock.now();
     const meter = this.driver.meter.id;
     const range = checkRanges(this.driver.defs, values);
     if (!range.ok) return this.reject(range.detail);
@@ -170,9 +167,9 @@ export class MeterPoller {
     recordError(this.health, 'E_READ_IMPLAUSIBLE');
     this.fail('E_READ_IMPLAUSIBLE', detail);
     this.rejectedSinceEvent++;
-    const now = this.deps.monotonic();
+    const now = this.deps.clock.monotonic();
     if (now - this.lastRejectEventAt >= REJECT_EVENT_EVERY_MS) {
-      this.deps.event({ ts: this.deps.now(), type: 'read-rejected', meter: this.driver.meter.id, data: { detail, count: this.rejectedSinceEvent } });
+      this.deps.event({ ts: this.deps.clock.now(), type: 'read-rejected', meter: this.driver.meter.id, data: { detail, count: this.rejectedSinceEvent } });
       this.lastRejectEventAt = now;
       this.rejectedSinceEvent = 0;
     }
@@ -182,7 +179,7 @@ export class MeterPoller {
     recordFailure(this.health, code, message);
     if (this.health.state !== 'lost' && this.silentPolls >= this.driver.meter.commLostAfter) {
       this.health.state = 'lost';
-      this.deps.event({ ts: this.deps.now(), type: 'comm-lost', meter: this.driver.meter.id, data: { bus: this.driver.meter.bus, lastError: this.health.lastError, lastSeen: this.health.lastSeen } });
+      this.deps.event({ ts: this.deps.clock.now(), type: 'comm-lost', meter: this.driver.meter.id, data: { bus: this.driver.meter.bus, lastError: this.health.lastError, lastSeen: this.health.lastSeen } });
     }
   }
 }

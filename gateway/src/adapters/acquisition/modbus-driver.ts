@@ -3,7 +3,7 @@
  * the map allows, all in one session on the bus queue (the meter's blocks back to back, a failed
  * block repeated at once when the poller allows it), decoded into canonical values.
  */
-import { decodeBlock, loadProfile, MEASUREMENTS, planPollReads, type MeterProfile, type PollPlan, type ReadBlock, type RegisterDef } from '@prepaid-edge/protocols';
+import { decodeBlock, loadProfile, MEASUREMENTS, planPollReads, systemClock, type Clock, type MeterProfile, type PollPlan, type ReadBlock, type RegisterDef } from '@prepaid-edge/protocols';
 import type { MeterConfig } from '../../core/config/gateway-config.js';
 import type { BusQueue } from './bus-queue.js';
 import type { ModbusMaster } from './modbus-transport.js';
@@ -45,7 +45,7 @@ export class ModbusMeterDriver implements MeterDriver {
     readonly meter: MeterConfig,
     private readonly master: ModbusMaster,
     private readonly queue: BusQueue,
-    private readonly monotonic: () => number = () => performance.now(),
+    private readonly clock: Pick<Clock, 'monotonic'> = systemClock,
   ) {
     this.profile = loadProfile(meter.profile);
     this.defs = this.profile.registers.filter((d) => d.access !== 'w');
@@ -57,7 +57,7 @@ export class ModbusMeterDriver implements MeterDriver {
 
   /** Whether the next poll reads the slow blocks too: at the first poll, then every slowPollMs. */
   private slowDue(): boolean {
-    return this.plan.slow.length > 0 && this.monotonic() - this.slowReadAt >= this.slowPollMs;
+    return this.plan.slow.length > 0 && this.clock.monotonic() - this.slowReadAt >= this.slowPollMs;
   }
 
   get transactionsPerPoll(): number {
@@ -91,7 +91,7 @@ export class ModbusMeterDriver implements MeterDriver {
         if (v !== undefined && Number.isFinite(v)) out[k] = Math.round(v);
       }
       // Only a poll that read them counts: after a failed one the next poll tries again.
-      if (slow) this.slowReadAt = this.monotonic();
+      if (slow) this.slowReadAt = this.clock.monotonic();
       return out;
     });
   }

@@ -69,7 +69,7 @@ export class PollClock {
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
-    // Timers may run a fraction of a ms before performance.now() reaches the tick.
+    // Timers may run a fraction of a ms before the clock's monotonic time reaches the tick.
     const now = this.deps.monotonic() + 1;
     const run: Array<() => void> = [];
     for (const [tick, set] of this.due) {

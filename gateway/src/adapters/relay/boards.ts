@@ -5,7 +5,7 @@
  * own header through raspi-io (installed on the Pi, not here).
  */
 import five, { type Board } from 'johnny-five';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { BoardConfig } from '../../core/config/gateway-config.js';
 
 const READY_TIMEOUT_MS = 15_000;
@@ -33,19 +33,20 @@ async function ioFor(cfg: BoardConfig): Promise<Record<string, unknown>> {
   }
 }
 
-export async function openBoards(configs: readonly BoardConfig[]): Promise<Map<string, Board>> {
+/** `clock` times the wait for each board's ready (default: the system clock). */
+export async function openBoards(configs: readonly BoardConfig[], clock: Clock = systemClock): Promise<Map<string, Board>> {
   const boards = new Map<string, Board>();
   for (const cfg of configs) {
     const opts = await ioFor(cfg);
     const board = new five.Board({ ...opts, id: cfg.id, repl: false, debug: false, sigint: false } as never);
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new PrepaidError('E_BUS_UNAVAILABLE', `board ${cfg.id} (${cfg.io}) not ready after ${READY_TIMEOUT_MS} ms`, { board: cfg.id })), READY_TIMEOUT_MS);
+      const t = clock.setTimeout(() => reject(new PrepaidError('E_BUS_UNAVAILABLE', `board ${cfg.id} (${cfg.io}) not ready after ${READY_TIMEOUT_MS} ms`, { board: cfg.id })), READY_TIMEOUT_MS);
       board.on('ready', () => {
-        clearTimeout(t);
+        clock.clearTimeout(t);
         resolve();
       });
       board.on('error', (e: Error) => {
-        clearTimeout(t);
+        clock.clearTimeout(t);
         reject(new PrepaidError('E_BUS_UNAVAILABLE', `board ${cfg.id} (${cfg.io}): ${e.message}`, { board: cfg.id }, { cause: e }));
       });
     });

@@ -13,7 +13,7 @@
  * it (the hook onLocalClose is told); without a button pin arming is E_RELAY_UNSUPPORTED.
  */
 import five, { type Board, type Relay } from 'johnny-five';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type TimerHandle } from '@prepaid-edge/protocols';
 import type { RelayDriver, RelayStatus, SupplyState } from '../../core/credit/contracts.js';
 import { OneAtATime, verifiedSet, type RelayDriverOptions } from './verified-set.js';
 
@@ -34,7 +34,7 @@ export class J5Relay implements RelayDriver {
   private readonly relay: Relay;
   private readonly hasButton: boolean;
   private buttonDown = false;
-  private buttonDebounce: ReturnType<typeof setTimeout> | undefined;
+  private buttonDebounce: TimerHandle | undefined;
   private feedbackLevel: number | undefined;
   private commanded: boolean | undefined;
   private armed = false;
@@ -117,10 +117,11 @@ export class J5Relay implements RelayDriver {
   private buttonLevel(down: boolean): void {
     if (down === this.buttonDown) return;
     this.buttonDown = down;
-    clearTimeout(this.buttonDebounce);
+    const clock = this.opts.clock ?? systemClock;
+    clock.clearTimeout(this.buttonDebounce);
     this.buttonDebounce = undefined;
     if (down)
-      this.buttonDebounce = setTimeout(() => {
+      this.buttonDebounce = clock.setTimeout(() => {
         this.buttonDebounce = undefined;
         if (this.buttonDown) this.pressed();
       }, BUTTON_DEBOUNCE_MS);

@@ -9,7 +9,7 @@ import { decodeBlock, encodeBlock, planReads, PrepaidError, type ReadBlock } fro
 import type { BusQueue } from '../acquisition/bus-queue.js';
 import type { ModbusMaster } from '../acquisition/modbus-transport.js';
 import { prepaidRegister } from './prepaid-registers.js';
-import { backoffDelays, isRefusal, realSleep, type RetryOptions } from './verified-set.js';
+import { backoffDelays, isRefusal, sleeperOf, type RetryOptions } from './verified-set.js';
 
 /**
  * The meter's credit settings as the firmware keeps them (creditBalance in the meter's minor units,
@@ -54,7 +54,7 @@ export async function syncPrepaidMeter(
   // Encode before touching the bus: a value out of the register's range is E_VALUE_RANGE naming it.
   const creditWords = encodeBlock(CREDIT_BLOCK, values as unknown as Record<string, number>);
   const decimalWords = encodeBlock(DECIMALS_BLOCK, values as unknown as Record<string, number>);
-  const sleep = opts.sleep ?? realSleep;
+  const sleep = sleeperOf(opts);
   const delays = backoffDelays(opts);
   let got: PrepaidHolding | undefined;
   let lastError: unknown;

@@ -1,9 +1,9 @@
 /**
  * The loop every relay driver shares: read, command, read back, retry with exponential backoff,
  * and give up with E_RELAY_MISMATCH (readback never matched) or E_RELAY_REFUSED (the meter said no).
- * Drivers supply only `read` and `command`; sleeping is injected so tests never wait.
+ * Drivers supply only `read` and `command`; waits and elapsed times come from the clock.
  */
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { RelayStatus, SupplyState } from '../../core/credit/contracts.js';
 
 /** One command-and-readback attempt, for the audit log. */
@@ -36,9 +36,11 @@ export interface RetryOptions {
   initialDelayMs?: number;
   /** Cap on one wait; default 5000 ms. */
   maxDelayMs?: number;
-  /** Injected for tests; default setTimeout. */
+  /** Waits (its timers) and `elapsedMs` (its monotonic time); default the system clock. */
+  clock?: Clock;
+  /** Replaces the clock's waits (tests that record the delays and never wait). */
   sleep?: (ms: number) => Promise<void>;
-  /** Monotonic clock for `elapsedMs`; default performance.now. */
+  /** Replaces the clock's monotonic time for `elapsedMs`. */
   now?: () => number;
 }
 
@@ -46,7 +48,14 @@ export type RelayDriverOptions = RetryOptions & RelayHooks;
 
 export const DEFAULT_RETRY = { attempts: 3, initialDelayMs: 200, maxDelayMs: 5000 } as const;
 
-export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wait `ms` on `clock`. */
+export const sleepOn = (clock: Clock, ms: number): Promise<void> => new Promise((r) => clock.setTimeout(r, ms));
+
+/** The wait of these options: `sleep` if given, else a timer on the clock. */
+export function sleeperOf(o: RetryOptions): (ms: number) => Promise<void> {
+  const clock = o.clock ?? systemClock;
+  return o.sleep ?? ((ms) => sleepOn(clock, ms));
+}
 
 /** Waits before attempt 2, 3, …: initial, 2×initial, … capped at max. */
 export function backoffDelays(o: RetryOptions = {}): number[] {
@@ -82,8 +91,9 @@ export interface VerifiedSetSpec {
 
 export async function verifiedSet(spec: VerifiedSetSpec, o: RelayDriverOptions = {}): Promise<RelayStatus> {
   const { meter, target, cause } = spec;
-  const now = o.now ?? (() => performance.now());
-  const sleep = o.sleep ?? realSleep;
+  const clock = o.clock ?? systemClock;
+  const now = o.now ?? (() => clock.monotonic());
+  const sleep = sleeperOf(o);
   const t0 = now();
   const report = (a: Omit<RelayAttempt, 'meter' | 'target' | 'cause' | 'elapsedMs'>) =>
     o.onAttempt?.({ meter, target, cause, elapsedMs: now() - t0, ...a });

@@ -16,7 +16,7 @@ import {
 } from '@prepaid-edge/protocols';
 import type { Dlt645Profile } from '../acquisition/dlt645-profile.js';
 import { decide, type Identification, type ReadOutcome } from './identify.js';
-import { transact, type LineContext } from './modbus-probe.js';
+import { pause, transact, type LineContext } from './modbus-probe.js';
 import { probeTimeoutMs } from './plan.js';
 import type { FoundMeter, Verdict } from './types.js';
 
@@ -77,7 +77,6 @@ async function ask(ctx: LineContext, address: string, di: string, patience = 1):
 
 /** How much longer a mask or read is waited for when its reply came late, or a known meter went quiet. */
 const LATE_PATIENCE = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The next address to narrow: the lowest (least significant) AA pair fixed to `v`. */
 function narrow(mask: string, v: number): string | undefined {
@@ -95,7 +94,7 @@ async function identify(ctx: LineContext, address: string, profiles: readonly Dl
     if (a.kind === 'none') {
       // The meter answered the search: its reply may be on its way. Let it drain, ask again, wait longer.
       const ms = timeoutMs(ctx, encodeReadDataRequest(address, di));
-      await sleep(ms);
+      await pause(ctx, ms);
       a = await ask(ctx, address, di, LATE_PATIENCE);
       // Asked twice, it may answer twice: let the second reply go by before the next read.
       if (a.kind === 'one') await ctx.port.drain?.(ms);

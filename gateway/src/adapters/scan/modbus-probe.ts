@@ -3,7 +3,7 @@
  * a meter), then the signature reads that tell its profile. Replies for another unit (a late reply
  * to an earlier probe) are skipped and handed to `onLate` so that unit can be asked again.
  */
-import { decodeRtu, encodeRequest, encodeRtu, parseResponse, rtuResponseLength, type MeterProfile, type ModbusRequest, type SignatureRead } from '@prepaid-edge/protocols';
+import { decodeRtu, encodeRequest, encodeRtu, parseResponse, rtuResponseLength, type Clock, type MeterProfile, type ModbusRequest, type SignatureRead } from '@prepaid-edge/protocols';
 import { FC_OF_KIND, identifyProfile, readKey, replyBytes, type ReadOutcome } from './identify.js';
 import { probeTimeoutMs } from './plan.js';
 import type { Exchange, FoundMeter, LineSettings, ScanLine, ScanOptions, Verdict } from './types.js';
@@ -15,9 +15,11 @@ export interface LineContext {
   opts: ScanOptions;
   /** The 3.5-character silence before the next request (ms). */
   gapMs: number;
+  clock: Clock;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Wait `ms` on the line's clock. */
+export const pause = (ctx: LineContext, ms: number): Promise<void> => new Promise((r) => ctx.clock.setTimeout(r, ms));
 
 function modbusComplete(unit: number) {
   return (buf: Buffer): Verdict => {
@@ -93,7 +95,7 @@ export async function probeModbus(
     let x = await ask(r, req, timeoutMs);
     if (x.kind !== 'reply' && present) {
       // A meter that has answered went quiet: its reply may be on its way. Let it drain, ask again, wait longer.
-      await sleep(timeoutMs);
+      await pause(ctx, timeoutMs);
       x = await ask(r, req, 3 * timeoutMs);
       // Asked twice, it may answer twice: let the second reply go by, or the next read could take it for its own.
       if (x.kind === 'reply' && port.drain) {
@@ -104,7 +106,7 @@ export async function probeModbus(
     let outcome: ReadOutcome = 'silent';
     if (x.kind === 'reply') {
       present = true;
-      await sleep(ctx.gapMs);
+      await pause(ctx, ctx.gapMs);
       try {
         const res = parseResponse(decodeRtu(x.bytes.subarray(0, rtuResponseLength(x.bytes))).pdu, req);
         if ('exception' in res) outcome = 'refused';

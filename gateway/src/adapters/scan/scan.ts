@@ -7,7 +7,7 @@
  * parities of that baud rate (it would answer again, or garble). A garbled reply is retried once;
  * silence from an absent address is not.
  */
-import { bitsPerChar, interFrameMs, isPrepaidError, listProfiles, loadProfile, type MeterProfile } from '@prepaid-edge/protocols';
+import { bitsPerChar, interFrameMs, isPrepaidError, listProfiles, loadProfile, systemClock, type MeterProfile } from '@prepaid-edge/protocols';
 import { listDlt645Profiles, loadDlt645Profile } from '../acquisition/dlt645-profile.js';
 import { searchDlt645 } from './dlt645-search.js';
 import { presenceRead, replyBytes } from './identify.js';
@@ -24,8 +24,9 @@ export async function* scan(opts: ScanOptions, deps: ScanDeps = {}): AsyncGenera
   const profiles: MeterProfile[] = (opts.profiles ?? listProfiles()).map((id) => loadProfile(id));
   const dltProfiles = plan.dlt645 ? listDlt645Profiles().map((id) => loadDlt645Profile(id)) : [];
   const presence = presenceRead(profiles);
-  const openLine = deps.openLine ?? openSerialLine;
-  const monotonic = deps.monotonic ?? (() => performance.now());
+  const clock = deps.clock ?? systemClock;
+  const openLine = deps.openLine ?? ((path, line) => openSerialLine(path, line, clock));
+  const monotonic = () => clock.monotonic();
   const started = monotonic();
   let done = 0;
   let total = plan.total;
@@ -55,7 +56,7 @@ export async function* scan(opts: ScanOptions, deps: ScanDeps = {}): AsyncGenera
       yield progress(line);
       continue;
     }
-    const ctx: LineContext = { port, line, stopBits, opts, gapMs: interFrameMs(line.baudRate, bitsPerChar(line.parity, stopBits)) };
+    const ctx: LineContext = { port, line, stopBits, opts, gapMs: interFrameMs(line.baudRate, bitsPerChar(line.parity, stopBits)), clock };
     try {
       if (plan.modbus) {
         const silent = new Set<number>();

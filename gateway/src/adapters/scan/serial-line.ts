@@ -1,9 +1,9 @@
 /** The scan's thin I/O adapter: a serialport opened at one line setting, one request at a time. */
 import { SerialPort } from 'serialport';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 import type { Exchange, LineSettings, ScanLine } from './types.js';
 
-export async function openSerialLine(path: string, line: LineSettings & { stopBits: 1 | 2 }): Promise<ScanLine> {
+export async function openSerialLine(path: string, line: LineSettings & { stopBits: 1 | 2 }, clock: Clock = systemClock): Promise<ScanLine> {
   const port = new SerialPort({ path, baudRate: line.baudRate, parity: line.parity, stopBits: line.stopBits, dataBits: 8, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
     port.open((err) =>
@@ -26,9 +26,9 @@ export async function openSerialLine(path: string, line: LineSettings & { stopBi
       const late: Buffer[] = buf.length ? [buf] : [];
       buf = Buffer.alloc(0);
       return new Promise<Exchange>((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined;
+        let timer: TimerHandle | undefined;
         const finish = (x: Exchange) => {
-          if (timer) clearTimeout(timer);
+          clock.clearTimeout(timer);
           onData = undefined;
           resolve(late.length ? { ...x, late } : x);
         };
@@ -49,13 +49,13 @@ export async function openSerialLine(path: string, line: LineSettings & { stopBi
           }
           // The wait starts once the request has left (drain): on a real line that is its wire time.
           port.drain(() => {
-            if (onData) timer = setTimeout(() => finish(buf.length ? { kind: 'garbled', bytes: buf } : { kind: 'silence' }), timeoutMs);
+            if (onData) timer = clock.setTimeout(() => finish(buf.length ? { kind: 'garbled', bytes: buf } : { kind: 'silence' }), timeoutMs);
           });
         });
       });
     },
     async drain(ms) {
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise<void>((r) => clock.setTimeout(r, ms));
       const late = buf.length ? [buf] : [];
       buf = Buffer.alloc(0);
       return late;

@@ -1,4 +1,5 @@
 /** Shapes of the bus scanner (see index.ts for the API). */
+import type { Clock } from '@prepaid-edge/protocols';
 import type { Parity } from '../../core/config/gateway-config.js';
 
 export type ScanProtocol = 'modbus' | 'dlt645' | 'both';
@@ -108,6 +109,6 @@ export interface ScanLine {
 export interface ScanDeps {
   /** Open `path` at `line` (default: serialport). Rejects with PrepaidError E_BUS_UNAVAILABLE. */
   openLine?: (path: string, line: LineSettings & { stopBits: 1 | 2 }) => Promise<ScanLine>;
-  /** Monotonic ms, for the ETA (default performance.now). */
-  monotonic?: () => number;
+  /** Monotonic time for the ETA, timers for waits and reply timeouts (default: the system clock). */
+  clock?: Clock;
 }

@@ -4,6 +4,7 @@
  * one multi-row INSERT per table (rows passed as one JSON array and expanded by json_each).
  * A call resolves only after its transaction has committed.
  */
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { StorageConfig } from '../../core/config/gateway-config.js';
 import type { NewEvent, NewReading, Outbox, OutboxStats, StoredEvent, StoredReading } from '../../core/model.js';
 import { lowWater, overBounds, rowsToDrop, type Level } from './bounds.js';
@@ -16,7 +17,8 @@ import { openDb, type Db } from './sqlite.js';
 import { eventRow, readingRow, type EventRow, type ReadingRow } from './validate.js';
 
 export interface OutboxOptions extends OpenFileOptions {
-  now?: () => number;
+  /** Wall time for the events the outbox writes itself (default: the system clock). */
+  clock?: Clock;
   /** A transaction takes queued calls until it holds at least this many readings (default 50,000). */
   maxReadingsPerTransaction?: number;
 }
@@ -128,7 +130,7 @@ export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): 
 
 class SqliteOutboxImpl implements SqliteOutbox {
   private readonly lane = new Lane();
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly maxPerTx: number;
   private queue: WriteOp[] = [];
   private flushQueued = false;
@@ -144,7 +146,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
     private seqs: Map<string, number>,
     private counters: Counters,
   ) {
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.maxPerTx = Math.max(1, opts.maxReadingsPerTransaction ?? 50_000);
   }
 
@@ -410,7 +412,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
     }
     if (dropped === 0) return;
     this.counters.dropped += dropped;
-    eventRows.push({ ts: this.now(), type: 'readings-dropped', meter: null, json: JSON.stringify({ count: dropped, total: this.counters.dropped }) });
+    eventRows.push({ ts: this.clock.now(), type: 'readings-dropped', meter: null, json: JSON.stringify({ count: dropped, total: this.counters.dropped }) });
   }
 }
 

@@ -1,4 +1,5 @@
 /** The narrow face of the gateway the console is given (the Gateway class, or a fake in tests). */
+import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import type { CreditRuntime } from '../credit/credit-runtime.js';
 import type { Logger } from '../log.js';
@@ -15,6 +16,8 @@ export interface ConsoleHost {
   readonly log: Logger;
   readonly credit: CreditRuntime | undefined;
   readonly observers: Set<GatewayObserver>;
+  /** The gateway's clock (the console's default). */
+  readonly clock?: Clock;
   status(): Promise<GatewayStatus>;
 }
 

@@ -5,7 +5,7 @@
  * (when the browser says where it comes from) from the console's own origin.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { Db } from '../store/sqlite.js';
 import { ConsoleAuth, clearedCookie, sessionCookie, validCsrf, type Principal } from './auth.js';
 import { consoleStorePath, openConsoleStore } from './console-store.js';
@@ -27,8 +27,8 @@ export type { GatewayObserver, GatewayStatus } from './gateway-status.js';
 export { httpError } from './http-error.js';
 
 export interface ConsoleOptions {
-  /** Wall clock for sessions and lockouts (tests move it). */
-  now?: () => number;
+  /** Wall time for sessions, lockouts and scan jobs (default: the host's clock, else the system clock). */
+  clock?: Clock;
   /** History bucket (ms, default 60 s) and count (default 360: 6 h). */
   historyBucketMs?: number;
   historyBuckets?: number;
@@ -71,7 +71,8 @@ async function defaultScanRunner(): Promise<ScanRunner> {
 
 export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: ConsoleOptions = {}): Promise<WebConsole> {
   const addr = listenAddress(cfg);
-  const now = opts.now ?? Date.now;
+  const clock = opts.clock ?? host.clock ?? systemClock;
+  const now = () => clock.now();
   const log = host.log.child({ component: 'console' });
   const storePath = opts.storePath ?? consoleStorePath(host.config.storage.path);
   const db: Db = await openConsoleStore(storePath, (why, movedTo) => log.warn({ file: storePath, movedTo, why }, 'console session store was damaged: moved aside, everyone must log in again'), now);
@@ -87,7 +88,7 @@ export async function startConsole(host: ConsoleHost, cfg: ConsoleConfig, opts: 
   const metrics = new GatewayMetrics({ status: () => host.status() });
   const history = new HistoryRing(opts.historyBucketMs, opts.historyBuckets);
   const events = new EventRing();
-  const scans = new ScanJobs({ runner: opts.scanRunner ?? defaultScanRunner, buses: host.config.buses, now });
+  const scans = new ScanJobs({ runner: opts.scanRunner ?? defaultScanRunner, buses: host.config.buses, clock });
   const observer: GatewayObserver = {
     reading: (r, h) => {
       history.add(r);

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { systemClock } from '@prepaid-edge/protocols';
 import { storeError } from '../store/errors.js';
 import { openDb, type Db } from '../store/sqlite.js';
 
@@ -39,7 +40,7 @@ export function consoleStorePath(gatewayDbPath: string): string {
  * not keep the gateway from starting: sessions are disposable, so it is moved aside as
  * `<file>.damaged-<ms>` and a fresh one is made; `onReset` says so (everyone logs in again).
  */
-export async function openConsoleStore(path: string, onReset: (why: string, movedTo: string) => void = () => undefined, now: () => number = Date.now): Promise<Db> {
+export async function openConsoleStore(path: string, onReset: (why: string, movedTo: string) => void = () => undefined, now: () => number = () => systemClock.now()): Promise<Db> {
   try {
     return await openOnce(path);
   } catch (e) {

@@ -4,7 +4,7 @@
  * would not know about it and both would garble each other's frames).
  */
 import { randomUUID } from 'node:crypto';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 import type { BusConfig, Parity } from '../../core/config/gateway-config.js';
 
 export interface ScanRequest {
@@ -65,8 +65,13 @@ export function busPaths(buses: readonly BusConfig[]): Set<string> {
 export class ScanJobs {
   private readonly jobs = new Map<string, ScanJob>();
   private readonly aborts = new Map<string, AbortController>();
+  private readonly runs = new Set<Promise<void>>();
+  private readonly clock: Clock;
 
-  constructor(private readonly o: { runner: () => Promise<ScanRunner>; buses: readonly BusConfig[]; now: () => number; keep?: number }) {}
+  /** `clock`: wall time for startedAt/endedAt, a timer for close()'s bound (default: the system clock). */
+  constructor(private readonly o: { runner: () => Promise<ScanRunner>; buses: readonly BusConfig[]; clock?: Clock; keep?: number }) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   start(request: ScanRequest, user: string): ScanJob {
     if (busPaths(this.o.buses).has(request.path)) {
@@ -76,12 +81,12 @@ export class ScanJobs {
       throw new PrepaidError('E_CONTROL_REQUEST', `path: a scan of ${request.path} is already running`, { path: 'path', serial: request.path });
     }
     const total = request.protocol === 'modbus' ? request.baudRates.length * request.parities.length * (request.units.to - request.units.from + 1) : request.baudRates.length * request.parities.length;
-    const job: ScanJob = { id: randomUUID(), user, request, state: 'running', startedAt: this.o.now(), endedAt: null, progress: { done: 0, total, found: [] }, error: null };
+    const job: ScanJob = { id: randomUUID(), user, request, state: 'running', startedAt: this.clock.now(), endedAt: null, progress: { done: 0, total, found: [] }, error: null };
     this.jobs.set(job.id, job);
     this.prune();
     const ac = new AbortController();
     this.aborts.set(job.id, ac);
-    void (async () => {
+    const running = (async () => {
       try {
         const run = await this.o.runner();
         const found = await run(request, (p) => (job.progress = { ...p, found: [...p.found] }), ac.signal);
@@ -92,10 +97,12 @@ export class ScanJobs {
         job.state = ac.signal.aborted ? 'cancelled' : 'failed';
         job.error = { code: err.code ?? 'E_BUS_UNAVAILABLE', message: err.message };
       } finally {
-        job.endedAt = this.o.now();
+        job.endedAt = this.clock.now();
         this.aborts.delete(job.id);
       }
     })();
+    this.runs.add(running);
+    void running.finally(() => this.runs.delete(running));
     return job;
   }
 
@@ -110,8 +117,11 @@ export class ScanJobs {
   /** Stop every running scan and wait (bounded) for them to release their lines. */
   async close(): Promise<void> {
     for (const ac of this.aborts.values()) ac.abort();
-    const deadline = Date.now() + 5000;
-    while (this.aborts.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (this.runs.size === 0) return;
+    let timer: TimerHandle | undefined;
+    const bound = new Promise<void>((r) => (timer = this.clock.setTimeout(r, 5000)));
+    await Promise.race([Promise.allSettled([...this.runs]), bound]);
+    this.clock.clearTimeout(timer);
   }
 
   private prune(): void {

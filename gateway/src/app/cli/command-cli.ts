@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isPrepaidError } from '@prepaid-edge/protocols';
+import { isPrepaidError, systemClock } from '@prepaid-edge/protocols';
 import { parsePublicKey } from '../../core/commands/keys.js';
 import { buildSignedCommand, gitWorkTree, keygen, verifyCommandText, type SignOptions } from './sign-cli.js';
 
@@ -69,7 +69,7 @@ export function registerCommandCommands(program: Command): void {
     .action((o: SignOptions & { key: string; json?: string }) => {
       try {
         const json = o.json === undefined ? undefined : readInput(o.json);
-        const signed = buildSignedCommand(o, { now: Date.now(), uuid: randomUUID, json, privateKey: readFileSync(o.key, 'utf8') });
+        const signed = buildSignedCommand(o, { now: systemClock.now(), uuid: randomUUID, json, privateKey: readFileSync(o.key, 'utf8') });
         process.stdout.write(`${JSON.stringify(signed)}\n`);
       } catch (e) {
         fail(e);

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import { loadConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import type { CommandOutcome } from '../../core/credit/contracts.js';
@@ -28,7 +28,7 @@ function account(cfg: GatewayConfig, meter: string): AccountConfig {
 }
 
 /** Sign `o` with the technician key named in the config (path relative to the config file). */
-export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit<SignOptions, 'keyId'>, now = Date.now()): Record<string, unknown> {
+export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit<SignOptions, 'keyId'>, now = systemClock.now()): Record<string, unknown> {
   const tech = cfg.technician;
   if (!tech) throw new PrepaidError('E_CONFIG_INVALID', 'technician: the configuration has no technician key (technician: { keyId, privateKeyPath })', { path: 'technician' });
   const keyPath = isAbsolute(tech.privateKeyPath) ? tech.privateKeyPath : resolve(dirname(configPath), tech.privateKeyPath);
@@ -42,7 +42,8 @@ export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit
 }
 
 /** Run a signed command offline: ledger + credit engine + command processor, then close them. */
-export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, now: () => number = Date.now): Promise<CommandOutcome> {
+export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, clock: Clock = systemClock): Promise<CommandOutcome> {
+  const now = () => clock.now();
   const pid = ownerPid(cfg.storage.path);
   if (pid !== undefined) {
     throw new PrepaidError('E_STORE_OPEN', `${cfg.storage.path}: the gateway service${pid ? ` (pid ${pid})` : ""} holds the database; apply through it: set console.listen and ${API_TOKEN_ENV}, or use the web console`, { path: cfg.storage.path });
@@ -50,7 +51,7 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
   if (!existsSync(cfg.storage.path)) {
     // The outbox creates the file (the ledger then adds its tables), as the service does.
     const { openOutbox } = await import('../../adapters/store/index.js');
-    await (await openOutbox(cfg.storage)).close();
+    await (await openOutbox(cfg.storage, { clock })).close();
   }
   const [{ openLedger }, { CreditEngine }, { CommandProcessor }, { createLogger }] = await Promise.all([
     import('../../adapters/store/ledger/index.js'),
@@ -59,7 +60,7 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
     import('../../adapters/log.js'),
   ]);
   const credit = cfg.credit!;
-  const ledger = await openLedger(cfg.storage.path, { now, synchronous: cfg.storage.synchronous });
+  const ledger = await openLedger(cfg.storage.path, { clock, synchronous: cfg.storage.synchronous });
   try {
     const engine = new CreditEngine({
       config: credit,

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import { integrity } from './db-peek.js';
+import { systemClock } from '@prepaid-edge/protocols';
 import { ownerPid } from './gateway-api.js';
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL';
@@ -109,6 +110,6 @@ export async function checkDatabase(cfg: GatewayConfig): Promise<CheckResult> {
   }
 }
 
-export async function runChecks(cfg: GatewayConfig, now = Date.now()): Promise<CheckResult[]> {
+export async function runChecks(cfg: GatewayConfig, now = systemClock.now()): Promise<CheckResult[]> {
   return [...checkSerialPorts(cfg), await checkBroker(cfg), checkClock(now), checkDisk(cfg), await checkDatabase(cfg)];
 }

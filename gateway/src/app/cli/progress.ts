@@ -3,6 +3,8 @@
  * at each 10 %. Thirty lines of our own rather than cli-progress: we need one bar, no multi-bar,
  * no themes, and the plain-line fallback is the part that matters for logs.
  */
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
+
 export interface ProgressSink {
   isTTY?: boolean;
   columns?: number;
@@ -18,14 +20,18 @@ export class ProgressBar {
   private lastDecile = -1;
   private lastDraw = 0;
 
-  constructor(private readonly out: ProgressSink, private readonly now: () => number = Date.now) {}
+  /** `clock`: monotonic time for the redraw rate. */
+  constructor(
+    private readonly out: ProgressSink,
+    private readonly clock: Pick<Clock, 'monotonic'> = systemClock,
+  ) {}
 
   update(done: number, total: number, etaMs: number, label: string): void {
     const pct = total > 0 ? done / total : 1;
     const text = `${String(Math.floor(pct * 100)).padStart(3)}% ${done}/${total} ETA ${formatDuration(etaMs)} ${label}`;
     if (this.out.isTTY) {
-      if (done < total && this.now() - this.lastDraw < 100) return; // at most 10 redraws a second
-      this.lastDraw = this.now();
+      if (done < total && this.clock.monotonic() - this.lastDraw < 100) return; // at most 10 redraws a second
+      this.lastDraw = this.clock.monotonic();
       const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - text.length - 4));
       const filled = Math.round(pct * width);
       this.out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);

@@ -1,5 +1,5 @@
 /** `prepaid-gateway read` and `watch`: values of meters, read directly on their buses. */
-import { MEASUREMENTS, PrepaidError } from '@prepaid-edge/protocols';
+import { MEASUREMENTS, PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import { loadConfig } from '../config/load-config.js';
 import { DirectBuses } from './direct-bus.js';
 import { guarded } from './fail.js';
@@ -16,12 +16,12 @@ export function valuesTable(values: Record<string, number>): string {
   return rows.map(([k, v, u]) => `${k!.padEnd(w0)}  ${v!.padStart(w1)} ${u}`.trimEnd()).join('\n') + '\n';
 }
 
-export function readCommand(o: { config: string; meter: string; json?: boolean }): Promise<void> {
+export function readCommand(o: { config: string; meter: string; json?: boolean }, clock: Clock = systemClock): Promise<void> {
   return guarded(async () => {
     const buses = new DirectBuses(loadConfig(o.config));
     try {
       const values = await buses.read(o.meter);
-      process.stdout.write(o.json ? `${JSON.stringify({ meter: o.meter, ts: Date.now(), values })}\n` : `${o.meter}\n${valuesTable(values)}`);
+      process.stdout.write(o.json ? `${JSON.stringify({ meter: o.meter, ts: clock.now(), values })}\n` : `${o.meter}\n${valuesTable(values)}`);
     } finally {
       await buses.close();
     }
@@ -69,7 +69,7 @@ export function tableWidth(option: string | undefined, stdout: { isTTY?: boolean
   return stdout.isTTY && stdout.columns ? stdout.columns : Infinity;
 }
 
-export function watchCommand(o: { config: string; meter?: string[]; interval?: string; count?: string; width?: string }): Promise<void> {
+export function watchCommand(o: { config: string; meter?: string[]; interval?: string; count?: string; width?: string }, clock: Clock = systemClock): Promise<void> {
   return guarded(async () => {
     const fixedWidth = o.width !== undefined ? tableWidth(o.width) : undefined;
     const cfg = loadConfig(o.config);
@@ -85,7 +85,8 @@ export function watchCommand(o: { config: string; meter?: string[]; interval?: s
     const tty = process.stdout.isTTY === true;
     try {
       for (let n = 0; n < count && !stop; n++) {
-        const started = Date.now();
+        const started = clock.monotonic();
+        const stampedAt = clock.now();
         const rows = [];
         for (const m of meters) {
           try {
@@ -96,11 +97,11 @@ export function watchCommand(o: { config: string; meter?: string[]; interval?: s
             rows.push({ meter: m.id, error: `${code ?? 'error'}: ${(e as Error).message}` });
           }
         }
-        const stamp = new Date(started).toISOString();
+        const stamp = new Date(stampedAt).toISOString();
         // A terminal gets the table redrawn in place; a pipe gets one table per poll.
         process.stdout.write(`${tty ? '\x1b[H\x1b[2J' : ''}${stamp}\n${watchTable(rows, fixedWidth ?? tableWidth(undefined))}${tty ? '' : '\n'}`);
-        const wait = interval - (Date.now() - started);
-        if (n + 1 < count && !stop && wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const wait = interval - (clock.monotonic() - started);
+        if (n + 1 < count && !stop && wait > 0) await new Promise<void>((r) => clock.setTimeout(r, wait));
       }
     } finally {
       process.removeListener('SIGINT', onSigint);

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import { API_TOKEN_ENV } from './credit-command.js';
 import { summarize, type DbSummary } from './db-peek.js';
 import { guarded } from './fail.js';
+import { systemClock } from '@prepaid-edge/protocols';
 import { apiBase, getFromGateway, ownerPid } from './gateway-api.js';
 
 export interface StatusReport {
@@ -46,7 +47,7 @@ async function askGateway(cfg: GatewayConfig, pid: number | null, token: string 
   return { running: true, api: api ?? null, uplink };
 }
 
-export async function gatherStatus(cfg: GatewayConfig, now = Date.now()): Promise<StatusReport> {
+export async function gatherStatus(cfg: GatewayConfig, now = systemClock.now()): Promise<StatusReport> {
   const pid = ownerPid(cfg.storage.path) ?? null;
   const asked = await askGateway(cfg, pid, process.env[API_TOKEN_ENV]);
   const db = existsSync(cfg.storage.path) ? { path: cfg.storage.path, ...(await summarize(cfg.storage.path)) } : { path: cfg.storage.path, missing: true as const };

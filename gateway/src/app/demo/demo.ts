@@ -6,6 +6,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import mqtt from 'mqtt';
+import { every, systemClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../config/load-config.js';
 import { createLogger } from '../../adapters/log.js';
@@ -62,7 +63,8 @@ credit:
 `,
   'demo',
 );
-const gw = new Gateway(cfg, { log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn', gateway: cfg.gateway.id }) });
+const clock = systemClock;
+const gw = new Gateway(cfg, { clock, log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn', gateway: cfg.gateway.id }) });
 await gw.start();
 
 // The "utility": a subscriber that counts readings per meter and checks seq continuity.
@@ -88,12 +90,12 @@ utility.on('message', (topic, payload) => {
   if (topic === `${root}/events`) {
     const e = JSON.parse(payload.toString()) as { type: string; meter?: string };
     if (e.type === 'tripped' && e.meter) {
-      setTimeout(() => {
-        const now = Date.now();
+      clock.setTimeout(() => {
+        const now = clock.now();
         const cmd = signCommand({ id: randomUUID(), type: 'topup', meter: e.meter!, amount: 500, currency: 'EUR', issuedAt: now, expiresAt: now + 600_000 }, utilityKey.privateKey, 'demo-utility');
         commands.push({ id: cmd.id, meter: e.meter!, what: 'top-up 0.500 EUR', result: 'sent' });
         utility.publish(`${root}/commands`, JSON.stringify(cmd), { qos: 1 });
-      }, 10_000).unref();
+      }, 10_000, { unref: true });
     }
   } else if (topic === `${root}/commands/results`) {
     const r = JSON.parse(payload.toString()) as { id: string; status: string; balance?: number; reason?: string };
@@ -106,14 +108,14 @@ const draw = async () => {
   const table = renderDemoTable(await gw.status(), received, { broker: broker.url, simPort }, commands);
   process.stdout.write(process.stdout.isTTY ? '\x1b[H\x1b[2J' + table + '\n' : table + '\n\n');
 };
-const timer = setInterval(() => void draw(), process.stdout.isTTY ? 1000 : 5000);
+const stopDrawing = every(clock, process.stdout.isTTY ? 1000 : 5000, () => void draw());
 await draw();
 
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  clearInterval(timer);
+  stopDrawing();
   await gw.stop('demo stopped');
   utility.end(true);
   await sim.close();
@@ -122,4 +124,4 @@ const stop = async () => {
 };
 process.once('SIGINT', () => void stop());
 process.once('SIGTERM', () => void stop());
-if (process.env.DEMO_SECONDS) setTimeout(() => void stop(), Number(process.env.DEMO_SECONDS) * 1000);
+if (process.env.DEMO_SECONDS) clock.setTimeout(() => void stop(), Number(process.env.DEMO_SECONDS) * 1000);

@@ -4,6 +4,7 @@
  * SQLite outbox and MQTT client id. Used in-process and by fleet-worker.ts.
  */
 import { join } from 'node:path';
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import { Simulator, type ProfileName } from '@prepaid-edge/simulator';
 import { parseConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
@@ -45,8 +46,9 @@ export interface FleetNode {
 
 export const meterId = (i: number): string => `m${String(i).padStart(3, '0')}`;
 
-export async function startFleetNode(spec: FleetNodeSpec): Promise<FleetNode> {
-  const started = await Promise.all(spec.gatewayIds.map((id, i) => startOne(spec, id, i)));
+/** `clock` drives every gateway of the node (the simulators keep their own simulated time). */
+export async function startFleetNode(spec: FleetNodeSpec, clock: Clock = systemClock): Promise<FleetNode> {
+  const started = await Promise.all(spec.gatewayIds.map((id, i) => startOne(spec, id, i, clock)));
   return {
     stop: async (window) => {
       await Promise.all(started.map(({ gw }) => gw.stop('fleet run over')));
@@ -56,10 +58,10 @@ export async function startFleetNode(spec: FleetNodeSpec): Promise<FleetNode> {
   };
 }
 
-async function startOne(spec: FleetNodeSpec, id: string, index: number): Promise<{ gw: Gateway; sim: Simulator }> {
+async function startOne(spec: FleetNodeSpec, id: string, index: number, clock: Clock): Promise<{ gw: Gateway; sim: Simulator }> {
   const sim = new Simulator({ profile: spec.profile, meters: spec.meters, seed: `${id}-${index}` });
   const port = await sim.listenTcp(0);
-  const gw = new Gateway(fleetGatewayConfig(spec, id, port), { log: createLogger({ level: spec.logLevel, gateway: id }) });
+  const gw = new Gateway(fleetGatewayConfig(spec, id, port), { clock, log: createLogger({ level: spec.logLevel, gateway: id }) });
   await gw.start();
   return { gw, sim };
 }

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { ProfileName } from '@prepaid-edge/simulator';
 import { startFleetBroker } from './fleet-broker.js';
 import { HeadEnd } from './head-end.js';
@@ -45,6 +46,8 @@ export interface FleetOptions {
   signal?: AbortSignal;
   /** Progress lines (to stderr in the CLI). */
   progress?: (line: string) => void;
+  /** The head end's and the in-process gateways' clock (default: the system clock; workers use theirs). */
+  clock?: Clock;
 }
 
 export interface ProcessUsage {
@@ -122,12 +125,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
   const prefix = o.prefix ?? 'prepaid-edge';
   const workers = Math.min(o.workers ?? defaultWorkers(o.gateways), o.gateways);
   const progress = o.progress ?? (() => undefined);
+  const clock = o.clock ?? systemClock;
+  const sleep = (ms: number, signal?: AbortSignal) => sleepOn(clock, ms, signal);
   const dir = mkdtempSync(join(o.tmpDir ?? tmpdir(), 'prepaid-fleet-'));
   const tag = randomBytes(2).toString('hex');
   const ids = Array.from({ length: o.gateways }, (_, i) => `fleet-${tag}-${String(i + 1).padStart(3, '0')}`);
 
   const broker = await startFleetBroker(o.broker, dir);
-  const head = new HeadEnd(new Set(ids), prefix);
+  const head = new HeadEnd(new Set(ids), prefix, () => clock.now());
   const children: ChildProcess[] = [];
   try {
     await head.connect(broker.url, `prepaid-fleet-head-end-${tag}`);
@@ -135,7 +140,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     const spec = (gatewayIds: string[]): FleetNodeSpec => ({ gatewayIds, meters: o.meters, profile, pollMs, brokerUrl: broker.url, prefix, dir, synchronous: o.synchronous ?? 'normal', ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}), logLevel: o.logLevel ?? 'error' });
     let stopAll: (window: Window) => Promise<GatewayTally[]>;
     if (workers === 0) {
-      const node = await startFleetNode(spec(ids));
+      const node = await startFleetNode(spec(ids), clock);
       stopAll = (window) => node.stop(window);
     } else {
       const shares = Array.from({ length: workers }, (_, w) => ids.filter((_, i) => i % workers === w));
@@ -143,8 +148,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       stopAll = async (window) => (await Promise.all(handles.map((h) => h.stop(window)))).flat();
     }
 
-    const heardBy = Date.now() + Math.max(30_000, pollMs * 5);
-    while (head.gatewaysHeard() < o.gateways && Date.now() < heardBy && !o.signal?.aborted) await sleep(100);
+    const heardBy = clock.monotonic() + Math.max(30_000, pollMs * 5);
+    while (head.gatewaysHeard() < o.gateways && clock.monotonic() < heardBy && !o.signal?.aborted) await sleep(100);
     progress(`${head.gatewaysHeard()}/${o.gateways} gateways heard; measuring for ${durationS} s`);
 
     const pids: Array<{ role: ProcessUsage['role']; pid: number }> = [{ role: workers ? 'head-end' : 'head-end+gateways', pid: process.pid }, ...children.map((c) => ({ role: 'worker' as const, pid: c.pid! }))];
@@ -160,8 +165,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     progress('stopping gateways');
     const tallies = await stopAll(window);
     // What the broker accepted just before the stop may still be on its way to the head end.
-    const quietBy = Date.now() + 10_000;
-    while (Date.now() - head.lastArrival < 500 && Date.now() < quietBy) await sleep(100);
+    const quietBy = clock.monotonic() + 10_000;
+    // lastArrival is wall time (the head end's clock), so the quiet test is too.
+    while (clock.now() - head.lastArrival < 500 && clock.monotonic() < quietBy) await sleep(100);
 
     let stored = 0, received = 0, unsent = 0, lost = 0, gaps = 0, duplicates = 0;
     // Taken within the window: arrived, or still in an outbox (lingering at the stop).
@@ -253,11 +259,11 @@ function usage(role: ProcessUsage['role'], a: ProcSample | undefined, b: ProcSam
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
+    const t = clock.setTimeout(done, ms);
     function done() {
-      clearTimeout(t);
+      clock.clearTimeout(t);
       signal?.removeEventListener('abort', done);
       resolve();
     }

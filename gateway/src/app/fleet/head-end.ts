@@ -4,6 +4,7 @@
  * reading) and measures end-to-end latency, reading `ts` (when the gateway polled) -> arrival here.
  */
 import { connect, type MqttClient } from 'mqtt';
+import { systemClock } from '@prepaid-edge/protocols';
 import { LatencyHistogram } from './latency-histogram.js';
 
 interface MeterTally {
@@ -39,7 +40,7 @@ export class HeadEnd {
   constructor(
     private readonly gatewayIds: ReadonlySet<string>,
     private readonly prefix: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => systemClock.now(),
   ) {}
 
   async connect(url: string, clientId: string): Promise<void> {

@@ -175,12 +175,11 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
   const readings: NewReading[] = [];
   const results: CommandOutcome[] = [];
   const credits = new Map<string, Record<string, unknown>>();
-  const outbox = await openOutbox(cfg.storage, { now: () => clock.now() });
+  const outbox = await openOutbox(cfg.storage, { clock });
   let credit: CreditRuntime | undefined;
   const pending: Array<Promise<unknown>> = [];
   const acquisition = new Acquisition(cfg, {
-    now: () => clock.now(),
-    monotonic: () => clock.now(),
+    clock,
     reading: (r) => {
       readings.push(r);
       // The gateway's order: committed to the outbox first, then charged.

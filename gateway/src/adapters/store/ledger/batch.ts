@@ -10,7 +10,8 @@ import type { CommandOutcome, StoredEntry } from '../../../core/credit/contracts
 import type { Connection } from './connection.js';
 import { parseOutcome } from './rows.js';
 import type { PostManyResult } from '../../../core/ledger/types.js';
-import { bad, isPlainObject, toJson, type ValidPosting } from '../../../core/ledger/validate.js';
+import { toJson, type ValidPosting } from '../../../core/ledger/validate.js';
+import { settle } from '../../../core/ledger/settle.js';
 
 const SQL = {
   balances: 'SELECT meter, balance FROM ledger_accounts WHERE meter IN (SELECT value FROM json_each(?))',
@@ -99,19 +100,8 @@ function plan(v: ValidPosting, balances: Map<string, number>, commands: Map<stri
   }
   const before = balances.get(v.meter);
   if (before === undefined) throw new PrepaidError('E_LEDGER_UNKNOWN_ACCOUNT', `${v.prefix}meter: no ledger account for meter ${JSON.stringify(v.meter)}`, { path: `${v.prefix}meter`, meter: v.meter });
-  let balance = before;
-  const after = v.entries.map((e, i) => {
-    balance += e.amount;
-    if (!Number.isSafeInteger(balance)) throw bad(`${v.prefix}entries[${i}].amount`, `would take the balance of ${v.meter} out of the safe integer range`, { meter: v.meter });
-    return balance;
-  });
-  let outcomeJson: string | undefined;
-  if (v.command) {
-    const outcome = v.command.outcome(balance);
-    if (!isPlainObject(outcome) || typeof outcome.status !== 'string') throw bad(`${v.prefix}command.outcome`, 'must return a CommandOutcome object');
-    outcomeJson = toJson(outcome, `${v.prefix}command.outcome`);
-    commands.set(v.command.id, outcomeJson);
-  }
+  const { after, balance, outcomeJson } = settle(v, before);
+  if (v.command) commands.set(v.command.id, outcomeJson!);
   balances.set(v.meter, balance);
   return { v, before, after, balance, outcomeJson };
 }

@@ -4,10 +4,11 @@
  * public write is one transaction on the ledger's own connection, run one at a time (the lane):
  * a call resolves after its COMMIT, and a call that fails has written nothing.
  */
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { Account, AccountSpec, AccountState, CommandOutcome, StoredEntry } from '../../../core/credit/contracts.js';
 import { openConnection, type Connection } from './connection.js';
 import { writeBatch } from './batch.js';
+import { settle } from '../../../core/ledger/settle.js';
 import { closedError, sqliteCode, storeError } from '../../../core/ledger/errors.js';
 import { openSqliteFile, type OpenFileOptions, type SqliteFileKind } from '../open-sqlite-file.js';
 import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, migrateLedger, readLedgerVersion } from './schema.js';
@@ -18,7 +19,9 @@ import { bad, checkAudit, checkCommandId, checkCommandType, checkMeter, checkPos
 export interface LedgerOptions extends OpenFileOptions {
   /** 'full' (default) survives power loss; 'normal' survives a process crash only. */
   synchronous?: 'full' | 'normal';
-  /** Clock for created_at and received_at (epoch ms, default Date.now). */
+  /** Wall time for created_at and received_at (default: the system clock). */
+  clock?: Pick<Clock, 'now'>;
+  /** @deprecated Pass `clock`; kept while adapters/credit still passes a bare `now`. Ignored when `clock` is given. */
   now?: () => number;
 }
 
@@ -52,7 +55,8 @@ export interface Ledger {
 
 export async function openLedger(path: string, opts: LedgerOptions = {}): Promise<Ledger> {
   const db = await openSqliteFile(path, ledgerFile(opts.synchronous), opts);
-  return new SqliteLedger(db, path, opts.now ?? Date.now);
+  const clock = opts.clock ?? (opts.now ? { now: opts.now } : systemClock);
+  return new SqliteLedger(db, path, () => clock.now());
 }
 
 /** The ledger's side of the shared file: it may find the outbox's tables there, or none yet. */
@@ -281,19 +285,7 @@ class SqliteLedger implements Ledger {
     }
     if (!balanceRow) throw new PrepaidError('E_LEDGER_UNKNOWN_ACCOUNT', `${v.prefix}meter: no ledger account for meter ${JSON.stringify(v.meter)}`, { path: `${v.prefix}meter`, meter: v.meter });
     const before = balanceRow.balance;
-    let balance = before;
-    const after = v.entries.map((e, i) => {
-      balance += e.amount;
-      if (!Number.isSafeInteger(balance)) throw bad(`${v.prefix}entries[${i}].amount`, `would take the balance of ${v.meter} out of the safe integer range`, { meter: v.meter });
-      return balance;
-    });
-    let outcome: CommandOutcome | undefined;
-    let outcomeJson: string | undefined;
-    if (v.command) {
-      outcome = v.command.outcome(balance);
-      if (!isPlainObject(outcome) || typeof outcome.status !== 'string') throw bad(`${v.prefix}command.outcome`, 'must return a CommandOutcome object');
-      outcomeJson = toJson(outcome, `${v.prefix}command.outcome`);
-    }
+    const { after, balance, outcomeJson } = settle(v, before);
 
     const stored: StoredEntry[] = [];
     for (const [i, e] of v.entries.entries()) {
@@ -305,7 +297,7 @@ class SqliteLedger implements Ledger {
     await this.insertAudit(v.ts, v.meter, v.audit.action, v.audit.cause, { ...v.audit.detail, ledger });
     if (v.command) await this.db.run(SQL.insertCommand, [v.command.id, v.command.type, this.now(), outcomeJson]);
     if (v.tokenMemory) await this.db.run(SQL.saveTokenMemory, [v.meter, v.tokenMemory.scheme, v.tokenMemory.json]);
-    return { entries: stored, balance, ...(outcome ? { outcome: JSON.parse(outcomeJson!) as CommandOutcome } : {}) };
+    return { entries: stored, balance, ...(outcomeJson !== undefined ? { outcome: JSON.parse(outcomeJson) as CommandOutcome } : {}) };
   }
 
   private async applyEach(checked: ReadonlyArray<{ ok: true; v: ValidPosting } | { ok: false; error: Error }>): Promise<PostManyResult[]> {

@@ -241,6 +241,37 @@ function takeCoverage() {
 
 const room = (file) => path.posix.dirname(file);
 
+/**
+ * The job a file does on the path: the issue's parse -> verify -> decide -> apply -> publish,
+ * with the credit shell (adapters/credit) as the hub that hands the work from one job to the next.
+ * The ledger's own rules (core/ledger: posting checks, settling balances) are part of applying.
+ */
+const JOBS = [
+  [/core\/commands\/results\.ts$/, 'publish'],
+  [/\/core\/commands\//, 'check'],
+  [/\/adapters\/commands\//, 'check'],
+  [/\/core\/(credit|policy|tariff)\//, 'decide'],
+  [/\/(adapters\/store|core\/ledger)\//, 'ledger'],
+  [/\/adapters\/uplink\//, 'publish'],
+  [/\/adapters\/credit\//, 'shell'],
+];
+const jobOf = (file) => JOBS.find(([re]) => re.test(file))?.[1] ?? room(file);
+
+/** The path as jobs: consecutive stops of one job are one step; the shell's steps are the hand-overs. */
+export function jobSteps(path_) {
+  const steps = [];
+  for (const s of path_) {
+    const job = jobOf(s.file);
+    const last = steps.at(-1);
+    if (last && last.job === job) {
+      for (const f of s.fns) if (!last.fns.includes(f)) last.fns.push(f);
+    } else steps.push({ job, fns: [...s.fns] });
+  }
+  const entered = new Map();
+  for (const st of steps) if (st.job !== 'shell') entered.set(st.job, (entered.get(st.job) ?? 0) + 1);
+  return { steps, entered: Object.fromEntries(entered) };
+}
+
 /** Consecutive pauses in one file are one stop; a stop in a file already left is a return. */
 export function measure(pauses) {
   const path_ = [];
@@ -271,7 +302,8 @@ export function measure(pauses) {
     lastRoom = r;
   }
   const byCount = (m) => Object.fromEntries([...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
-  return { pauses: pauses.length, stops: path_.length, returns, roomStops, files: byCount(files), rooms: byCount(rooms), path: path_ };
+  const jobs = jobSteps(path_);
+  return { pauses: pauses.length, stops: path_.length, returns, roomStops, jobs: jobs.entered, jobPath: jobs.steps, files: byCount(files), rooms: byCount(rooms), path: path_ };
 }
 
 async function main() {
@@ -328,6 +360,8 @@ function text(r) {
   const lines = [
     `top-up traced from ${r.entry} (${r.mode}): outcome ${r.outcome.status}`,
     `${r.pauses} pauses in project code${r.unseen === null ? '' : ` (${r.unseen} statements run without a breakpoint)`}, ${r.stops} stops (runs of pauses in one file), ${r.returns} returns to a file already left, ${r.roomStops} room stops`,
+    'jobs entered (the shell between them): ' + Object.entries(r.jobs).map(([k, v]) => `${k} ${v}`).join(', '),
+    'job path: ' + r.jobPath.filter((s) => s.job !== 'shell').map((s) => `${s.job}(${s.fns.slice(0, 3).join(',')}${s.fns.length > 3 ? ',…' : ''})`).join(' -> '),
     'rooms entered: ' + Object.entries(r.rooms).map(([k, v]) => `${k} ${v}`).join(', '),
     'files entered: ' + Object.entries(r.files).map(([k, v]) => `${k} ${v}`).join(', '),
     'path:',
@@ -349,6 +383,8 @@ function writeSection(file, label, r) {
     `Entry \`${r.entry}\`, outcome \`${r.outcome.status}\`; ${r.pauses} statements in project code, ${r.unseen ?? "?"} run without a breakpoint.`,
     '',
     `- **${r.stops} stops, ${r.returns} returns** to a file already left; ${r.roomStops} room stops`,
+    `- jobs entered (the credit shell hands over between them): ${Object.entries(r.jobs).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- job path: ${r.jobPath.filter((st) => st.job !== 'shell').map((st) => `${st.job} (${st.fns.slice(0, 3).join(', ')}${st.fns.length > 3 ? ', …' : ''})`).join(' → ')}`,
     `- rooms entered: ${rooms}`,
     `- files entered: ${files}`,
     '',

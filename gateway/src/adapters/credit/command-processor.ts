@@ -11,6 +11,7 @@
  *    crash between "applied" and "remembered" cannot happen.
  */
 import type { KeyObject } from 'node:crypto';
+import type { Clock } from '@prepaid-edge/protocols';
 import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../../core/credit/contracts.js';
 import { loadPublicKeys, parseCommand, rejectionOutcome, type ValidCommand } from '../../core/commands/index.js';
 import { topUpLimit } from '../commands/top-up-limit.js';
@@ -25,7 +26,7 @@ export interface CommandProcessorDeps {
   config: CreditConfig;
   engine: CreditEngine;
   ledger: Ledger;
-  now: () => number;
+  clock: Clock;
 }
 
 function problemOf(fn: () => unknown): string | null {
@@ -58,7 +59,7 @@ export class CommandProcessor {
     const { engine, ledger, config } = this.deps;
     const parsed = parseCommand(raw, {
       keys: this.keys,
-      now: this.deps.now(),
+      now: this.deps.clock.now(),
       maxSkewMs: config.commands.maxSkewMs,
       maxWindowMs: config.commands.maxLifetimeMs,
       // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
@@ -124,7 +125,7 @@ export class CommandProcessor {
     const c = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as { meter?: string; amount?: number; currency?: string; keyId?: string };
     const message = outcome.status === 'rejected' ? outcome.message : '';
     await this.deps.ledger.audit({
-      ts: this.deps.now(),
+      ts: this.deps.clock.now(),
       ...(typeof c.meter === 'string' && this.deps.engine.has(c.meter) ? { meter: c.meter } : {}),
       action: 'topup-refused',
       cause: `command:${c.keyId ?? '?'}`,
@@ -139,13 +140,13 @@ export class CommandProcessor {
 
   /** A token entered on the customer's behalf (command) or typed on a meter's keypad. */
   async token(id: string, meter: string, scheme: 'sts' | 'openpaygo', token: string, source: string): Promise<CommandOutcome> {
-    const { engine, ledger, now } = this.deps;
+    const { engine, ledger, clock } = this.deps;
     const acct = engine.accountConfig(meter);
     if (!acct) return { status: 'rejected', id, reason: 'E_COMMAND_UNKNOWN_METER', message: `meter: no account for "${meter}"` };
     const memory = await ledger.tokenMemory(meter, scheme);
     if (scheme === 'sts') {
       if (!acct.sts) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no STS decoder key configured`);
-      const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: now(), creditUnit: acct.creditUnit, subunitsPerUnit: engine.subunitsPerUnit(meter) });
+      const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: clock.now(), creditUnit: acct.creditUnit, subunitsPerUnit: engine.subunitsPerUnit(meter) });
       if (!res.ok) return this.refuse(id, res.reason, `token: ${res.message}`);
       if (res.effect.kind === 'credit') return engine.topUp(meter, res.effect.subunits, { id, type: 'token', source, detail: { scheme, tid: res.tid, issuedAt: res.issuedAt } }, { scheme, memory: res.memory });
       if (res.effect.kind === 'clear-tamper') engine.clearTamper(meter);
@@ -153,7 +154,7 @@ export class CommandProcessor {
       return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, res.effect.kind);
     }
     if (!acct.openpaygo) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no OpenPAYGO key configured`);
-    const res = acceptOpenPaygoToken({ token, key: acct.openpaygo.key, startingCode: acct.openpaygo.startingCode, memory, now: now(), restrictedDigits: acct.openpaygo.restrictedDigits });
+    const res = acceptOpenPaygoToken({ token, key: acct.openpaygo.key, startingCode: acct.openpaygo.startingCode, memory, now: clock.now(), restrictedDigits: acct.openpaygo.restrictedDigits });
     if (!res.ok) return this.refuse(id, res.reason as 'E_TOKEN_USED', `token: ${res.message}`);
     const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect, count: res.count } };
     return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, 'time-credit', res.effect);

@@ -4,6 +4,7 @@
  * and signed commands over the uplink. The gateway calls it only when the config has `credit:`.
  */
 import type { Board } from 'johnny-five';
+import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig, MeterConfig } from '../../core/config/gateway-config.js';
 import type { Logger } from '../log.js';
 import type { NewEvent } from '../../core/model.js';
@@ -36,10 +37,8 @@ export interface CreditRuntimeDeps {
   uplink: CreditUplink;
   event: (e: NewEvent) => void;
   log: Logger;
-  now: () => number;
-  /** Timers for the credit rules' wake-ups (tests run them on a manual clock). */
-  setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
-  clearTimer?: (t: NodeJS.Timeout) => void;
+  /** Wall time and the credit rules' wake-up timers (tests pass a ManualClock). */
+  clock: Clock;
 }
 
 export class CreditRuntime {
@@ -58,20 +57,18 @@ export class CreditRuntime {
       config: credit,
       zone: deps.config.gateway.timezone,
       ledger,
-      now: deps.now,
+      clock: deps.clock,
       log: deps.log,
       event: deps.event,
       publishCredit: (meter, payload: CreditPayload) => deps.uplink.publishCredit(meter, payload),
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.syncMeter(meter, view),
-      ...(deps.setTimer ? { setTimer: deps.setTimer } : {}),
-      ...(deps.clearTimer ? { clearTimer: deps.clearTimer } : {}),
     });
-    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, now: deps.now });
+    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
   }
 
   static async start(deps: CreditRuntimeDeps): Promise<CreditRuntime> {
-    const ledger = await openLedger(deps.config.storage.path, { now: deps.now, synchronous: deps.config.storage.synchronous });
+    const ledger = await openLedger(deps.config.storage.path, { now: () => deps.clock.now(), synchronous: deps.config.storage.synchronous });
     const rt = new CreditRuntime(ledger, deps);
     try {
       await rt.engine.start();
@@ -93,7 +90,7 @@ export class CreditRuntime {
     });
     const o = outcome.status === 'duplicate' ? outcome.original : outcome;
     this.deps.log.info({ command: outcome.id, status: outcome.status, ...('meter' in o && o.meter ? { meter: o.meter } : {}), ...(outcome.status === 'rejected' ? { reason: outcome.reason } : {}) }, 'command');
-    this.deps.uplink.publishResult(resultPayload(outcome, this.deps.now()));
+    this.deps.uplink.publishResult(resultPayload(outcome, this.deps.clock.now()));
     return outcome;
   }
 
@@ -136,7 +133,7 @@ export class CreditRuntime {
     const bus = this.deps.acquisition.buses.get(cfg.bus);
     if (!bus || bus.config.type === 'dlt645') return;
     if (await this.keypadTokenSeen(meter)) return; // the top-up it queued writes the meter next
-    const values = prepaidValues(view, this.deps.now());
+    const values = prepaidValues(view, this.deps.clock.now());
     const key = JSON.stringify(values);
     if (this.lastSync.get(meter) === key) return;
     await syncPrepaidMeter(bus.master, bus.queue, cfg.unit, values, { meter });
@@ -152,7 +149,7 @@ export class CreditRuntime {
   private async rememberThreshold(meter: string, threshold: number): Promise<void> {
     const prev = await this.writtenThreshold(meter);
     if (prev?.threshold === threshold) return;
-    const w = { threshold, at: this.deps.now() };
+    const w = { threshold, at: this.deps.clock.now() };
     await this.ledger.saveSetting(`meter-threshold/${meter}`, w, { ts: w.at, meter, action: 'meter-credit-sync', cause: 'backup disconnect threshold written', detail: { ...w } });
     this.written.set(meter, w);
   }

@@ -12,12 +12,9 @@ import type { TimeCredit } from '../tokens/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { CreditConfig } from '../../core/config/gateway-config.js';
 
-/** A maintenance override: the relay held in a state until `until`, whatever the credit rules say. */
-export interface RelayOverride {
-  state: 'connected' | 'disconnected';
-  until: number;
-  by: string;
-}
+import type { RelayOverride } from '../../core/credit/decision.js';
+
+export type { RelayOverride } from '../../core/credit/decision.js';
 
 export interface PolicyVersion {
   activeFrom: number;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PrepaidError } from '@prepaid-edge/protocols';
+import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import { loadConfig } from '../config/load-config.js';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import type { CommandOutcome } from '../../core/credit/contracts.js';
@@ -42,7 +42,7 @@ export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit
 }
 
 /** Run a signed command offline: ledger + credit engine + command processor, then close them. */
-export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, now: () => number = Date.now): Promise<CommandOutcome> {
+export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, clock: Clock = systemClock): Promise<CommandOutcome> {
   const pid = ownerPid(cfg.storage.path);
   if (pid !== undefined) {
     throw new PrepaidError('E_STORE_OPEN', `${cfg.storage.path}: the gateway service${pid ? ` (pid ${pid})` : ""} holds the database; apply through it: set console.listen and ${API_TOKEN_ENV}, or use the web console`, { path: cfg.storage.path });
@@ -59,13 +59,13 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
     import('../../adapters/log.js'),
   ]);
   const credit = cfg.credit!;
-  const ledger = await openLedger(cfg.storage.path, { now, synchronous: cfg.storage.synchronous });
+  const ledger = await openLedger(cfg.storage.path, { now: () => clock.now(), synchronous: cfg.storage.synchronous });
   try {
     const engine = new CreditEngine({
       config: credit,
       zone: cfg.gateway.timezone,
       ledger,
-      now,
+      clock,
       log: createLogger({ level: 'warn', gateway: cfg.gateway.id }),
       event: () => undefined,
       publishCredit: () => undefined,
@@ -74,7 +74,7 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
     });
     await engine.start();
     try {
-      return await new CommandProcessor({ config: credit, engine, ledger, now }).handle(JSON.stringify(command));
+      return await new CommandProcessor({ config: credit, engine, ledger, clock }).handle(JSON.stringify(command));
     } finally {
       await engine.stop();
     }

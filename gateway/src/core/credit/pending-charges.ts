@@ -37,6 +37,13 @@ export function addReading(p: PendingCharges, charged: ChargeResult, kind: 'cons
   p.cursor = standing.cursor;
 }
 
+/** addReading on a copy: the step that decides never changes what it was given. */
+export function withReading(p: PendingCharges, charged: ChargeResult, kind: 'consumption' | 'friendly-debt', standing: { days: PendingCharges['standing']; cursor: ChargeCursor }): PendingCharges {
+  const copy: PendingCharges = { ...p, from: { ...p.from }, standing: [...p.standing], lines: new Map([...p.lines].map(([k, v]) => [k, { ...v }])) };
+  addReading(copy, charged, kind, standing);
+  return copy;
+}
+
 /** The sub-units pending, as they will reduce the balance. */
 export function pendingTotal(p: PendingCharges | undefined): number {
   return p ? p.consumption + p.friendlyDebt + p.standing.reduce((s, d) => s + d.amount, 0) : 0;

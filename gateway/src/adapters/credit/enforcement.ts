@@ -40,7 +40,7 @@ export class Enforcement {
     }
     // After an override: an armed account whose relay is closed stays so.
     const got = this.deps.memory.readback(meter);
-    if (got === undefined || got === i.want || (i.want === 'ready-for-reconnection' && got === 'connected')) return undefined;
+    if ((got === undefined && !i.drive) || got === i.want || (i.want === 'ready-for-reconnection' && got === 'connected')) return undefined;
     return this.setRelay(meter, i.want, i.cause);
   }
 

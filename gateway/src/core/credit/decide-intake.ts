@@ -54,9 +54,11 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
     case 'reevaluate': {
       const out = runRules(d, m, s, now, now, { audit: { action: 'policy', cause: input.cause } });
       const ov = s.override;
-      if (input.cause !== 'timer' || !ov || ov.until > now) return out;
-      // The override ran out: release it after the rules, then put the relay where their state says.
-      return { ...out, settings: { when: 'after', override: { value: null, cause: 'override expired' } }, then: [...out.then, { kind: 'restore', want: (out.after?.state ?? acct.state).supply, cause: 'override ended' }] };
+      if (!ov || ov.until > now) return out;
+      // The override ran out (at its timer, or while the gateway was down): release it after the
+      // rules, then put the relay where their state says.
+      const restore = { kind: 'restore' as const, want: (out.after?.state ?? acct.state).supply, cause: 'override ended', ...(input.cause === 'start' ? { drive: true } : {}) };
+      return { ...out, settings: { when: 'after', override: { value: null, cause: 'override expired' } }, then: [...out.then, restore] };
     }
     case 'override': {
       const ov = input.override;

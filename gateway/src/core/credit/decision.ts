@@ -74,8 +74,12 @@ export type CreditInput =
 export type RelayIntent =
   | { kind: 'set'; target: SupplyState; cause: string; action?: string }
   | { kind: 'held'; action: string; cause: string; override: RelayOverride }
-  /** Put the relay where `want` says unless the readback already agrees (an armed account may be closed). */
-  | { kind: 'restore'; want: SupplyState; cause: string };
+  /**
+   * Put the relay where `want` says unless the readback already agrees (an armed account may be
+   * closed); with no readback yet, `drive` sends it anyway (an override that ended while the
+   * gateway was down), else nothing is sent.
+   */
+  | { kind: 'restore'; want: SupplyState; cause: string; drive?: boolean };
 
 /** What a meter that keeps credit itself is told after each ledger change (defence in depth). */
 export interface MeterCreditView {

@@ -118,8 +118,8 @@ export interface Rig {
    * dead coil driver). `false` repairs it.
    */
   jamRelay(unit: number, jammed: boolean): void;
-  /** Stop the credit runtime and start a new one on the same SQLite file (a gateway restart). */
-  restart(): Promise<void>;
+  /** Stop the credit runtime and start a new one on the same SQLite file (a gateway restart), `downMs` later. */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -268,10 +268,11 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     meter: (unit) => sim.meter(unit) as unknown as FirmwareSimMeter,
     relayWrites: (unit) => writes.get(unit)!,
     jamRelay: (unit, on) => void (on ? jammed.add(unit) : jammed.delete(unit)),
-    restart: async () => {
+    restart: async (downMs = 0) => {
       await settle();
       await credit!.stop();
       credit = undefined;
+      clock.advance(downMs);
       credit = await startCredit();
       await settle();
     },

@@ -85,7 +85,8 @@ const rt = await CreditRuntime.start({
   clock: systemClock,
 });
 const ledger = rt.ledger;
-wrap(ledger, 'store/ledger/ledger.js', Object.keys(ledger));
+const proto = Object.getPrototypeOf(ledger);
+wrap(proto, 'store/ledger/ledger.js', Object.getOwnPropertyNames(proto));
 const topUp = (id) => signCommand({ id, type: 'topup', meter: 'p1', amount: 500, currency: 'EUR', issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }, keys.privateKey, 'k');
 await rt.handleCommand(JSON.stringify(topUp('warm-up')));
 tracing = true;

@@ -52,8 +52,9 @@ export class AccountMemory {
     return m;
   }
 
-  /** Keep what a decision observed (before its posting: the pending charges include this reading). */
-  keep(meter: string, m: CreditDecision['memory'], usage?: UsageAdd): void {
+  /** Keep what a decision observed (before its posting: the pending charges include this reading); `stale`: a posting follows. */
+  keep(meter: string, m: CreditDecision['memory'], usage: UsageAdd | undefined, stale: boolean): void {
+    if (stale) this.cached.delete(meter);
     if (m.pending) this.pending.set(meter, m.pending);
     if (m.relay) this.relay.set(meter, m.relay);
     if (m.resetPending) this.resetPending.add(meter);
@@ -61,11 +62,6 @@ export class AccountMemory {
     if (m.tamper.length) this.tamper.set(meter, m.tamper);
     if (m.peakPowerW !== undefined) this.peakPowerW.set(meter, m.peakPowerW);
     if (usage) this.usageOf(meter).add(usage.day, usage.amount);
-  }
-
-  /** The cached account is stale from the moment a posting starts, whatever its outcome. */
-  forget(meter: string): void {
-    this.cached.delete(meter);
   }
 
   /** A posting committed: what was pending is booked. */

@@ -130,6 +130,14 @@ export class CreditEngine {
     return this.tariffFor(meter).at(-1)!.tariff.subunitsPerUnit;
   }
 
+  /** What a command for `meter` is checked against: its account, unit size and policy now (one look-up). */
+  commandTarget(meter: string): { account: AccountConfig; subunitsPerUnit: number; policy: Policy } | undefined {
+    const account = this.accounts.get(meter);
+    if (!account) return undefined;
+    const s = this.desk.settingsFor(meter);
+    return { account, subunitsPerUnit: s.versions.at(-1)!.tariff.subunitsPerUnit, policy: s.policyAt(this.deps.clock.now()) };
+  }
+
   activeTariffFrom(target: { meter?: string; customerClass?: string }): number | undefined {
     return this.settings.activeTariffFrom(target.meter, target.customerClass, this.deps.clock.now());
   }

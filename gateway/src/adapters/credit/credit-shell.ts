@@ -44,11 +44,11 @@ export class CreditShell {
     const meter = d.meter;
     for (const e of d.observed) this.deps.event(e);
     for (const a of d.audits) void this.deps.ledger.audit(a).catch(() => undefined);
-    memory.keep(meter, d.memory, d.usage);
+    // With a posting coming, the cached account is stale from here on, whatever the outcome.
+    memory.keep(meter, d.memory, d.usage, d.posting !== undefined);
     if (d.settings?.when === 'before') await this.save(meter, d.settings);
     let result: PostResult | undefined;
     if (d.posting) {
-      memory.forget(meter);
       result = await this.deps.postings.post(d.posting);
       if (result.outcome?.status === 'duplicate') return { result, outcome: result.outcome };
       memory.committed(meter);

@@ -19,11 +19,10 @@ import type { Clock } from '@prepaid-edge/protocols';
 import type { NewEvent, NewReading } from '../../core/model.js';
 import type { Logger } from '../log.js';
 import type { CommandOutcome, Policy, RelayDriver, SupplyState, TariffVersion } from '../../core/credit/contracts.js';
-import type { CreditPayload, MeterCreditView, RelayOverride, TopUpCause } from '../../core/credit/decision.js';
+import type { CreditPayload, MeterCreditView, RelayOverride } from '../../core/credit/decision.js';
 import { initialAccountState } from '../../core/policy/index.js';
-import type { Ledger, Posting } from '../store/ledger/index.js';
+import type { Ledger } from '../store/ledger/index.js';
 import type { AccountConfig, CreditConfig } from '../../core/config/gateway-config.js';
-import type { OpenPaygoEffect } from '../tokens/openpaygo-acceptor.js';
 import { AccountMemory } from './account-memory.js';
 import { Charging } from './charging.js';
 import { CoalescedPostings } from './coalesced-postings.js';
@@ -75,10 +74,6 @@ export class CreditEngine {
     this.intake = new CreditIntake(this.desk, this.settings);
   }
 
-  get log(): Logger {
-    return this.deps.log;
-  }
-
   get postingStats(): { transactions: number; postings: number } {
     return this.postings.stats;
   }
@@ -114,16 +109,8 @@ export class CreditEngine {
     return this.accounts.has(meter);
   }
 
-  accountConfig(meter: string): AccountConfig | undefined {
-    return this.accounts.get(meter);
-  }
-
   tariffFor(meter: string): TariffVersion[] {
     return this.desk.tariffFor(meter);
-  }
-
-  policyFor(meter: string, now = this.deps.clock.now()): Policy {
-    return this.settings.policyAt(this.accounts.get(meter)!.customerClass, now);
   }
 
   subunitsPerUnit(meter: string): number {
@@ -164,20 +151,8 @@ export class CreditEngine {
     this.memory.clearTamper(meter);
   }
 
-  topUp(meter: string, amount: number, cause: TopUpCause, tokenMemory?: Posting['tokenMemory']): Promise<CommandOutcome> {
-    return this.intake.topUp(meter, amount, cause, tokenMemory);
-  }
-
   keypadToken(meter: string, wh: number, id: string): Promise<CommandOutcome> {
     return this.intake.keypadToken(meter, wh, id);
-  }
-
-  recordToken(meter: string, id: string, outcome: CommandOutcome, tokenMemory: NonNullable<Posting['tokenMemory']>, effect: string, timeEffect?: OpenPaygoEffect): Promise<CommandOutcome> {
-    return this.intake.recordToken(meter, id, outcome, tokenMemory, effect, timeEffect);
-  }
-
-  requestEmergencyCredit(meter: string, cause: string): Promise<void> {
-    return this.intake.requestEmergencyCredit(meter, cause);
   }
 
   buttonPressed(meter: string): Promise<void> {
@@ -203,6 +178,6 @@ export class CreditEngine {
   }
 
   private wake(meter: string): void {
-    void this.desk.run(meter, { kind: 'reevaluate', cause: 'timer' }, false).catch((e: Error) => this.log.error({ meter, err: e.message }, 'timed re-evaluation failed'));
+    void this.desk.run(meter, { kind: 'reevaluate', cause: 'timer' }, false).catch((e: Error) => this.deps.log.error({ meter, err: e.message }, 'timed re-evaluation failed'));
   }
 }

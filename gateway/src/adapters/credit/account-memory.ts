@@ -32,18 +32,14 @@ export class AccountMemory {
   async load(meter: string): Promise<MeterMemory | undefined> {
     const account = await this.account(meter);
     if (!account) return undefined;
+    const m: MeterMemory = { account, resetPending: this.resetPending.has(meter), tamper: this.tamper.get(meter) ?? [], usage: this.usageOf(meter) };
     const pending = this.pending.get(meter);
+    if (pending) m.pending = pending;
     const relay = this.relay.get(meter);
+    if (relay) m.relay = relay;
     const peak = this.peakPowerW.get(meter);
-    return {
-      account,
-      ...(pending ? { pending } : {}),
-      ...(relay ? { relay } : {}),
-      resetPending: this.resetPending.has(meter),
-      tamper: this.tamper.get(meter) ?? [],
-      ...(peak !== undefined ? { peakPowerW: peak } : {}),
-      usage: this.usage.get(meter) ?? new UsageWindow(),
-    };
+    if (peak !== undefined) m.peakPowerW = peak;
+    return m;
   }
 
   async mustLoad(meter: string): Promise<MeterMemory> {

@@ -24,6 +24,7 @@ export interface CreditDeskDeps {
 
 export class CreditDesk {
   readonly queue = new KeyedQueue();
+  private readonly cache = new Map<string, { changes: number; settings: MeterSettings }>();
 
   constructor(private readonly deps: CreditDeskDeps) {}
 
@@ -31,7 +32,16 @@ export class CreditDesk {
     return this.deps.settings.tariffVersions(meter, this.deps.accounts.get(meter)!.customerClass);
   }
 
+  /** The account's settings, rebuilt only after the settings changed (not for every reading). */
   settingsFor(meter: string): MeterSettings {
+    const hit = this.cache.get(meter);
+    if (hit && hit.changes === this.deps.settings.changes) return hit.settings;
+    const settings = this.build(meter);
+    this.cache.set(meter, { changes: this.deps.settings.changes, settings });
+    return settings;
+  }
+
+  private build(meter: string): MeterSettings {
     const { settings, config, zone } = this.deps;
     const a = this.deps.accounts.get(meter)!;
     const override = settings.overrides.get(meter);

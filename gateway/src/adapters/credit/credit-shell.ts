@@ -46,6 +46,8 @@ export class CreditShell {
     for (const a of d.audits) void this.deps.ledger.audit(a).catch(() => undefined);
     // With a posting coming, the cached account is stale from here on, whatever the outcome.
     memory.keep(meter, d.memory, d.usage, d.posting !== undefined);
+    // Most readings are priced and kept, nothing more: no awaits for them.
+    if (!d.posting && !d.settings && d.answer.kind === 'none' && !d.events.length && !d.relay.length && !d.then.length && d.wakeAt === undefined) return {};
     if (d.settings?.when === 'before') await this.save(meter, d.settings);
     let result: PostResult | undefined;
     if (d.posting) {
@@ -54,11 +56,11 @@ export class CreditShell {
       memory.committed(meter);
     }
     for (const e of d.events) this.deps.event(e);
-    if (d.syncFirst) await this.afterChange(d);
+    if (d.syncFirst && d.publish) await this.afterChange(d);
     let last: SupplyState | undefined;
     for (const i of d.relay) last = await enforcement.carry(meter, i);
     if (d.wakeAt !== undefined) enforcement.arm(meter, d.wakeAt);
-    if (!d.syncFirst) await this.afterChange(d);
+    if (!d.syncFirst && d.publish) await this.afterChange(d);
     if (d.settings?.when === 'after') await this.save(meter, d.settings);
     for (const i of d.then) last = await enforcement.carry(meter, i);
     const a = d.answer;

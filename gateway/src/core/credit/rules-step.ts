@@ -32,12 +32,20 @@ export interface RulesOptions {
 
 /** A decision that carries out nothing but keeping `memory`. */
 export function quiet(meter: string, memory: CreditDecision['memory'], observed: NewEvent[] = [], audits: CreditDecision['audits'] = []): CreditDecision {
-  return { meter, observed, audits, memory, events: [], syncFirst: false, relay: [], then: [], answer: { kind: 'none' } };
+  return { meter, observed, audits, memory, events: NONE, syncFirst: false, relay: NONE, then: NONE, answer: ANSWER_NONE };
 }
+
+// Shared by every quiet decision (most readings): nothing ever adds to them in place.
+const NONE: never[] = [];
+const ANSWER_NONE = { kind: 'none' } as const;
 
 /** Memory as the step leaves it, before the rules run. */
 export function memoryOf(m: MeterMemory): CreditDecision['memory'] {
-  return { resetPending: m.resetPending, tamper: m.tamper, ...(m.pending ? { pending: m.pending } : {}), ...(m.relay ? { relay: m.relay } : {}), ...(m.peakPowerW !== undefined ? { peakPowerW: m.peakPowerW } : {}) };
+  const out: CreditDecision['memory'] = { resetPending: m.resetPending, tamper: m.tamper };
+  if (m.pending) out.pending = m.pending;
+  if (m.relay) out.relay = m.relay;
+  if (m.peakPowerW !== undefined) out.peakPowerW = m.peakPowerW;
+  return out;
 }
 
 /** The balance the rules see: the ledger balance, or minutes of time credit on OpenPAYGO accounts. */

@@ -20,6 +20,8 @@ export interface CreditDeskDeps {
   memory: AccountMemory;
   settings: CreditSettings;
   shell: CreditShell;
+  /** Credit is written to meters that keep it (the runtime's meter sync). */
+  syncsMeter: boolean;
 }
 
 export class CreditDesk {
@@ -49,6 +51,7 @@ export class CreditDesk {
     return {
       zone,
       chargeEveryMs: config.chargeEveryMs,
+      syncsMeter: this.deps.syncsMeter,
       creditUnit: a.creditUnit,
       ...(a.currency ? { currency: a.currency } : {}),
       timeCredited: Boolean(a.openpaygo),

@@ -46,6 +46,8 @@ export interface MeterSettings {
   chargeEveryMs: number;
   creditUnit: 'currency' | 'energy';
   currency?: string;
+  /** Credit is written to the meter after each posting (the decision then carries a meter view). */
+  syncsMeter: boolean;
   /** The account keeps OpenPAYGO time credit (its rules see minutes, not the balance). */
   timeCredited: boolean;
   /** Every tariff version that can apply, oldest first. */

@@ -121,7 +121,7 @@ export function runRules(d: CreditDecision, m: MeterMemory, s: MeterSettings, cl
       override: ov ?? null,
       ...(s.timeCredit ? { timeCredit: s.timeCredit } : {}),
     },
-    ...(energyWh !== undefined && !s.timeCredited
+    ...(s.syncsMeter && energyWh !== undefined && !s.timeCredited
       ? { meterView: { balance: after.balance, spendable: spendable(after.balance, rules.state, policy), policy, tariff: s.versions, energyWh, noticeWh: Math.ceil(((d.memory.peakPowerW ?? DEFAULT_PEAK_W) * policy.disconnectNoticeMs) / 3_600_000), supply: rules.state.supply } }
       : {}),
     syncFirst: rules.actions.some((a) => a.type !== 'trip'),

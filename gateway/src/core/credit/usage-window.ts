@@ -17,9 +17,10 @@ export class UsageWindow {
 
   /** Sub-units charged on each of the last `keep` complete days before `today` (missing days count 0 once seen); `plus` counts as if added. */
   lastDays(today: string, plus?: { day: string; amount: number }): number[] {
-    const days = new Map(this.days);
-    if (plus) days.set(plus.day, (days.get(plus.day) ?? 0) + plus.amount);
-    const past = [...days.entries()].filter(([d]) => d < today).sort(([a], [b]) => (a < b ? -1 : 1));
+    const past: Array<[string, number]> = [];
+    for (const [d, v] of this.days) if (d < today) past.push([d, plus && plus.day === d ? v + plus.amount : v]);
+    if (plus && plus.day < today && !this.days.has(plus.day)) past.push([plus.day, plus.amount]);
+    past.sort(([a], [b]) => (a < b ? -1 : 1));
     return past.slice(-this.keep).map(([, v]) => v);
   }
 }

@@ -6,6 +6,7 @@
  * time of the process (node-sqlite3 works on this process's libuv threads, so SQLite's CPU is in
  * it), and bytes written to storage (/proc/self/io write_bytes), extrapolated per hour.
  */
+import { systemClock } from '@prepaid-edge/protocols';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
   let now = T0;
   let events = 0;
   const engineOn = (ledger: Awaited<ReturnType<typeof openLedger>>) =>
-    new CreditEngine({ config, zone: 'Asia/Shanghai', ledger, now: () => now, log: createLogger({ level: 'silent' }), event: () => void events++, publishCredit: () => {}, relayFor: () => undefined });
+    new CreditEngine({ config, zone: 'Asia/Shanghai', ledger, clock: { ...systemClock, now: () => now }, log: createLogger({ level: 'silent' }), event: () => void events++, publishCredit: () => {}, relayFor: () => undefined });
   // Accounts are created once, at synchronous=normal (not measured); then the gateway restarts.
   const setup = await openLedger(join(dir, 'gateway.db'), { synchronous: 'normal', integrityCheck: 'none' });
   const first = engineOn(setup);

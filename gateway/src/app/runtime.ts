@@ -90,7 +90,7 @@ export class Gateway {
         },
         event: (e) => this.onEvent(e),
         log,
-        now: this.now,
+        clock: this.clock,
       });
     }
     this.acquisition.start();

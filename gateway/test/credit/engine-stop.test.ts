@@ -3,6 +3,7 @@
  * be driven once the buses are closed); the next start runs them on the booked balance.
  */
 import test from 'ava';
+import { systemClock } from '@prepaid-edge/protocols';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ test('stop books pending charges (no rules, no relay); the next start enforces t
   let now = Date.UTC(2026, 0, 5, 12);
   const engineOn = async () => {
     const ledger = await openLedger(path, { synchronous: 'normal' });
-    const engine = new CreditEngine({ config, zone: 'UTC', ledger, now: () => now, log: quietLog(), event: () => {}, publishCredit: () => {}, relayFor: () => relay });
+    const engine = new CreditEngine({ config, zone: 'UTC', ledger, clock: { ...systemClock, now: () => now }, log: quietLog(), event: () => {}, publishCredit: () => {}, relayFor: () => relay });
     await engine.start();
     return { ledger, engine };
   };

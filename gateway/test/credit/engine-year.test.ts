@@ -6,6 +6,7 @@
  * postings coalesced, as in production.
  */
 import test from 'ava';
+import { systemClock } from '@prepaid-edge/protocols';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +56,7 @@ test('a year of 1-minute ToU + tiered readings through the engine and ledger: co
   };
   let now = START;
   const events: NewEvent[] = [];
-  const engine = new CreditEngine({ config, zone: ZONE, ledger, now: () => now, log: quietLog(), event: (e) => events.push(e), publishCredit: () => {}, relayFor: () => undefined });
+  const engine = new CreditEngine({ config, zone: ZONE, ledger, clock: { ...systemClock, now: () => now }, log: quietLog(), event: (e) => events.push(e), publishCredit: () => {}, relayFor: () => undefined });
   await engine.start();
 
   const ref = new ReferencePricer(versions, ZONE, 0, 0);

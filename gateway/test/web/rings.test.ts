@@ -2,7 +2,7 @@
 import test from 'ava';
 import { EventRing } from '../../src/adapters/web/event-ring.js';
 import { HistoryRing } from '../../src/adapters/web/history.js';
-import { latestAudit } from '../../src/adapters/web/latest-audit.js';
+import { latestAudit } from '../../src/adapters/credit/latest-audit.js';
 import type { AuditEntry } from '../../src/adapters/store/ledger/index.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12);

@@ -88,7 +88,8 @@ test('routine audit rows (charges, meter credit sync) are hidden unless routine=
     accounts: async () => [],
   };
   const { fakeHost } = await import('./helpers.js');
-  const host = { ...fakeHost(), credit: { ledger } as never };
+  const { latestAudit } = await import('../../src/adapters/credit/latest-audit.js');
+  const host = { ...fakeHost(), credit: { latestAudit: (n: number) => latestAudit(ledger, n), accounts: async () => [] } as never };
   const { url } = await startFakeConsole(t, { host });
   const hidden = await http(`${url}/api/events?limit=50`, { headers: auth });
   t.deepEqual(

@@ -11,6 +11,7 @@
  *    crash between "applied" and "remembered" cannot happen.
  */
 import type { KeyObject } from 'node:crypto';
+import type { Clock } from '@prepaid-edge/protocols';
 import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../../core/credit/contracts.js';
 import { loadPublicKeys, parseCommand, rejectionOutcome, type ValidCommand } from '../../core/commands/index.js';
 import { topUpLimit } from '../commands/top-up-limit.js';
@@ -25,7 +26,7 @@ export interface CommandProcessorDeps {
   config: CreditConfig;
   engine: CreditEngine;
   ledger: Ledger;
-  now: () => number;
+  clock: Clock;
 }
 
 function problemOf(fn: () => unknown): string | null {
@@ -58,16 +59,17 @@ export class CommandProcessor {
     const { engine, ledger, config } = this.deps;
     const parsed = parseCommand(raw, {
       keys: this.keys,
-      now: this.deps.now(),
+      now: this.deps.clock.now(),
       maxSkewMs: config.commands.maxSkewMs,
       maxWindowMs: config.commands.maxLifetimeMs,
       // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
       limits: { maxTopUp: 0 },
       meters: (id) => {
-        const a = engine.accountConfig(id);
-        if (!a) return undefined;
+        const target = engine.commandTarget(id);
+        if (!target) return undefined;
+        const a = target.account;
         const unit = a.creditUnit === 'energy' ? 'energy' : a.currency;
-        const max = topUpLimit({ unit, subunitsPerUnit: engine.subunitsPerUnit(id), policy: engine.policyFor(id), ...(config.commands.maxTopUp !== undefined ? { configured: config.commands.maxTopUp } : {}) });
+        const max = topUpLimit({ unit, subunitsPerUnit: target.subunitsPerUnit, policy: target.policy, ...(config.commands.maxTopUp !== undefined ? { configured: config.commands.maxTopUp } : {}) });
         return { creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}), ...(max ? { maxTopUp: max } : {}) };
       },
       validateTariff: (t) => problemOf(() => parseTariff(t, 'tariff')),
@@ -91,14 +93,15 @@ export class CommandProcessor {
 
   private async apply(cmd: ValidCommand): Promise<CommandOutcome> {
     const { engine } = this.deps;
+    const { intake } = engine;
     const source = `command:${cmd.keyId}`;
     switch (cmd.type) {
       case 'topup':
-        return engine.topUp(cmd.meter, cmd.amount, { id: cmd.id, type: 'topup', source, detail: { keyId: cmd.keyId, currency: cmd.currency, ...(cmd.note ? { note: cmd.note } : {}) } });
+        return intake.topUp(cmd.meter, cmd.amount, { id: cmd.id, type: 'topup', source, detail: { keyId: cmd.keyId, currency: cmd.currency, ...(cmd.note ? { note: cmd.note } : {}) } });
       case 'token':
         return this.token(cmd.id, cmd.meter, cmd.scheme, cmd.token, source);
       case 'emergency-credit': {
-        await engine.requestEmergencyCredit(cmd.meter, source);
+        await intake.requestEmergencyCredit(cmd.meter, source);
         return this.remember(cmd, { meter: cmd.meter });
       }
       case 'relay-override': {
@@ -124,7 +127,7 @@ export class CommandProcessor {
     const c = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as { meter?: string; amount?: number; currency?: string; keyId?: string };
     const message = outcome.status === 'rejected' ? outcome.message : '';
     await this.deps.ledger.audit({
-      ts: this.deps.now(),
+      ts: this.deps.clock.now(),
       ...(typeof c.meter === 'string' && this.deps.engine.has(c.meter) ? { meter: c.meter } : {}),
       action: 'topup-refused',
       cause: `command:${c.keyId ?? '?'}`,
@@ -139,24 +142,25 @@ export class CommandProcessor {
 
   /** A token entered on the customer's behalf (command) or typed on a meter's keypad. */
   async token(id: string, meter: string, scheme: 'sts' | 'openpaygo', token: string, source: string): Promise<CommandOutcome> {
-    const { engine, ledger, now } = this.deps;
-    const acct = engine.accountConfig(meter);
-    if (!acct) return { status: 'rejected', id, reason: 'E_COMMAND_UNKNOWN_METER', message: `meter: no account for "${meter}"` };
+    const { engine, ledger, clock } = this.deps;
+    const target = engine.commandTarget(meter);
+    const acct = target?.account;
+    if (!target || !acct) return { status: 'rejected', id, reason: 'E_COMMAND_UNKNOWN_METER', message: `meter: no account for "${meter}"` };
     const memory = await ledger.tokenMemory(meter, scheme);
     if (scheme === 'sts') {
       if (!acct.sts) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no STS decoder key configured`);
-      const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: now(), creditUnit: acct.creditUnit, subunitsPerUnit: engine.subunitsPerUnit(meter) });
+      const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: clock.now(), creditUnit: acct.creditUnit, subunitsPerUnit: target.subunitsPerUnit });
       if (!res.ok) return this.refuse(id, res.reason, `token: ${res.message}`);
-      if (res.effect.kind === 'credit') return engine.topUp(meter, res.effect.subunits, { id, type: 'token', source, detail: { scheme, tid: res.tid, issuedAt: res.issuedAt } }, { scheme, memory: res.memory });
+      if (res.effect.kind === 'credit') return engine.intake.topUp(meter, res.effect.subunits, { id, type: 'token', source, detail: { scheme, tid: res.tid, issuedAt: res.issuedAt } }, { scheme, memory: res.memory });
       if (res.effect.kind === 'clear-tamper') engine.clearTamper(meter);
       const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect.kind, tid: res.tid } };
-      return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, res.effect.kind);
+      return engine.intake.recordToken(meter, id, outcome, { scheme, memory: res.memory }, res.effect.kind);
     }
     if (!acct.openpaygo) return this.refuse(id, 'E_TOKEN_UNSUPPORTED', `meter: ${meter} has no OpenPAYGO key configured`);
-    const res = acceptOpenPaygoToken({ token, key: acct.openpaygo.key, startingCode: acct.openpaygo.startingCode, memory, now: now(), restrictedDigits: acct.openpaygo.restrictedDigits });
+    const res = acceptOpenPaygoToken({ token, key: acct.openpaygo.key, startingCode: acct.openpaygo.startingCode, memory, now: clock.now(), restrictedDigits: acct.openpaygo.restrictedDigits });
     if (!res.ok) return this.refuse(id, res.reason as 'E_TOKEN_USED', `token: ${res.message}`);
     const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect, count: res.count } };
-    return engine.recordToken(meter, id, outcome, { scheme, memory: res.memory }, 'time-credit', res.effect);
+    return engine.intake.recordToken(meter, id, outcome, { scheme, memory: res.memory }, 'time-credit', res.effect);
   }
 
   private async refuse(id: string, reason: string, message: string): Promise<CommandOutcome> {

@@ -12,12 +12,9 @@ import type { TimeCredit } from '../tokens/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { CreditConfig } from '../../core/config/gateway-config.js';
 
-/** A maintenance override: the relay held in a state until `until`, whatever the credit rules say. */
-export interface RelayOverride {
-  state: 'connected' | 'disconnected';
-  until: number;
-  by: string;
-}
+import type { RelayOverride } from '../../core/credit/decision.js';
+
+export type { RelayOverride } from '../../core/credit/decision.js';
 
 export interface PolicyVersion {
   activeFrom: number;
@@ -30,6 +27,8 @@ export class CreditSettings {
   private readonly classPolicies = new Map<string, PolicyVersion[]>();
   readonly overrides = new Map<string, RelayOverride>();
   readonly timeCredit = new Map<string, TimeCredit>();
+  /** Bumped by every change, so a look-up built from these settings knows when it is stale. */
+  changes = 0;
 
   constructor(
     private readonly config: CreditConfig,
@@ -45,6 +44,7 @@ export class CreditSettings {
       else if (kind === 'override') this.overrides.set(id, value as RelayOverride);
       else if (kind === 'time-credit') this.timeCredit.set(id, value as TimeCredit);
     }
+    this.changes++;
   }
 
   /** Every tariff version that can apply to a meter of `customerClass`, oldest first. */
@@ -77,18 +77,21 @@ export class CreditSettings {
     const list = sortVersions([...(map.get(id) ?? []).filter((x) => x.activeFrom !== v.activeFrom), v]);
     await this.ledger.saveSetting(`${kind}/${id}`, list, { ts: audit.ts, ...(target.meter ? { meter: target.meter } : {}), action: 'tariff-version', cause: audit.cause, detail: { target, tariff: v.tariff.id, activeFrom: v.activeFrom } });
     map.set(id, list);
+    this.changes++;
   }
 
   async addPolicy(customerClass: string, v: PolicyVersion, audit: { ts: number; cause: string }): Promise<void> {
     const list = [...(this.classPolicies.get(customerClass) ?? []).filter((x) => x.activeFrom !== v.activeFrom), v].sort((a, b) => a.activeFrom - b.activeFrom);
     await this.ledger.saveSetting(`policy-class/${customerClass}`, list, { ts: audit.ts, action: 'policy-version', cause: audit.cause, detail: { customerClass, policy: v.policy.id, activeFrom: v.activeFrom } });
     this.classPolicies.set(customerClass, list);
+    this.changes++;
   }
 
   async setOverride(meter: string, ov: RelayOverride | null, audit: { ts: number; cause: string }): Promise<void> {
     await this.ledger.saveSetting(`override/${meter}`, ov, { ts: audit.ts, meter, action: ov ? 'relay-override' : 'relay-override-released', cause: audit.cause, detail: ov ? { ...ov } : {} });
     if (ov) this.overrides.set(meter, ov);
     else this.overrides.delete(meter);
+    this.changes++;
   }
 
   /** The override holding a meter's relay at `now`, if any. */
@@ -100,6 +103,7 @@ export class CreditSettings {
   async setTimeCredit(meter: string, credit: TimeCredit, audit: { ts: number; cause: string; detail: Record<string, unknown> }): Promise<void> {
     await this.ledger.saveSetting(`time-credit/${meter}`, credit, { ts: audit.ts, meter, action: 'time-credit', cause: audit.cause, detail: { ...audit.detail, paidUntil: credit.paidUntil, unlocked: credit.unlocked } });
     this.timeCredit.set(meter, credit);
+    this.changes++;
   }
 }
 

@@ -1,12 +1,9 @@
 /** Applying an OpenPAYGO effect to a device's paid-until time. Pure; times are epoch ms UTC. */
 import type { OpenPaygoEffect } from './openpaygo-acceptor.js';
+import type { TimeCredit } from '../../core/credit/time-credit.js';
 
-export interface TimeCredit {
-  /** Supply is paid until this instant (null: never paid). */
-  paidUntil: number | null;
-  /** Unlocked for good by a DISABLE_PAYG token: no expiry any more. */
-  unlocked: boolean;
-}
+export type { TimeCredit } from '../../core/credit/time-credit.js';
+export { hasTimeCredit } from '../../core/credit/time-credit.js';
 
 /** Add-time extends from the later of now and the current expiry, so lapsed time is not refunded. */
 export function applyTimeEffect(credit: TimeCredit, effect: OpenPaygoEffect, now: number): TimeCredit {
@@ -20,8 +17,4 @@ export function applyTimeEffect(credit: TimeCredit, effect: OpenPaygoEffect, now
     case 'counter-sync':
       return credit;
   }
-}
-
-export function hasTimeCredit(credit: TimeCredit, now: number): boolean {
-  return credit.unlocked || (credit.paidUntil !== null && credit.paidUntil > now);
 }

@@ -1,11 +1,9 @@
 /** The JSON control API (all routes need a session or a bearer token; see README.md). */
 import type { FastifyInstance } from 'fastify';
 import type { SupplyState } from '../../core/credit/contracts.js';
-import type { CreditRuntime } from '../credit/credit-runtime.js';
 import { httpError } from './http-error.js';
 import type { RequestContext } from './console-host.js';
 import { auditKind, eventKind } from './event-kinds.js';
-import { latestAudit } from './latest-audit.js';
 import type { ScanRequest } from './scan-jobs.js';
 import { METER_PARAMS, NO_QUERY, query } from './validation.js';
 
@@ -13,24 +11,6 @@ const RELAY_STATES: Record<number, SupplyState> = { 0: 'disconnected', 1: 'conne
 const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
 /** A technician's trip holds this long (min) unless restored sooner; then the credit rules resume. */
 export const RELAY_TEST_HOLD_MIN = 15;
-
-/**
- * A relay test from the console. On a meter with a credit account the credit rules would close a
- * tripped relay again at the next reading, so a trip is a maintenance hold (engine.override) that
- * ends at `until` or on restore; restore releases the hold and closes the relay only if the rules
- * say the customer is supplied. A meter without an account is driven directly.
- */
-async function technicianRelay(credit: CreditRuntime, meter: string, target: 'connected' | 'disconnected', cause: string, until: number): Promise<{ readback: SupplyState | undefined; heldUntil?: number; heldByRules?: SupplyState }> {
-  const { engine } = credit;
-  if (!engine.has(meter)) return { readback: await engine.setRelay(meter, target, cause) };
-  if (target === 'disconnected') return { readback: await engine.override(meter, { state: 'disconnected', until, by: cause }, cause), heldUntil: until };
-  let readback = await engine.override(meter, null, cause);
-  if (readback === 'connected') return { readback };
-  const supply = (await credit.ledger.account(meter))?.state.supply;
-  if (supply !== 'connected') return { readback, ...(supply ? { heldByRules: supply } : {}) };
-  readback = await engine.setRelay(meter, 'connected', cause);
-  return { readback };
-}
 
 export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): void {
   const { host } = ctx;
@@ -62,8 +42,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
   api.get('/api/meters', none, async () => {
     const s = await host.status();
     const credit = host.credit;
-    const accounts = new Map((credit ? await credit.ledger.accounts() : []).map((a) => [a.meter, a]));
-    const now = ctx.now();
+    const accounts = new Map((credit ? await credit.accounts(ctx.now()) : []).map((a) => [a.meter, a]));
     return {
       ts: s.clock.now,
       buses: s.buses,
@@ -79,18 +58,18 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
           pollMs: m.pollMs,
           health: h ? { state: h.state, lastSeen: h.lastSeen, polls: h.polls, successes: h.successes, failures: h.failures, errors: h.errors, lastLatencyMs: h.lastLatencyMs, avgLatencyMs: h.avgLatencyMs, lastError: h.lastError, backoffMs: h.backoffMs } : null,
           latest: h?.latest ? { ts: h.latest.ts, values: h.latest.values } : null,
-          relay: { readback: typeof rs === 'number' ? (RELAY_STATES[rs] ?? null) : null, controllable: Boolean(credit?.relayFor(m.id)) },
+          relay: { readback: typeof rs === 'number' ? (RELAY_STATES[rs] ?? null) : null, controllable: Boolean(credit?.controllable(m.id)) },
           credit: a
             ? {
                 customer: a.customer,
                 balance: a.balance,
                 creditUnit: a.creditUnit,
                 ...(a.currency ? { currency: a.currency } : {}),
-                subunitsPerUnit: credit!.engine.subunitsPerUnit(m.id),
-                supply: a.state.supply,
-                emergency: a.state.emergency,
-                disconnectAt: a.state.disconnectAt,
-                override: credit!.engine.settings.override(m.id, now) ?? null,
+                subunitsPerUnit: a.subunitsPerUnit,
+                supply: a.supply,
+                emergency: a.emergency,
+                disconnectAt: a.disconnectAt,
+                override: a.override,
               }
             : null,
         };
@@ -115,7 +94,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
       const shown = <T extends { kind: string }>(xs: T[]) => (routine ? xs : xs.filter((x) => x.kind !== 'routine'));
       const events = shown(ctx.events.latest(500, after).map((e) => ({ ...e, kind: eventKind(e.type) })));
       // Routine rows (a charge per meter per minute) can fill the ledger's tail: read deeper when they are hidden.
-      const rows = host.credit ? await latestAudit(host.credit.ledger, routine ? limit : Math.min(5000, limit * 20)) : [];
+      const rows = host.credit ? await host.credit.latestAudit(routine ? limit : Math.min(5000, limit * 20)) : [];
       const audit = shown(rows.map((a) => ({ ...a, kind: auditKind(a.action) })));
       return { events: events.slice(-limit), audit: audit.slice(-limit), routine };
     },
@@ -139,12 +118,12 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
       const meter = knownMeter(ctx, req.params.id);
       const credit = host.credit;
       if (!credit) throw httpError(409, 'E_RELAY_UNSUPPORTED', 'relays are driven by the credit runtime: this gateway has no credit section');
-      if (!credit.relayFor(meter)) throw httpError(409, 'E_RELAY_UNSUPPORTED', `meter ${meter} has no relay driver`);
+      if (!credit.controllable(meter)) throw httpError(409, 'E_RELAY_UNSUPPORTED', `meter ${meter} has no relay driver`);
       const user = req.principal!.name;
       const cause = `technician:${user}`;
       const target = req.body.state;
       host.log.info({ meter, user, target }, 'technician relay command');
-      const r = await technicianRelay(credit, meter, target, cause, ctx.now() + (req.body.holdMinutes ?? RELAY_TEST_HOLD_MIN) * 60_000);
+      const r = await credit.technicianRelay(meter, target, cause, ctx.now() + (req.body.holdMinutes ?? RELAY_TEST_HOLD_MIN) * 60_000);
       const verified = r.readback === target;
       if (!verified) void reply.status(r.heldByRules ? 409 : 502);
       return {

@@ -1,7 +1,7 @@
 /** The narrow face of the gateway the console is given (the Gateway class, or a fake in tests). */
 import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
-import type { CreditRuntime } from '../credit/credit-runtime.js';
+import type { CreditConsole } from '../credit/credit-console.js';
 import type { Logger } from '../log.js';
 import type { ConsoleAuth } from './auth.js';
 import type { EventRing } from './event-ring.js';
@@ -14,7 +14,8 @@ import type { ScanJobs } from './scan-jobs.js';
 export interface ConsoleHost {
   readonly config: GatewayConfig;
   readonly log: Logger;
-  readonly credit: CreditRuntime | undefined;
+  /** The narrow credit interface (views and controls), when credit is configured. */
+  readonly credit: CreditConsole | undefined;
   readonly observers: Set<GatewayObserver>;
   /** The gateway's clock (the console's default). */
   readonly clock?: Clock;

@@ -43,7 +43,6 @@ export function signAsTechnician(cfg: GatewayConfig, configPath: string, o: Omit
 
 /** Run a signed command offline: ledger + credit engine + command processor, then close them. */
 export async function applyOffline(cfg: GatewayConfig, command: Record<string, unknown>, clock: Clock = systemClock): Promise<CommandOutcome> {
-  const now = () => clock.now();
   const pid = ownerPid(cfg.storage.path);
   if (pid !== undefined) {
     throw new PrepaidError('E_STORE_OPEN', `${cfg.storage.path}: the gateway service${pid ? ` (pid ${pid})` : ""} holds the database; apply through it: set console.listen and ${API_TOKEN_ENV}, or use the web console`, { path: cfg.storage.path });
@@ -66,7 +65,7 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
       config: credit,
       zone: cfg.gateway.timezone,
       ledger,
-      now,
+      clock,
       log: createLogger({ level: 'warn', gateway: cfg.gateway.id }),
       event: () => undefined,
       publishCredit: () => undefined,
@@ -75,7 +74,7 @@ export async function applyOffline(cfg: GatewayConfig, command: Record<string, u
     });
     await engine.start();
     try {
-      return await new CommandProcessor({ config: credit, engine, ledger, now }).handle(JSON.stringify(command));
+      return await new CommandProcessor({ config: credit, engine, ledger, clock }).handle(JSON.stringify(command));
     } finally {
       await engine.stop();
     }

@@ -37,6 +37,24 @@ export function addReading(p: PendingCharges, charged: ChargeResult, kind: 'cons
   p.cursor = standing.cursor;
 }
 
+/** addReading without changing `p` (the step that decides never changes what it was given). */
+export function withReading(p: PendingCharges, charged: ChargeResult, kind: 'consumption' | 'friendly-debt', standing: { days: PendingCharges['standing']; cursor: ChargeCursor }): PendingCharges {
+  const lines = new Map(p.lines);
+  for (const l of charged.lines) {
+    const key = `${l.period}/${l.tier}`;
+    const agg = lines.get(key);
+    lines.set(key, { period: l.period, tier: l.tier, wh: (agg?.wh ?? 0) + l.wh, amount: (agg?.amount ?? 0) + l.amount });
+  }
+  return {
+    cursor: standing.cursor,
+    from: p.from,
+    consumption: p.consumption + (kind === 'consumption' ? charged.amount : 0),
+    friendlyDebt: p.friendlyDebt + (kind === 'friendly-debt' ? charged.amount : 0),
+    standing: standing.days.length ? [...p.standing, ...standing.days] : p.standing,
+    lines,
+  };
+}
+
 /** The sub-units pending, as they will reduce the balance. */
 export function pendingTotal(p: PendingCharges | undefined): number {
   return p ? p.consumption + p.friendlyDebt + p.standing.reduce((s, d) => s + d.amount, 0) : 0;

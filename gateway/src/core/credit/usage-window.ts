@@ -15,9 +15,12 @@ export class UsageWindow {
     }
   }
 
-  /** Sub-units charged on each of the last `keep` complete days before `today` (missing days count 0 once seen). */
-  lastDays(today: string): number[] {
-    const past = [...this.days.entries()].filter(([d]) => d < today).sort(([a], [b]) => (a < b ? -1 : 1));
+  /** Sub-units charged on each of the last `keep` complete days before `today` (missing days count 0 once seen); `plus` counts as if added. */
+  lastDays(today: string, plus?: { day: string; amount: number }): number[] {
+    const past: Array<[string, number]> = [];
+    for (const [d, v] of this.days) if (d < today) past.push([d, plus && plus.day === d ? v + plus.amount : v]);
+    if (plus && plus.day < today && !this.days.has(plus.day)) past.push([plus.day, plus.amount]);
+    past.sort(([a], [b]) => (a < b ? -1 : 1));
     return past.slice(-this.keep).map(([, v]) => v);
   }
 }

@@ -52,6 +52,21 @@ test('override: held closed while credit runs out (action held), the trip follow
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 
+test('override: held closed while credit runs out, and it ends while the gateway is down: the trip follows the restart', async (t) => {
+  const rig = await creditRig(t, { credit: credit('auto') });
+  await rig.poll();
+  const until = rig.clock.now() + 2 * HOUR;
+  await rig.command(signed(rig, { type: 'relay-override', meter: 'p1', state: 'connected', until }));
+  await rig.run(HOUR);
+  t.true(rig.relayClosed(1), 'credit ran out at 30 min; held closed');
+  t.is(await supply(rig), 'disconnected', 'the rules tripped (held)');
+  await rig.restart(2 * HOUR);
+  await rig.run(2 * MIN);
+  t.is(rig.eventsOf('tripped', 'p1').length, 1, 'tripped once, after the restart');
+  t.false(rig.relayClosed(1), 'the override has ended: the relay follows the rules');
+  await assertLedgerReconciles(t, rig.credit.ledger);
+});
+
 test('restart with the relay open and credit exhausted: no relay command at start, still open', async (t) => {
   const rig = await creditRig(t, { credit: credit('auto') });
   await rig.run(40 * MIN);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
-import { ManualClock } from '@prepaid-edge/protocols';
+import { ManualClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { Acquisition } from '../../../src/adapters/acquisition/index.js';
 import { parseConfig } from '../../../src/app/config/load-config.js';
@@ -36,33 +36,30 @@ export interface FirmwareSimMeter {
 
 export const EXAMPLES = new URL('../../../../examples/', import.meta.url).pathname;
 
-/** Timers on the manual clock: run when `fire(now)` passes their due time. */
-export class ManualTimers {
-  private next = 1;
-  private readonly due = new Map<number, { at: number; fn: () => void }>();
+/**
+ * The credit runtime's clock: the rig's ManualClock, with the due times of the timers it set kept,
+ * so `step()` can stop at each one and let the work it queued (SQLite, Modbus) finish first.
+ */
+export class TimedClock implements Clock {
+  private readonly due = new Map<TimerHandle, number>();
   constructor(private readonly clock: ManualClock) {}
-  set = (fn: () => void, ms: number): NodeJS.Timeout => {
-    const id = this.next++;
-    this.due.set(id, { at: this.clock.now() + ms, fn });
-    return { unref() {}, ref() {}, [Symbol.toPrimitive]: () => id, id } as unknown as NodeJS.Timeout;
+  now = (): number => this.clock.now();
+  monotonic = (): number => this.clock.monotonic();
+  setTimeout = (fn: () => void, ms: number): TimerHandle => {
+    const h = this.clock.setTimeout(() => {
+      this.due.delete(h);
+      fn();
+    }, ms);
+    this.due.set(h, this.clock.monotonic() + Math.max(0, ms));
+    return h;
   };
-  clear = (t: NodeJS.Timeout): void => {
-    this.due.delete((t as unknown as { id: number }).id);
+  clearTimeout = (h: TimerHandle | undefined): void => {
+    if (h !== undefined) this.due.delete(h);
+    this.clock.clearTimeout(h);
   };
-  /** Run every timer due at or before now, earliest first. */
-  fire(): number {
-    let n = 0;
-    for (;;) {
-      const ready = [...this.due.entries()].filter(([, v]) => v.at <= this.clock.now()).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!ready) return n;
-      this.due.delete(ready[0]);
-      ready[1].fn();
-      n++;
-    }
-  }
+  /** Monotonic time of the next timer, if any. */
   nextAt(): number | undefined {
-    const ats = [...this.due.values()].map((v) => v.at);
-    return ats.length ? Math.min(...ats) : undefined;
+    return this.due.size ? Math.min(...this.due.values()) : undefined;
   }
 }
 
@@ -121,8 +118,8 @@ export interface Rig {
    * dead coil driver). `false` repairs it.
    */
   jamRelay(unit: number, jammed: boolean): void;
-  /** Stop the credit runtime and start a new one on the same SQLite file (a gateway restart). */
-  restart(): Promise<void>;
+  /** Stop the credit runtime and start a new one on the same SQLite file (a gateway restart), `downMs` later. */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -170,7 +167,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     credit: o.credit,
   };
   const cfg = parseConfig(YAML.stringify(raw), join(EXAMPLES, 'scenario.yaml'));
-  const timers = new ManualTimers(clock);
+  const timers = new TimedClock(clock);
   const events: NewEvent[] = [];
   const readings: NewReading[] = [];
   const results: CommandOutcome[] = [];
@@ -209,9 +206,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
         pending.push(outbox.appendEvent(e));
       },
       log: quietLog(),
-      now: () => clock.now(),
-      setTimer: timers.set,
-      clearTimer: timers.clear,
+      clock: timers,
     });
   credit = await startCredit();
   const settle = async () => {
@@ -225,16 +220,14 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     await settle();
   };
   const step = async (ms: number) => {
-    const end = clock.now() + ms;
+    const end = clock.monotonic() + ms;
     for (;;) {
       const at = timers.nextAt();
       if (at === undefined || at > end) break;
-      clock.advance(Math.max(0, at - clock.now()));
-      timers.fire();
+      clock.advance(Math.max(0, at - clock.monotonic()));
       await settle();
     }
-    clock.advance(end - clock.now());
-    timers.fire();
+    clock.advance(end - clock.monotonic());
     await poll();
   };
   let closed = false;
@@ -274,10 +267,11 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     meter: (unit) => sim.meter(unit) as unknown as FirmwareSimMeter,
     relayWrites: (unit) => writes.get(unit)!,
     jamRelay: (unit, on) => void (on ? jammed.add(unit) : jammed.delete(unit)),
-    restart: async () => {
+    restart: async (downMs = 0) => {
       await settle();
       await credit!.stop();
       credit = undefined;
+      clock.advance(downMs);
       credit = await startCredit();
       await settle();
     },

@@ -1,0 +1,117 @@
+/**
+ * Defence in depth for `prepaid` meters: after each ledger change the gateway writes the meter's
+ * own credit registers (balance, warning levels, the backup disconnect threshold), so a meter that
+ * loses its gateway still cuts off no earlier and no later than the gateway would have. A kWh token
+ * typed on the meter's keypad shows up as a threshold higher than the one written; it is booked
+ * before the meter is written again.
+ */
+import type { Clock } from '@prepaid-edge/protocols';
+import type { GatewayConfig } from '../../core/config/gateway-config.js';
+import type { CommandOutcome } from '../../core/credit/contracts.js';
+import type { MeterCreditView } from '../../core/credit/decision.js';
+import type { Acquisition } from '../acquisition/index.js';
+import type { Logger } from '../log.js';
+import { backupThresholdWh, syncPrepaidMeter, worstCasePricePerKwh, type PrepaidCreditValues } from '../relay/index.js';
+import type { Ledger } from '../store/ledger/index.js';
+
+/** The backup threshold the gateway last wrote to a prepaid meter, and when (ledger setting). */
+interface WrittenThreshold {
+  threshold: number;
+  at: number;
+}
+
+export interface MeterCreditSyncDeps {
+  config: GatewayConfig;
+  acquisition: Acquisition;
+  ledger: Pick<Ledger, 'setting' | 'saveSetting'>;
+  clock: Clock;
+  log: Logger;
+  keypadToken: (meter: string, wh: number, id: string) => Promise<CommandOutcome>;
+}
+
+export class MeterCreditSync {
+  private readonly lastSync = new Map<string, string>();
+  private readonly written = new Map<string, WrittenThreshold | undefined>();
+
+  constructor(private readonly deps: MeterCreditSyncDeps) {}
+
+  /** Defence in depth for `prepaid` meters: balance, warnings and the backup disconnect threshold. */
+  async sync(meter: string, view: MeterCreditView): Promise<void> {
+    const cfg = this.deps.config.meters.find((m) => m.id === meter);
+    if (!cfg || cfg.profile !== 'prepaid' || (cfg.relay && cfg.relay.type !== 'meter')) return;
+    const bus = this.deps.acquisition.buses.get(cfg.bus);
+    if (!bus || bus.config.type === 'dlt645') return;
+    if (await this.keypadTokenSeen(meter)) return; // the top-up it queued writes the meter next
+    const values = prepaidValues(view, this.deps.clock.now());
+    const key = JSON.stringify(values);
+    if (this.lastSync.get(meter) === key) return;
+    await syncPrepaidMeter(bus.master, bus.queue, cfg.unit, values, { meter });
+    this.lastSync.set(meter, key);
+    await this.rememberThreshold(meter, values.backupDisconnectThreshold);
+  }
+
+  private async writtenThreshold(meter: string): Promise<WrittenThreshold | undefined> {
+    if (!this.written.has(meter)) this.written.set(meter, (await this.deps.ledger.setting(`meter-threshold/${meter}`)) as WrittenThreshold | undefined);
+    return this.written.get(meter);
+  }
+
+  private async rememberThreshold(meter: string, threshold: number): Promise<void> {
+    const prev = await this.writtenThreshold(meter);
+    if (prev?.threshold === threshold) return;
+    const w = { threshold, at: this.deps.clock.now() };
+    await this.deps.ledger.saveSetting(`meter-threshold/${meter}`, w, { ts: w.at, meter, action: 'meter-credit-sync', cause: 'backup disconnect threshold written', detail: { ...w } });
+    this.written.set(meter, w);
+  }
+
+  /**
+   * An STS token typed on a prepaid meter's keypad raises the meter's backup threshold by its kWh
+   * (firmware-ts). A reading taken after our last write that shows a higher threshold than we
+   * wrote is such a token: it is booked once (its id is the meter's event counter and threshold)
+   * before the gateway writes the meter again, so the customer's credit is never overwritten.
+   */
+  private async keypadTokenSeen(meter: string): Promise<boolean> {
+    const latest = this.deps.acquisition.pollers.get(meter)?.latest;
+    const prev = await this.writtenThreshold(meter);
+    const shown = latest?.values.backupDisconnectThreshold;
+    const energy = latest?.values.energyImport;
+    if (!latest || !prev || shown === undefined || energy === undefined || latest.ts <= prev.at || shown <= prev.threshold) return false;
+    // The firmware adds the token to the threshold, or to the present energy when it was off or reached.
+    const base = prev.threshold === 0 || energy >= prev.threshold ? energy : prev.threshold;
+    const tokenWh = shown - base;
+    if (tokenWh <= 0) return false;
+    const id = `keypad:${meter}:${latest.values.eventCounter ?? 0}:${shown}`;
+    this.written.set(meter, { threshold: shown, at: latest.ts });
+    this.lastSync.delete(meter);
+    void this.deps.keypadToken(meter, tokenWh, id).catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
+    return true;
+  }
+}
+
+const I32_MAX = 2 ** 31 - 1;
+
+/**
+ * The prepaid meter shows credit with at most 4 decimals in an i32: sub-units are scaled down to
+ * that (a 1/1000 unit account shows 3 decimals exactly). Emergency credit is the gateway's own
+ * (the meter's local grant is switched off, so the two can never disagree).
+ */
+export function prepaidValues(view: MeterCreditView, now: number): PrepaidCreditValues {
+  const inForce = Math.max(0, view.tariff.findLastIndex((v) => v.activeFrom <= now));
+  const current = view.tariff.slice(inForce);
+  const tariff = current[0]!.tariff;
+  const sub = tariff.subunitsPerUnit;
+  const decimals = Math.max(0, Math.min(4, Math.floor(Math.log10(sub))));
+  const per = sub / 10 ** decimals;
+  const shown = (x: number) => Math.max(-I32_MAX, Math.min(I32_MAX, Math.floor(x / per)));
+  const [t1 = 0, t2 = 0] = view.policy.lowCreditThresholds;
+  // The meter must never stop a customer the gateway would still supply: the notice period's use
+  // is added on top of what the credit pays for at the dearest price.
+  const threshold = view.spendable === null ? 0 : backupThresholdWh(view.energyWh, view.spendable, Math.max(...current.map((v) => worstCasePricePerKwh(v.tariff)))) + (view.noticeWh > 0 ? view.noticeWh : 0);
+  return {
+    creditBalance: shown(view.balance),
+    lowCreditThreshold1: Math.max(0, shown(t1)),
+    lowCreditThreshold2: Math.max(0, shown(t2)),
+    emergencyCreditLimit: 0,
+    backupDisconnectThreshold: threshold,
+    creditDecimals: decimals,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The decision step for everything but readings: top-ups and tokens (credit from outside),
+ * emergency credit and the button, timed re-evaluation, maintenance overrides, and the stop. Pure.
+ */
+import { allocateTopUp } from '../policy/index.js';
+import type { CommandOutcome, NewEntry } from './contracts.js';
+import type { CreditDecision, CreditInput, MeterMemory, MeterSettings } from './decision.js';
+import { pendingEntries, pendingTotal } from './pending-charges.js';
+import { memoryOf, quiet, runRules } from './rules-step.js';
+
+type Intake = Exclude<CreditInput, { kind: 'reading' }>;
+
+export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, now: number): CreditDecision {
+  const meter = m.account.meter;
+  const acct = m.account;
+  const d = quiet(meter, memoryOf(m));
+  switch (input.kind) {
+    case 'topup': {
+      // Repays emergency credit first (allocateTopUp); booked exactly once by its id.
+      const { amount, cause } = input;
+      const alloc = allocateTopUp(acct.state, acct.balance - pendingTotal(m.pending), amount, now, { id: cause.id, source: cause.source, ...(cause.detail ?? {}) });
+      const out = runRules(d, m, s, now, now, {
+        entries: alloc.entries,
+        audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, amount, ...(cause.detail ?? {}) } },
+        force: true,
+        state: alloc.state,
+        command: { id: cause.id, type: cause.type, outcome: (balance) => ({ status: 'applied', id: cause.id, type: cause.type as 'topup', meter, balance, detail: { amount, ...(cause.detail ?? {}) } }) },
+        ...(input.tokenMemory ? { tokenMemory: input.tokenMemory } : {}),
+      });
+      return { ...out, answer: { kind: 'outcome', fallback: { status: 'applied', id: cause.id, type: 'topup', meter, detail: { amount } } } };
+    }
+    case 'keypad-token': {
+      // An energy account books the kWh typed on the keypad; a currency account cannot price them.
+      if (s.creditUnit === 'energy') return decideIntake(m, { kind: 'topup', amount: input.wh, cause: { id: input.id, type: 'token', source: 'keypad', detail: { scheme: 'sts', wh: input.wh } } }, s, now);
+      const { wh, id } = input;
+      d.observed.push({ ts: now, type: 'keypad-token-unbooked', meter, data: { wh, id, reason: 'a kWh token on a currency account: book it at the back office' } });
+      d.audits.push({ ts: now, meter, action: 'keypad-token', cause: 'unbooked', detail: { wh, id } });
+      const rejected: CommandOutcome = { status: 'rejected', id, reason: 'E_TOKEN_UNSUPPORTED', message: `token: ${wh} Wh typed on the keypad of a currency account` };
+      return { ...d, answer: { kind: 'outcome', fallback: rejected } };
+    }
+    case 'token': {
+      const { id, outcome, effect } = input;
+      const balance = acct.balance - pendingTotal(m.pending);
+      const entries: NewEntry[] = effect === 'clear-credit' && balance !== 0 ? [{ kind: 'adjustment', amount: -balance, ts: now, cause: { reason: 'STS clear-credit token', id } }] : [];
+      const tc = input.timeCredit;
+      const settings = tc ? { ...s, timeCredit: tc.value } : s;
+      const out = runRules(d, m, settings, now, now, { entries, force: true, command: { id, type: 'token', outcome: () => outcome }, tokenMemory: input.tokenMemory, audit: { action: 'token', cause: effect, detail: { id } } });
+      return { ...out, ...(tc ? { settings: { when: 'before', timeCredit: { value: tc.value, cause: `token ${id}`, detail: tc.detail } } } : {}), answer: { kind: 'outcome', fallback: outcome } };
+    }
+    case 'emergency-request':
+      return runRules(d, m, s, now, now, { emergencyRequested: true, audit: { action: 'emergency-credit-request', cause: input.cause } });
+    case 'button':
+      return runRules(d, m, s, now, now, { buttonPressed: true, audit: { action: 'button', cause: 'customer' } });
+    case 'reevaluate': {
+      const out = runRules(d, m, s, now, now, { audit: { action: 'policy', cause: input.cause } });
+      const ov = s.override;
+      if (!ov || ov.until > now) return out;
+      // The override ran out (at its timer, or while the gateway was down): release it after the
+      // rules, then put the relay where their state says.
+      const restore = { kind: 'restore' as const, want: (out.after?.state ?? acct.state).supply, cause: 'override ended', ...(input.cause === 'start' ? { drive: true } : {}) };
+      return { ...out, settings: { when: 'after', override: { value: null, cause: 'override expired' } }, then: [...out.then, restore] };
+    }
+    case 'override': {
+      const ov = input.override;
+      if (ov) return { ...d, settings: { when: 'before', override: { value: ov, cause: input.cause } }, relay: [{ kind: 'set', target: ov.state, cause: `override: ${input.cause}` }], wakeAt: ov.until, answer: { kind: 'last-relay' } };
+      // Released: the rules' relay actions were held meanwhile while their state moved on.
+      const released: MeterSettings = { ...s };
+      delete released.override;
+      const out = runRules(d, m, released, now, now, { audit: { action: 'policy', cause: 'override released' } });
+      return { ...out, settings: { when: 'before', override: { value: null, cause: input.cause } }, then: [...out.then, { kind: 'restore', want: (out.after?.state ?? acct.state).supply, cause: 'override ended' }], answer: { kind: 'readback' } };
+    }
+    case 'shutdown': {
+      // Only the charges and the cursor: the rules run on them at the next start, when the relays
+      // can be driven again, so no decision is persisted that could not be carried out.
+      const p = m.pending;
+      if (!p) return d;
+      return { ...d, posting: { meter, ts: now, entries: pendingEntries(p, now), cursor: p.cursor, audit: { action: 'charge', cause: 'shutdown' } } };
+    }
+  }
+}

@@ -37,5 +37,5 @@ export function withPending(m: MeterMemory): MeterMemory {
 
 export function settings(o: Partial<MeterSettings> & { policy?: Policy } = {}): MeterSettings {
   const { policy: pol = policy, ...rest } = o;
-  return { zone: 'UTC', chargeEveryMs: HOUR, syncsMeter: true, creditUnit: 'currency', currency: 'EUR', timeCredited: false, versions: [{ activeFrom: 0, tariff }], policyAt: () => pol, ...rest };
+  return { zone: 'UTC', chargeEveryMs: HOUR, syncsMeter: true, creditUnit: 'currency', currency: 'EUR', timeCredited: false, versions: [{ activeFrom: 0, tariff }], policies: { configured: pol, versions: [] }, ...rest };
 }

@@ -56,7 +56,7 @@ export class CreditDesk {
       ...(a.currency ? { currency: a.currency } : {}),
       timeCredited: Boolean(a.openpaygo),
       versions: this.tariffFor(meter),
-      policyAt: (ts) => settings.policyAt(a.customerClass, ts),
+      policies: settings.policyVersions(a.customerClass),
       ...(override ? { override } : {}),
       ...(timeCredit ? { timeCredit } : {}),
     };

@@ -19,7 +19,7 @@ import type { Clock } from '@prepaid-edge/protocols';
 import type { NewEvent, NewReading } from '../../core/model.js';
 import type { Logger } from '../log.js';
 import type { CommandOutcome, Policy, RelayDriver, SupplyState, TariffVersion } from '../../core/credit/contracts.js';
-import type { CreditPayload, MeterCreditView, RelayOverride } from '../../core/credit/decision.js';
+import { policyAt, type CreditPayload, type MeterCreditView, type RelayOverride } from '../../core/credit/decision.js';
 import { initialAccountState } from '../../core/policy/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { AccountConfig, CreditConfig } from '../../core/config/gateway-config.js';
@@ -122,7 +122,7 @@ export class CreditEngine {
     const account = this.accounts.get(meter);
     if (!account) return undefined;
     const s = this.desk.settingsFor(meter);
-    return { account, subunitsPerUnit: s.versions.at(-1)!.tariff.subunitsPerUnit, policy: s.policyAt(this.deps.clock.now()) };
+    return { account, subunitsPerUnit: s.versions.at(-1)!.tariff.subunitsPerUnit, policy: policyAt(s.policies, this.deps.clock.now()) };
   }
 
   activeTariffFrom(target: { meter?: string; customerClass?: string }): number | undefined {

@@ -83,7 +83,7 @@ export class CreditRuntime implements CreditConsole {
   }
 
   static async start(deps: CreditRuntimeDeps): Promise<CreditRuntime> {
-    const ledger = await openLedger(deps.config.storage.path, { now: () => deps.clock.now(), synchronous: deps.config.storage.synchronous });
+    const ledger = await openLedger(deps.config.storage.path, { clock: deps.clock, synchronous: deps.config.storage.synchronous });
     const rt = new CreditRuntime(ledger, deps);
     try {
       await rt.engine.start();

@@ -12,7 +12,7 @@ import type { TimeCredit } from '../tokens/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { CreditConfig } from '../../core/config/gateway-config.js';
 
-import type { RelayOverride } from '../../core/credit/decision.js';
+import { policyAt, type PolicyVersions, type RelayOverride } from '../../core/credit/decision.js';
 
 export type { RelayOverride } from '../../core/credit/decision.js';
 
@@ -58,8 +58,12 @@ export class CreditSettings {
   }
 
   policyAt(customerClass: string, now: number): Policy {
-    const cmd = (this.classPolicies.get(customerClass) ?? []).filter((v) => v.activeFrom <= now).at(-1);
-    return cmd?.policy ?? this.config.policies[this.config.classes[customerClass]!.policy]!;
+    return policyAt(this.policyVersions(customerClass), now);
+  }
+
+  /** A class's policy versions as data, for the decision step. */
+  policyVersions(customerClass: string): PolicyVersions {
+    return { configured: this.config.policies[this.config.classes[customerClass]!.policy]!, versions: this.classPolicies.get(customerClass) ?? [] };
   }
 
   /** activeFrom of the version in force now (the stale rule for commands). */

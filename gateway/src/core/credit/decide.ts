@@ -11,7 +11,7 @@
 import type { NewEvent } from '../model.js';
 import { baselineCursor, chargeConsumption, localParts, standingCharges } from '../tariff/index.js';
 import { inFriendlyPeriod } from '../policy/index.js';
-import type { CreditDecision, CreditInput, MeterMemory, MeterSettings } from './decision.js';
+import { policyAt, type CreditDecision, type CreditInput, type MeterMemory, type MeterSettings } from './decision.js';
 import { bypassSuspected, observe } from './meter-observation.js';
 import { pendingTotal, startPending, withReading } from './pending-charges.js';
 import { decideIntake } from './decide-intake.js';
@@ -52,7 +52,7 @@ function decideReading(m: MeterMemory, r: Extract<CreditInput, { kind: 'reading'
   const deltaWh = wh - cursor.lastWh;
   if (bypassSuspected(acct.state.supply, obs.relay ?? d.memory.relay, deltaWh)) noteTamper(d, r.ts, ['bypass'], { deltaWh, reason: 'consumption with the relay open' }, emit);
 
-  const policy = s.policyAt(r.ts);
+  const policy = policyAt(s.policies, r.ts);
   const charged = chargeConsumption(s.versions, s.zone, cursor, { ts: r.ts, wh });
   const standing = standingCharges(s.versions, s.zone, charged.cursor, r.ts);
   const base = pending ?? startPending(acct.cursor!);

@@ -52,10 +52,24 @@ export interface MeterSettings {
   timeCredited: boolean;
   /** Every tariff version that can apply, oldest first. */
   versions: TariffVersion[];
-  policyAt(ts: number): Policy;
+  /** The account's policy versions (data, so the step never calls back into the shell): see policyAt(). */
+  policies: PolicyVersions;
   /** The stored override (perhaps expired: the step compares `until` with now). */
   override?: RelayOverride;
   timeCredit?: TimeCredit;
+}
+
+/** A class's policy: the configured one, and versions set by signed commands (oldest first). */
+export interface PolicyVersions {
+  configured: Policy;
+  versions: ReadonlyArray<{ activeFrom: number; policy: Policy }>;
+}
+
+/** The policy in force at `ts`: the latest command version active by then, else the configured one. */
+export function policyAt(p: PolicyVersions, ts: number): Policy {
+  let found: Policy | undefined;
+  for (const v of p.versions) if (v.activeFrom <= ts) found = v.policy;
+  return found ?? p.configured;
 }
 
 export type TopUpCause = { id: string; type: string; source: string; detail?: Record<string, unknown> };

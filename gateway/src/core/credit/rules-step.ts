@@ -9,7 +9,7 @@ import type { Posting } from '../ledger/types.js';
 import { daysOfCreditLeft, evaluate } from '../policy/index.js';
 import { localParts } from '../tariff/index.js';
 import type { AccountState, ChargeCursor, NewEntry, PolicyAction, SupplyState } from './contracts.js';
-import { spendable, type CreditDecision, type MeterMemory, type MeterSettings, type RelayIntent, type UsageAdd } from './decision.js';
+import { policyAt, spendable, type CreditDecision, type MeterMemory, type MeterSettings, type RelayIntent, type UsageAdd } from './decision.js';
 import { pendingEntries } from './pending-charges.js';
 import { hasTimeCredit } from './time-credit.js';
 
@@ -70,7 +70,7 @@ export function runRules(d: CreditDecision, m: MeterMemory, s: MeterSettings, cl
   const meter = d.meter;
   const acct = m.account;
   const now = Math.max(ts, clockNow);
-  const policy = s.policyAt(now);
+  const policy = policyAt(s.policies, now);
   const pending = d.memory.pending;
   const entries = [...(pending ? pendingEntries(pending, ts) : []), ...(opts.entries ?? [])];
   const cursor = opts.cursor ?? pending?.cursor;

@@ -21,8 +21,6 @@ export interface LedgerOptions extends OpenFileOptions {
   synchronous?: 'full' | 'normal';
   /** Wall time for created_at and received_at (default: the system clock). */
   clock?: Pick<Clock, 'now'>;
-  /** @deprecated Pass `clock`; kept while adapters/credit still passes a bare `now`. Ignored when `clock` is given. */
-  now?: () => number;
 }
 
 export interface Ledger {
@@ -55,7 +53,7 @@ export interface Ledger {
 
 export async function openLedger(path: string, opts: LedgerOptions = {}): Promise<Ledger> {
   const db = await openSqliteFile(path, ledgerFile(opts.synchronous), opts);
-  const clock = opts.clock ?? (opts.now ? { now: opts.now } : systemClock);
+  const clock = opts.clock ?? systemClock;
   return new SqliteLedger(db, path, () => clock.now());
 }
 

@@ -15,6 +15,6 @@
 export { scan } from './scan.js';
 export { planScan, probeTimeoutMs, wireMs, etaMs, lineStopBits, DEFAULT_BAUDS, DEFAULT_PARITIES, DEFAULT_TURNAROUND_MS, ALL_UNITS, type ScanPlan } from './plan.js';
 export { identifyProfile, presenceRead, wordsMatch, decide, type SignatureReader, type ReadOutcome, type Identification } from './identify.js';
-export { formatTable, configSnippet, foundJson, lineLabel } from './report.js';
+export { formatTable, configSnippet, foundJson, inReportOrder, lineLabel } from './report.js';
 export { openSerialLine } from './serial-line.js';
 export type { ScanOptions, ScanDeps, ScanEvent, ScanProgress, ScanFound, ScanLineError, FoundMeter, LineSettings, ScanLine, Exchange, Verdict, ScanProtocol } from './types.js';

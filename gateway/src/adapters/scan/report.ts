@@ -16,6 +16,23 @@ function profileCell(m: FoundMeter): string {
   return m.candidates.length > 1 ? `? ${m.candidates.join(' | ')}` : '(unknown)';
 }
 
+/**
+ * The order a technician reads a scan in: lines and protocols as they were first met, Modbus
+ * meters by unit within each (a unit whose reply came late is found after later units, so the
+ * discovery order depends on the line's timing), DL/T 645 meters in search order.
+ */
+export function inReportOrder(found: readonly FoundMeter[]): FoundMeter[] {
+  const group = new Map<string, number>();
+  for (const m of found) {
+    const g = `${m.protocol} ${lineLabel(m)}`;
+    if (!group.has(g)) group.set(g, group.size);
+  }
+  return found
+    .map((m, i) => ({ m, i, g: group.get(`${m.protocol} ${lineLabel(m)}`)! }))
+    .sort((a, b) => a.g - b.g || (a.m.protocol === 'modbus' && b.m.protocol === 'modbus' ? (a.m.unit ?? 0) - (b.m.unit ?? 0) : 0) || a.i - b.i)
+    .map((x) => x.m);
+}
+
 export function formatTable(found: readonly FoundMeter[]): string {
   const rows = [
     ['protocol', 'address', 'line', 'profile', 'problem'],

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { Parity } from '../../core/config/gateway-config.js';
-import { configSnippet, formatTable, foundJson, lineLabel, scan, type FoundMeter, type ScanProtocol } from '../../adapters/scan/index.js';
+import { configSnippet, formatTable, foundJson, inReportOrder, lineLabel, scan, type FoundMeter, type ScanProtocol } from '../../adapters/scan/index.js';
 import { guarded } from './fail.js';
 import { ProgressBar } from './progress.js';
 
@@ -77,6 +77,7 @@ export function scanCommand(o: ScanCommandOptions): Promise<void> {
       process.removeListener('SIGINT', onSigint);
     }
     if (ac.signal.aborted) process.stderr.write('scan interrupted: showing what was found so far\n');
+    found.splice(0, found.length, ...inReportOrder(found));
     if (o.json) {
       process.stdout.write(foundJson(found));
       return;

@@ -13,6 +13,7 @@ import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
+import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
 export type { GatewayStatus } from '../adapters/web/gateway-status.js';
@@ -31,6 +32,8 @@ export class Gateway {
   private outbox: Outbox | undefined;
   private acquisition: Acquisition | undefined;
   private uplink: Uplink | undefined;
+  /** Sparkplug B edge node beside the JSON uplink, when the config has `sparkplug:`. */
+  sparkplug: EdgeNode | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -95,6 +98,13 @@ export class Gateway {
     }
     this.acquisition.start();
     await this.uplink.start();
+    if (config.sparkplug) {
+      const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
+      const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock });
+      this.sparkplug = node;
+      this.observers.add({ reading: (r) => node.reading(r) });
+      node.start();
+    }
     // Loaded only when configured, like credit (fastify and prom-client).
     if (config.console) this.console = await (await import('../adapters/web/console-server.js')).startConsole(this, config.console, this.opts.console);
     this.stopHealth = every(this.clock, config.mqtt.healthIntervalMs, () => this.publishHealth(), { unref: true });
@@ -156,6 +166,7 @@ export class Gateway {
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
+    await this.sparkplug?.stop();
     await this.uplink?.stop();
     await this.outbox?.close();
     this.log.info({ reason }, 'gateway stopped');

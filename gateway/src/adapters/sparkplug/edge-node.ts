@@ -1,0 +1,216 @@
+/**
+ * Sparkplug B edge node (Sparkplug 3.0), beside the JSON uplink on its own MQTT connection:
+ * - the will is NDEATH (QoS 1, not retained, bdSeq only); bdSeq is persisted and +1 per CONNECT,
+ *   so a new MQTT.js client is made for every connection (MQTT.js would reuse the old will);
+ * - NCMD/DCMD are subscribed (SUBACK awaited) before NBIRTH (seq 0, bdSeq, node metrics) and one
+ *   DBIRTH per meter seen so far, carrying all its metrics;
+ * - then DDATA by exception (per-metric deadbands); a meter with new metric names is reborn;
+ * - NCMD `Node Control/Rebirth` = true: NBIRTH and every DBIRTH again, same bdSeq;
+ * - stop(): NDEATH published explicitly (MQTT 3.1.1 sends no will on a clean DISCONNECT).
+ * Readings while disconnected are not sent (historical store-and-forward is not built yet); the
+ * latest values go into the DBIRTHs of the next session.
+ */
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
+import type { MqttClient } from 'mqtt';
+import type { MqttConfig, SparkplugConfig } from '../../core/config/gateway-config.js';
+import type { NewReading } from '../../core/model.js';
+import {
+  deathMetrics,
+  decodePayload,
+  deviceMetric,
+  deviceTopic,
+  encodePayload,
+  ExceptionFilter,
+  NODE_REBIRTH,
+  nodeBirthMetrics,
+  nodeTopic,
+  SeqCounter,
+  type Metric,
+} from '../../core/sparkplug/index.js';
+import type { Logger } from '../log.js';
+import { backoffDelay } from '../uplink/backoff.js';
+import { clientOptions } from '../uplink/client-options.js';
+import { takeBdSeq } from './bdseq-file.js';
+
+const { default: connect } = createRequire(import.meta.url)('mqtt/lib/connect/index') as typeof import('mqtt/lib/connect/index');
+
+export interface EdgeNodeOptions {
+  mqtt: MqttConfig;
+  sparkplug: SparkplugConfig;
+  /** Where bdSeq is kept (bdSeqPath(storage.path)). */
+  bdSeqFile: string;
+  version: string;
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface EdgeNodeState {
+  connected: boolean;
+  /** bdSeq of the current (or last) connection; null before the first. */
+  bdSeq: number | null;
+  births: number;
+  published: { ddata: number; metrics: number };
+}
+
+export class EdgeNode extends EventEmitter {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly group: string;
+  private readonly node: string;
+  private readonly filter: ExceptionFilter;
+  private readonly seq = new SeqCounter();
+  /** Latest values per meter (what a DBIRTH carries), in the order meters were first seen. */
+  private readonly latest = new Map<string, { ts: number; values: Record<string, number> }>();
+  private client: MqttClient | undefined;
+  private gen = 0;
+  private born = false;
+  private stopping = false;
+  private attempt = 0;
+  private reconnectTimer: TimerHandle | undefined;
+  private st: EdgeNodeState = { connected: false, bdSeq: null, births: 0, published: { ddata: 0, metrics: 0 } };
+
+  constructor(private readonly opts: EdgeNodeOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.group = opts.sparkplug.groupId;
+    this.node = opts.sparkplug.edgeNodeId;
+    this.filter = new ExceptionFilter(opts.sparkplug.deadbands ?? {});
+  }
+
+  state(): EdgeNodeState {
+    return { ...this.st, published: { ...this.st.published } };
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** A reading from acquisition (GatewayObserver): DBIRTH for a new meter, else DDATA by exception. */
+  reading(r: NewReading): void {
+    const prev = this.latest.get(r.meter);
+    this.latest.set(r.meter, { ts: r.ts, values: { ...prev?.values, ...r.values } });
+    if (!this.born || !this.client) return;
+    if (!prev || this.filter.unknown(r.meter, r.values).length > 0) {
+      this.deviceBirth(r.meter);
+      return;
+    }
+    const names = this.filter.changed(r.meter, r.values);
+    if (names.length === 0) return;
+    const metrics = names.map((n) => deviceMetric(this.filter.spec(n), r.values[n]!, r.ts, false));
+    this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
+    this.st.published.ddata++;
+    this.st.published.metrics += metrics.length;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
+    const c = this.client;
+    this.client = undefined;
+    this.born = false;
+    if (!c) return;
+    if (c.connected && this.st.bdSeq !== null) {
+      const payload = Buffer.from(encodePayload({ timestamp: this.clock.now(), metrics: deathMetrics(this.st.bdSeq, this.clock.now()) }));
+      await new Promise<void>((resolve) => c.publish(nodeTopic(this.group, 'NDEATH', this.node), payload, { qos: 1, retain: false }, () => resolve()));
+    }
+    await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    this.st.connected = false;
+  }
+
+  private connect(): void {
+    if (this.stopping) return;
+    const gen = ++this.gen;
+    const bdSeq = takeBdSeq(this.opts.bdSeqFile);
+    this.st.bdSeq = bdSeq;
+    const will = { topic: nodeTopic(this.group, 'NDEATH', this.node), payload: Buffer.from(encodePayload({ timestamp: this.clock.now(), metrics: deathMetrics(bdSeq, this.clock.now()) })) };
+    const base = clientOptions(this.opts.mqtt, { topic: will.topic, payload: '' }, 30_000);
+    const client = connect(this.opts.mqtt.url, {
+      ...base,
+      clientId: `${this.opts.mqtt.clientId}-spb`,
+      // Sparkplug 3.0: clean session (3.1.1) / clean start with session expiry 0 (5).
+      clean: true,
+      will: { ...will, qos: 1, retain: false },
+    });
+    this.client = client;
+    client.on('connect', () => {
+      if (gen !== this.gen) return;
+      this.attempt = 0;
+      this.st.connected = true;
+      void this.onConnect(client, gen);
+    });
+    client.on('message', (topic, payload) => gen === this.gen && this.onMessage(topic, payload));
+    client.on('error', (e) => this.opts.log.warn({ err: e.message }, 'sparkplug connection error'));
+    client.on('close', () => {
+      if (gen !== this.gen) return;
+      const was = this.st.connected;
+      this.st.connected = false;
+      this.born = false;
+      if (was) this.emit('disconnected');
+      client.removeAllListeners('connect');
+      client.end(true);
+      if (this.stopping) return;
+      const delay = backoffDelay(this.attempt++, this.opts.mqtt.reconnectMinMs, this.opts.mqtt.reconnectMaxMs, this.random);
+      this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private async onConnect(client: MqttClient, gen: number): Promise<void> {
+    const topics = [`${nodeTopic(this.group, 'NCMD', this.node)}`, `${nodeTopic(this.group, 'NCMD', this.node)}/#`, `spBv1.0/${this.group}/DCMD/${this.node}/#`];
+    try {
+      await client.subscribeAsync(topics, { qos: 1 });
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message }, 'sparkplug subscribe failed');
+      client.end(true);
+      return;
+    }
+    if (gen !== this.gen) return;
+    this.births();
+    this.emit('born', this.st.bdSeq);
+  }
+
+  private births(): void {
+    const now = this.clock.now();
+    this.publish(nodeTopic(this.group, 'NBIRTH', this.node), { timestamp: now, seq: this.seq.reset(), metrics: nodeBirthMetrics(this.st.bdSeq!, this.opts.version, now) });
+    this.born = true;
+    this.st.births++;
+    for (const meter of this.latest.keys()) this.deviceBirth(meter);
+  }
+
+  private deviceBirth(meter: string): void {
+    const l = this.latest.get(meter)!;
+    const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, l.ts, true));
+    this.filter.born(meter, l.values);
+    this.publish(deviceTopic(this.group, 'DBIRTH', this.node, meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (!topic.startsWith(`spBv1.0/${this.group}/NCMD/${this.node}`)) {
+      // DCMD: commands need the signed envelope of the JSON contract, which is not built yet.
+      this.opts.log.warn({ topic }, 'sparkplug DCMD rejected: not supported');
+      this.emit('rejected', topic, 'DCMD not supported');
+      return;
+    }
+    let metrics: Metric[];
+    try {
+      metrics = decodePayload(payload).metrics;
+    } catch (e) {
+      this.opts.log.warn({ topic, code: (e as { code?: string }).code, err: (e as Error).message }, 'sparkplug NCMD rejected');
+      this.emit('rejected', topic, (e as Error).message);
+      return;
+    }
+    const rebirth = metrics.some((m) => m.name === NODE_REBIRTH && m.value === true);
+    if (rebirth && this.born) {
+      this.opts.log.info({ bdSeq: this.st.bdSeq }, 'sparkplug rebirth requested');
+      this.births();
+      this.emit('born', this.st.bdSeq);
+    }
+  }
+
+  private publish(topic: string, p: Parameters<typeof encodePayload>[0]): void {
+    this.client?.publish(topic, Buffer.from(encodePayload(p)), { qos: 0, retain: false });
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The edge node against a real mosquitto, decoded with Eclipse Tahu's decoder. Test names carry
+ * the Sparkplug TCK edge-node areas they cover (session establishment, session termination, send
+ * data, receive command); the TCK itself needs a JVM and HiveMQ.
+ */
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { startMosquitto, type Mosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { testWith } from '@prepaid-edge/testkit/system-tools';
+import { EdgeNode, bdSeqPath, readBdSeq } from '../../src/adapters/sparkplug/index.js';
+import { tempDir } from '../store/temp-dir.js';
+import { mqttCfg, quietLog, waitFor } from '../uplink/helpers.js';
+import { encodeTahu, num, startHost } from './host.js';
+
+const test = testWith(['mosquitto']);
+const GROUP = 'site-a';
+const T0 = 1_763_800_000_000;
+
+async function rig(t: ExecutionContext, node: string, mqttOver: Parameters<typeof mqttCfg>[1] = {}, broker?: Mosquitto, dir = tempDir(t)) {
+  broker ??= await startMosquitto(t, { extraConf: ['log_type debug'] });
+  const host = await startHost(t, broker.url, GROUP);
+  const file = bdSeqPath(join(dir, 'gw.db'));
+  const make = () => {
+    const n = new EdgeNode({
+      mqtt: mqttCfg(broker.url, { clientId: `gw-${node}`, ...mqttOver }),
+      sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 } },
+      bdSeqFile: file,
+      version: '9.9.9',
+      log: quietLog(),
+    });
+    t.teardown(() => n.stop());
+    return n;
+  };
+  return { broker, host, file, make, dir };
+}
+
+const reading = (meter: string, i: number, power: number) => ({ meter, ts: T0 + i * 1000, values: { energyImport: 5000 + i, power, voltageL1: 230 } });
+
+test('TCK session establishment: NCMD/DCMD subscribed before NBIRTH; NBIRTH seq 0 with bdSeq, Node Control/Rebirth false; one DBIRTH per meter with units', async (t) => {
+  const { broker, host, make } = await rig(t, 'n-est');
+  const n = make();
+  n.reading(reading('m1', 0, 100));
+  n.reading(reading('m2', 0, 200));
+  n.start();
+  await waitFor('NBIRTH and 2 DBIRTHs', () => host.of('NBIRTH').length === 1 && host.of('DBIRTH').length === 2);
+  const log = broker.log();
+  const sub = log.search(/Received SUBSCRIBE from gw-n-est-spb/);
+  const ncmd = log.search(/spBv1\.0\/site-a\/NCMD\/n-est/);
+  const dcmd = log.search(/spBv1\.0\/site-a\/DCMD\/n-est\/#/);
+  const birth = log.search(/Received PUBLISH from gw-n-est-spb .*NBIRTH/);
+  t.true(sub >= 0 && ncmd > sub && dcmd > sub && birth > ncmd && birth > dcmd, 'subscriptions precede NBIRTH in the broker log');
+  const nb = host.of('NBIRTH')[0]!;
+  t.is(nb.seq, 0);
+  t.is(nb.bdSeq, 0);
+  t.is(nb.retain, false);
+  t.is(nb.metric('Node Control/Rebirth')!.type, 'Boolean');
+  t.is(nb.metric('Node Control/Rebirth')!.value, false);
+  t.is(n.state().bdSeq, 0);
+  const [d1, d2] = host.of('DBIRTH');
+  t.deepEqual([d1!.device, d2!.device], ['m1', 'm2']);
+  t.deepEqual([d1!.seq, d2!.seq], [1, 2]);
+  t.deepEqual((d1!.payload.metrics ?? []).map((m) => [m.name, m.type, m.properties?.['engUnit']?.value]), [
+    ['energyImport', 'Int64', 'Wh'],
+    ['power', 'Double', 'W'],
+    ['voltageL1', 'Double', 'V'],
+  ]);
+});
+
+test('TCK send data: DDATA by exception with per-metric deadbands; seq shared by DBIRTH and DDATA, 0..255 wrapping', async (t) => {
+  t.timeout(60_000);
+  const { host, make } = await rig(t, 'n-data');
+  const n = make();
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  n.reading(reading('m1', 0, 100)); // DBIRTH, seq 1
+  n.reading({ meter: 'm1', ts: T0 + 1, values: { energyImport: 5000, power: 105, voltageL1: 230.1 } }); // nothing moved a deadband
+  for (let i = 1; i <= 300; i++) n.reading(reading('m1', i, 100 + (i % 2) * 20)); // energy and power move every time
+  await waitFor('300 DDATA', () => host.of('DDATA', 'm1').length === 300);
+  const dd = host.of('DDATA', 'm1');
+  t.deepEqual((dd[0]!.payload.metrics ?? []).map((m) => m.name), ['energyImport', 'power']);
+  t.is(num(dd[0]!.payload.metrics![0]!.value), 5001);
+  t.is(dd[0]!.payload.metrics![0]!.properties, undefined, 'units only on births');
+  const seqs = [host.of('NBIRTH')[0]!.seq, host.of('DBIRTH')[0]!.seq, ...dd.map((m) => m.seq)];
+  t.deepEqual(seqs, seqs.map((_, i) => i % 256));
+  t.true(seqs.includes(255) && seqs.lastIndexOf(0) > 0, 'wrapped');
+  t.is(n.state().published.ddata, 300);
+});
+
+test('TCK receive command: NCMD Node Control/Rebirth -> NBIRTH (seq 0, same bdSeq) and every DBIRTH again; DCMD is rejected', async (t) => {
+  const { host, make } = await rig(t, 'n-cmd');
+  const n = make();
+  const rejected: string[] = [];
+  n.on('rejected', (topic: string) => rejected.push(topic));
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  n.reading(reading('m1', 0, 100));
+  n.reading(reading('m2', 0, 100));
+  n.reading(reading('m1', 1, 300));
+  await waitFor('DDATA', () => host.of('DDATA').length === 1);
+  host.client.publish('spBv1.0/site-a/NCMD/n-cmd', encodeTahu({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] }), { qos: 0 });
+  await waitFor('second NBIRTH and DBIRTHs', () => host.of('NBIRTH').length === 2 && host.of('DBIRTH').length === 4);
+  const nb = host.of('NBIRTH')[1]!;
+  t.is(nb.seq, 0);
+  t.is(nb.bdSeq, host.of('NBIRTH')[0]!.bdSeq);
+  const reborn = host.of('DBIRTH').slice(2);
+  t.deepEqual(reborn.map((m) => [m.device, m.seq]), [['m1', 1], ['m2', 2]]);
+  t.is(reborn[0]!.metric('power')!.value, 300, 'DBIRTH carries the latest values');
+  host.client.publish('spBv1.0/site-a/DCMD/n-cmd/m1', encodeTahu({ timestamp: Date.now(), metrics: [{ name: 'relay', type: 'Boolean', value: false }] }), { qos: 0 });
+  await waitFor('DCMD rejected', () => rejected.length === 1);
+  t.is(rejected[0], 'spBv1.0/site-a/DCMD/n-cmd/m1');
+});
+
+test('TCK session establishment: bdSeq is persisted and +1 on every new connection (broker restart, process restart); seq restarts at 0', async (t) => {
+  t.timeout(60_000);
+  // The node reconnects after the host has (100 ms): births are QoS 0 and a host that is away misses them.
+  const { broker, host, file, make } = await rig(t, 'n-bd', { reconnectMinMs: 1000, reconnectMaxMs: 1500 });
+  const n = make();
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  await broker.restart();
+  await waitFor('NBIRTH after broker restart', () => host.of('NBIRTH').length === 2, 30_000);
+  await n.stop();
+  t.is(readBdSeq(file), 1);
+  const again = make();
+  again.start();
+  await waitFor('NBIRTH of a new process', () => host.of('NBIRTH').length === 3);
+  t.deepEqual(host.of('NBIRTH').map((m) => [m.bdSeq, m.seq]), [[0, 0], [1, 0], [2, 0]]);
+});
+
+test('TCK session termination: a clean stop publishes NDEATH (bdSeq of the NBIRTH, no seq) before disconnecting', async (t) => {
+  const { host, make } = await rig(t, 'n-stop');
+  const n = make();
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  await n.stop();
+  await waitFor('NDEATH', () => host.of('NDEATH').length === 1);
+  const d = host.of('NDEATH')[0]!;
+  t.is(d.bdSeq, host.of('NBIRTH')[0]!.bdSeq);
+  t.is(d.seq, null);
+  t.deepEqual((d.payload.metrics ?? []).map((m) => m.name), ['bdSeq']);
+});

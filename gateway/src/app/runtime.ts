@@ -102,7 +102,7 @@ export class Gateway {
       const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
       const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock });
       this.sparkplug = node;
-      this.observers.add({ reading: (r) => node.reading(r) });
+      this.observers.add({ reading: (r) => node.reading(r), event: (e) => node.event(e) });
       node.start();
     }
     // Loaded only when configured, like credit (fastify and prom-client).

@@ -139,3 +139,26 @@ test('TCK session termination: a clean stop publishes NDEATH (bdSeq of the NBIRT
   t.is(d.seq, null);
   t.deepEqual((d.payload.metrics ?? []).map((m) => m.name), ['bdSeq']);
 });
+
+test('TCK send data: a silent meter gets DDEATH (seq +1, no metrics) and a DBIRTH when it answers again; no DBIRTH for it on rebirth meanwhile', async (t) => {
+  const { host, make } = await rig(t, 'n-dead');
+  const n = make();
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  n.reading(reading('m1', 0, 100));
+  n.reading(reading('m2', 0, 100));
+  n.event({ ts: T0 + 5000, type: 'comm-lost', meter: 'm2' });
+  n.event({ ts: T0 + 6000, type: 'comm-lost', meter: 'm2' });
+  await waitFor('DDEATH', () => host.of('DDEATH', 'm2').length === 1);
+  const dd = host.of('DDEATH', 'm2')[0]!;
+  t.is(dd.seq, 3);
+  t.deepEqual(dd.payload.metrics ?? [], []);
+  host.client.publish('spBv1.0/site-a/NCMD/n-dead', encodeTahu({ timestamp: Date.now(), metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] }), { qos: 0 });
+  await waitFor('rebirth', () => host.of('NBIRTH').length === 2 && host.of('DBIRTH', 'm1').length === 2);
+  n.event({ ts: T0 + 7000, type: 'comm-restored', meter: 'm2' });
+  n.reading(reading('m2', 8, 150));
+  await waitFor('DBIRTH of the returned meter', () => host.of('DBIRTH', 'm2').length === 2);
+  t.is(host.of('DBIRTH', 'm2')[1]!.metric('power')!.value, 150);
+  t.is(host.of('DDEATH').length, 1, 'one DDEATH for repeated comm-lost');
+  t.deepEqual(host.messages.filter((m) => m.device === 'm2').map((m) => m.type), ['DBIRTH', 'DDEATH', 'DBIRTH']);
+});

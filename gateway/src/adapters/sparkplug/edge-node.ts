@@ -5,6 +5,8 @@
  * - NCMD/DCMD are subscribed (SUBACK awaited) before NBIRTH (seq 0, bdSeq, node metrics) and one
  *   DBIRTH per meter seen so far, carrying all its metrics;
  * - then DDATA by exception (per-metric deadbands); a meter with new metric names is reborn;
+ * - a meter's comm-lost event: DDEATH; its next reading: DBIRTH again (dead meters get no DBIRTH
+ *   in a new session until they answer);
  * - NCMD `Node Control/Rebirth` = true: NBIRTH and every DBIRTH again, same bdSeq;
  * - stop(): NDEATH published explicitly (MQTT 3.1.1 sends no will on a clean DISCONNECT).
  * Readings while disconnected are not sent (historical store-and-forward is not built yet); the
@@ -15,7 +17,7 @@ import { createRequire } from 'node:module';
 import { systemClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
 import type { MqttClient } from 'mqtt';
 import type { MqttConfig, SparkplugConfig } from '../../core/config/gateway-config.js';
-import type { NewReading } from '../../core/model.js';
+import type { NewEvent, NewReading } from '../../core/model.js';
 import {
   deathMetrics,
   decodePayload,
@@ -64,6 +66,8 @@ export class EdgeNode extends EventEmitter {
   private readonly seq = new SeqCounter();
   /** Latest values per meter (what a DBIRTH carries), in the order meters were first seen. */
   private readonly latest = new Map<string, { ts: number; values: Record<string, number> }>();
+  /** Meters whose comm-lost was seen and that have not answered since. */
+  private readonly dead = new Set<string>();
   private client: MqttClient | undefined;
   private gen = 0;
   private born = false;
@@ -93,8 +97,9 @@ export class EdgeNode extends EventEmitter {
   reading(r: NewReading): void {
     const prev = this.latest.get(r.meter);
     this.latest.set(r.meter, { ts: r.ts, values: { ...prev?.values, ...r.values } });
+    const returned = this.dead.delete(r.meter);
     if (!this.born || !this.client) return;
-    if (!prev || this.filter.unknown(r.meter, r.values).length > 0) {
+    if (!prev || returned || this.filter.unknown(r.meter, r.values).length > 0) {
       this.deviceBirth(r.meter);
       return;
     }
@@ -104,6 +109,14 @@ export class EdgeNode extends EventEmitter {
     this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
     this.st.published.ddata++;
     this.st.published.metrics += metrics.length;
+  }
+
+  /** An event from acquisition (GatewayObserver): comm-lost -> DDEATH. */
+  event(e: NewEvent): void {
+    if (e.type !== 'comm-lost' || !e.meter || this.dead.has(e.meter)) return;
+    this.dead.add(e.meter);
+    if (!this.born || !this.client || !this.latest.has(e.meter)) return;
+    this.publish(deviceTopic(this.group, 'DDEATH', this.node, e.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics: [] });
   }
 
   async stop(): Promise<void> {
@@ -177,7 +190,7 @@ export class EdgeNode extends EventEmitter {
     this.publish(nodeTopic(this.group, 'NBIRTH', this.node), { timestamp: now, seq: this.seq.reset(), metrics: nodeBirthMetrics(this.st.bdSeq!, this.opts.version, now) });
     this.born = true;
     this.st.births++;
-    for (const meter of this.latest.keys()) this.deviceBirth(meter);
+    for (const meter of this.latest.keys()) if (!this.dead.has(meter)) this.deviceBirth(meter);
   }
 
   private deviceBirth(meter: string): void {

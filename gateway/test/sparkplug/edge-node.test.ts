@@ -20,10 +20,10 @@ async function rig(t: ExecutionContext, node: string, mqttOver: Parameters<typeo
   broker ??= await startMosquitto(t, { extraConf: ['log_type debug'] });
   const host = await startHost(t, broker.url, GROUP);
   const file = bdSeqPath(join(dir, 'gw.db'));
-  const make = () => {
+  const make = (primaryHostId?: string) => {
     const n = new EdgeNode({
       mqtt: mqttCfg(broker.url, { clientId: `gw-${node}`, ...mqttOver }),
-      sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 } },
+      sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 }, ...(primaryHostId ? { primaryHostId } : {}) },
       bdSeqFile: file,
       version: '9.9.9',
       log: quietLog(),
@@ -161,4 +161,30 @@ test('TCK send data: a silent meter gets DDEATH (seq +1, no metrics) and a DBIRT
   t.is(host.of('DBIRTH', 'm2')[1]!.metric('power')!.value, 150);
   t.is(host.of('DDEATH').length, 1, 'one DDEATH for repeated comm-lost');
   t.deepEqual(host.messages.filter((m) => m.device === 'm2').map((m) => m.type), ['DBIRTH', 'DDEATH', 'DBIRTH']);
+});
+
+test('TCK session establishment with a primary host: births wait for STATE online; STATE offline -> NDEATH and a new connection (bdSeq + 1) that waits again; stale STATE ignored', async (t) => {
+  t.timeout(60_000);
+  const { host, make } = await rig(t, 'n-state', { reconnectMinMs: 100, reconnectMaxMs: 200 });
+  const state = (online: boolean, timestamp: number) => host.client.publishAsync('spBv1.0/STATE/scada', JSON.stringify({ online, timestamp }), { qos: 1, retain: true });
+  t.teardown(() => host.client.publishAsync('spBv1.0/STATE/scada', '', { qos: 1, retain: true }));
+  await state(false, 1000);
+  const n = make('scada');
+  n.start();
+  await waitFor('connected', () => n.state().connected);
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(host.of('NBIRTH').length, 0, 'no birth while the primary host is offline');
+  await state(true, 2000);
+  await waitFor('NBIRTH after STATE online', () => host.of('NBIRTH').length === 1);
+  t.is(host.of('NBIRTH')[0]!.bdSeq, 0);
+  await state(false, 3000);
+  await waitFor('NDEATH after STATE offline', () => host.of('NDEATH').length === 1);
+  t.is(host.of('NDEATH')[0]!.bdSeq, 0);
+  await waitFor('reconnected with the next bdSeq', () => n.state().connected && n.state().bdSeq === 1, 20_000);
+  await state(true, 2500); // older than the offline one: stale
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(host.of('NBIRTH').length, 1, 'a stale STATE online does not trigger births');
+  await state(true, 4000);
+  await waitFor('NBIRTH of the new connection', () => host.of('NBIRTH').length === 2);
+  t.deepEqual(host.of('NBIRTH').map((m) => [m.bdSeq, m.seq]), [[0, 0], [1, 0]]);
 });

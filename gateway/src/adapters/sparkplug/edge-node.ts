@@ -8,6 +8,9 @@
  * - a meter's comm-lost event: DDEATH; its next reading: DBIRTH again (dead meters get no DBIRTH
  *   in a new session until they answer);
  * - NCMD `Node Control/Rebirth` = true: NBIRTH and every DBIRTH again, same bdSeq;
+ * - with primaryHostId: births wait for the host's STATE `online: true` (retained JSON on
+ *   spBv1.0/STATE/{host}); STATE offline after births: NDEATH, disconnect, reconnect with backoff and wait
+ *   again; a STATE older than the last one seen is ignored (Sparkplug 3.0 §5.2);
  * - stop(): NDEATH published explicitly (MQTT 3.1.1 sends no will on a clean DISCONNECT).
  * Readings while disconnected are not sent (historical store-and-forward is not built yet); the
  * latest values go into the DBIRTHs of the next session.
@@ -29,6 +32,7 @@ import {
   nodeBirthMetrics,
   nodeTopic,
   SeqCounter,
+  stateTopic,
   type Metric,
 } from '../../core/sparkplug/index.js';
 import type { Logger } from '../log.js';
@@ -71,6 +75,9 @@ export class EdgeNode extends EventEmitter {
   private client: MqttClient | undefined;
   private gen = 0;
   private born = false;
+  private hostOnline = false;
+  /** Timestamp of the newest STATE seen (across connections): older ones are stale. */
+  private lastStateTs = -Infinity;
   private stopping = false;
   private attempt = 0;
   private reconnectTimer: TimerHandle | undefined;
@@ -153,6 +160,7 @@ export class EdgeNode extends EventEmitter {
       if (gen !== this.gen) return;
       this.attempt = 0;
       this.st.connected = true;
+      this.hostOnline = false;
       void this.onConnect(client, gen);
     });
     client.on('message', (topic, payload) => gen === this.gen && this.onMessage(topic, payload));
@@ -172,7 +180,8 @@ export class EdgeNode extends EventEmitter {
   }
 
   private async onConnect(client: MqttClient, gen: number): Promise<void> {
-    const topics = [`${nodeTopic(this.group, 'NCMD', this.node)}`, `${nodeTopic(this.group, 'NCMD', this.node)}/#`, `spBv1.0/${this.group}/DCMD/${this.node}/#`];
+    const host = this.opts.sparkplug.primaryHostId;
+    const topics = [nodeTopic(this.group, 'NCMD', this.node), `spBv1.0/${this.group}/DCMD/${this.node}/#`, ...(host ? [stateTopic(host)] : [])];
     try {
       await client.subscribeAsync(topics, { qos: 1 });
     } catch (e) {
@@ -181,8 +190,37 @@ export class EdgeNode extends EventEmitter {
       return;
     }
     if (gen !== this.gen) return;
+    // With a primary host the retained STATE (if any) arrives after SUBACK and triggers the births.
+    if (host && !this.hostOnline) return;
     this.births();
     this.emit('born', this.st.bdSeq);
+  }
+
+  private onState(payload: Buffer): void {
+    let s: { online?: unknown; timestamp?: unknown };
+    try {
+      s = JSON.parse(payload.toString('utf8')) as typeof s;
+    } catch {
+      s = {};
+    }
+    if (typeof s.online !== 'boolean' || typeof s.timestamp !== 'number') {
+      this.opts.log.warn({ host: this.opts.sparkplug.primaryHostId }, 'sparkplug STATE ignored: not {online, timestamp}');
+      return;
+    }
+    if (s.timestamp < this.lastStateTs) return;
+    this.lastStateTs = s.timestamp;
+    this.hostOnline = s.online;
+    if (s.online && !this.born && this.client?.connected) {
+      this.births();
+      this.emit('born', this.st.bdSeq);
+    } else if (!s.online && this.born && this.client?.connected) {
+      // Only a host that went away during this session: a retained offline STATE at connect just means wait.
+      this.opts.log.info({ host: this.opts.sparkplug.primaryHostId }, 'sparkplug primary host offline: disconnecting');
+      const c = this.client;
+      const bdSeq = this.st.bdSeq!;
+      this.born = false;
+      c.publish(nodeTopic(this.group, 'NDEATH', this.node), Buffer.from(encodePayload({ timestamp: this.clock.now(), metrics: deathMetrics(bdSeq, this.clock.now()) })), { qos: 1, retain: false }, () => c.end(false));
+    }
   }
 
   private births(): void {
@@ -201,6 +239,8 @@ export class EdgeNode extends EventEmitter {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    const host = this.opts.sparkplug.primaryHostId;
+    if (host && topic === stateTopic(host)) return this.onState(payload);
     if (!topic.startsWith(`spBv1.0/${this.group}/NCMD/${this.node}`)) {
       // DCMD: commands need the signed envelope of the JSON contract, which is not built yet.
       this.opts.log.warn({ topic }, 'sparkplug DCMD rejected: not supported');

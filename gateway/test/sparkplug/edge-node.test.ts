@@ -20,8 +20,9 @@ async function rig(t: ExecutionContext, node: string, mqttOver: Parameters<typeo
   broker ??= await startMosquitto(t, { extraConf: ['log_type debug'] });
   const host = await startHost(t, broker.url, GROUP);
   const file = bdSeqPath(join(dir, 'gw.db'));
-  const make = (primaryHostId?: string) => {
+  const make = (primaryHostId?: string, maxHistorical?: number) => {
     const n = new EdgeNode({
+      ...(maxHistorical ? { maxHistorical } : {}),
       mqtt: mqttCfg(broker.url, { clientId: `gw-${node}`, ...mqttOver }),
       sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 }, ...(primaryHostId ? { primaryHostId } : {}) },
       bdSeqFile: file,
@@ -187,4 +188,30 @@ test('TCK session establishment with a primary host: births wait for STATE onlin
   await state(true, 4000);
   await waitFor('NBIRTH of the new connection', () => host.of('NBIRTH').length === 2);
   t.deepEqual(host.of('NBIRTH').map((m) => [m.bdSeq, m.seq]), [[0, 0], [1, 0]]);
+});
+
+test('TCK send data, store and forward: readings during an outage follow the new births as historical DDATA, in order, bounded', async (t) => {
+  t.timeout(60_000);
+  const { broker, host, make } = await rig(t, 'n-hist', { reconnectMinMs: 1000, reconnectMaxMs: 1500 });
+  const n = make(undefined, 3);
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  n.reading(reading('m1', 0, 100));
+  await waitFor('DBIRTH', () => host.of('DBIRTH', 'm1').length === 1);
+  await broker.stop();
+  await waitFor('disconnected', () => !n.state().connected);
+  for (let i = 1; i <= 5; i++) n.reading(reading('m1', i, 100 + i * 50));
+  t.is(n.state().buffered, 3);
+  t.is(n.state().droppedHistorical, 2);
+  await broker.restart();
+  await waitFor('births and 3 historical DDATA', () => host.of('NBIRTH').length === 2 && host.of('DDATA', 'm1').length === 3, 30_000);
+  const after = host.messages.slice(host.messages.indexOf(host.of('NBIRTH')[1]!));
+  t.deepEqual(after.map((m) => [m.type, m.seq]), [['NBIRTH', 0], ['DBIRTH', 1], ['DDATA', 2], ['DDATA', 3], ['DDATA', 4]]);
+  t.is(after[1]!.metric('power')!.value, 350, 'DBIRTH: the latest values');
+  const hist = after.slice(2);
+  t.deepEqual(hist.map((m) => num(m.metric('energyImport')!.value)), [5003, 5004, 5005]);
+  t.deepEqual(hist.map((m) => num(m.metric('power')!.timestamp)), [T0 + 3000, T0 + 4000, T0 + 5000]);
+  t.true(hist.every((m) => (m.payload.metrics ?? []).every((x) => x.isHistorical === true)));
+  t.is(n.state().published.historical, 3);
+  t.is(n.state().buffered, 0);
 });

@@ -12,8 +12,10 @@
  *   spBv1.0/STATE/{host}); STATE offline after births: NDEATH, disconnect, reconnect with backoff and wait
  *   again; a STATE older than the last one seen is ignored (Sparkplug 3.0 §5.2);
  * - stop(): NDEATH published explicitly (MQTT 3.1.1 sends no will on a clean DISCONNECT).
- * Readings while disconnected are not sent (historical store-and-forward is not built yet); the
- * latest values go into the DBIRTHs of the next session.
+ * Readings while there is no session are kept in memory (bounded: `maxHistorical`, oldest dropped
+ * and counted) and sent after the next births, in order, one DDATA each with every metric flagged
+ * is_historical; the DBIRTHs carry the latest values. Not across a restart: the JSON outbox is the
+ * durable path.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -51,6 +53,8 @@ export interface EdgeNodeOptions {
   log: Logger;
   clock?: Clock;
   random?: () => number;
+  /** Readings kept while there is no session, sent as historical after the births (default 10000). */
+  maxHistorical?: number;
 }
 
 export interface EdgeNodeState {
@@ -58,7 +62,10 @@ export interface EdgeNodeState {
   /** bdSeq of the current (or last) connection; null before the first. */
   bdSeq: number | null;
   births: number;
-  published: { ddata: number; metrics: number };
+  published: { ddata: number; metrics: number; historical: number };
+  /** Readings waiting for a session, and those dropped because the buffer was full. */
+  buffered: number;
+  droppedHistorical: number;
 }
 
 export class EdgeNode extends EventEmitter {
@@ -81,7 +88,8 @@ export class EdgeNode extends EventEmitter {
   private stopping = false;
   private attempt = 0;
   private reconnectTimer: TimerHandle | undefined;
-  private st: EdgeNodeState = { connected: false, bdSeq: null, births: 0, published: { ddata: 0, metrics: 0 } };
+  private st: EdgeNodeState = { connected: false, bdSeq: null, births: 0, published: { ddata: 0, metrics: 0, historical: 0 }, buffered: 0, droppedHistorical: 0 };
+  private pending: NewReading[] = [];
 
   constructor(private readonly opts: EdgeNodeOptions) {
     super();
@@ -93,7 +101,7 @@ export class EdgeNode extends EventEmitter {
   }
 
   state(): EdgeNodeState {
-    return { ...this.st, published: { ...this.st.published } };
+    return { ...this.st, published: { ...this.st.published }, buffered: this.pending.length };
   }
 
   start(): void {
@@ -105,7 +113,14 @@ export class EdgeNode extends EventEmitter {
     const prev = this.latest.get(r.meter);
     this.latest.set(r.meter, { ts: r.ts, values: { ...prev?.values, ...r.values } });
     const returned = this.dead.delete(r.meter);
-    if (!this.born || !this.client) return;
+    if (!this.born || !this.client) {
+      this.pending.push(r);
+      if (this.pending.length > (this.opts.maxHistorical ?? 10_000)) {
+        this.pending.shift();
+        this.st.droppedHistorical++;
+      }
+      return;
+    }
     if (!prev || returned || this.filter.unknown(r.meter, r.values).length > 0) {
       this.deviceBirth(r.meter);
       return;
@@ -229,6 +244,17 @@ export class EdgeNode extends EventEmitter {
     this.born = true;
     this.st.births++;
     for (const meter of this.latest.keys()) if (!this.dead.has(meter)) this.deviceBirth(meter);
+    this.sendHistorical();
+  }
+
+  private sendHistorical(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const r of pending) {
+      const metrics = Object.entries(r.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, r.ts, false, true));
+      this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
+      this.st.published.historical++;
+    }
   }
 
   private deviceBirth(meter: string): void {

@@ -20,9 +20,10 @@ async function rig(t: ExecutionContext, node: string, mqttOver: Parameters<typeo
   broker ??= await startMosquitto(t, { extraConf: ['log_type debug'] });
   const host = await startHost(t, broker.url, GROUP);
   const file = bdSeqPath(join(dir, 'gw.db'));
-  const make = (primaryHostId?: string, maxHistorical?: number) => {
+  const make = (primaryHostId?: string, maxHistorical?: number, commands?: boolean) => {
     const n = new EdgeNode({
       ...(maxHistorical ? { maxHistorical } : {}),
+      ...(commands ? { commands } : {}),
       mqtt: mqttCfg(broker.url, { clientId: `gw-${node}`, ...mqttOver }),
       sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 }, ...(primaryHostId ? { primaryHostId } : {}) },
       bdSeqFile: file,
@@ -214,4 +215,41 @@ test('TCK send data, store and forward: readings during an outage follow the new
   t.true(hist.every((m) => (m.payload.metrics ?? []).every((x) => x.isHistorical === true)));
   t.is(n.state().published.historical, 3);
   t.is(n.state().buffered, 0);
+});
+
+test('TCK receive command: DCMD takes only one Command String metric holding a signed envelope for that meter; anything else is rejected and reported', async (t) => {
+  const { host, make } = await rig(t, 'n-dcmd');
+  const n = make(undefined, undefined, true);
+  const commands: Array<[string, string]> = [];
+  const rejected: Array<[string, string, string | null]> = [];
+  n.on('command', (p: Buffer, device: string) => commands.push([device, p.toString()]));
+  n.on('rejected', (topic: string, message: string, id: string | null) => rejected.push([topic, message, id]));
+  n.start();
+  await waitFor('NBIRTH', () => host.of('NBIRTH').length === 1);
+  n.reading(reading('m1', 0, 100));
+  await waitFor('DBIRTH', () => host.of('DBIRTH', 'm1').length === 1);
+  const declared = host.of('DBIRTH', 'm1')[0]!.metric('Command');
+  t.is(declared?.type, 'String', 'DBIRTH declares the writable Command metric');
+  const envelope = JSON.stringify({ id: 'c-1', type: 'topup', meter: 'm1', amount: 100, issuedAt: 1, expiresAt: 2, keyId: 'k', sig: 'x' });
+  const dcmd = (device: string, metrics: Parameters<typeof encodeTahu>[0]['metrics']) =>
+    host.client.publish(`spBv1.0/site-a/DCMD/n-dcmd/${device}`, encodeTahu({ timestamp: Date.now(), metrics: metrics ?? [] }), { qos: 0 });
+  dcmd('m1', [{ name: 'Command', type: 'String', value: envelope }]);
+  await waitFor('the command', () => commands.length === 1);
+  t.deepEqual(commands[0], ['m1', envelope]);
+  dcmd('m2', [{ name: 'Command', type: 'String', value: envelope }]);
+  dcmd('m1', [{ name: 'relay', type: 'Boolean', value: false }]);
+  dcmd('m1', [{ name: 'Command', type: 'Int32', value: 5 }]);
+  dcmd('m1', [{ name: 'Command', type: 'String', value: 'open the relay' }]);
+  dcmd('m1', [{ name: 'Command', type: 'String', value: envelope }, { name: 'Command', type: 'String', value: envelope }]);
+  host.client.publish('spBv1.0/site-a/DCMD/n-dcmd/m1', Buffer.from([0xff, 0xff, 0xff]), { qos: 0 });
+  await waitFor('6 rejections', () => rejected.length === 6);
+  t.is(commands.length, 1);
+  t.deepEqual(rejected.map(([topic]) => topic.split('/')[4]), ['m2', 'm1', 'm1', 'm1', 'm1', 'm1']);
+  t.regex(rejected[0]![1], /^meter: the envelope is for "m1", the DCMD for device "m2"/);
+  t.is(rejected[0]![2], 'c-1');
+  t.regex(rejected[1]![1], /exactly one "Command" metric \(got "relay"\)/);
+  t.regex(rejected[2]![1], /must be a String/);
+  t.regex(rejected[3]![1], /not JSON/);
+  t.regex(rejected[4]![1], /exactly one/);
+  t.regex(rejected[5]![1], /^DCMD: /);
 });

@@ -7,6 +7,9 @@
  * - then DDATA by exception (per-metric deadbands); a meter with new metric names is reborn;
  * - a meter's comm-lost event: DDEATH; its next reading: DBIRTH again (dead meters get no DBIRTH
  *   in a new session until they answer);
+ * - DCMD: exactly one `Command` String metric whose value is the signed command envelope of the
+ *   JSON contract (docs/mqtt.md#commands) for that very meter -> 'command' (verified and executed
+ *   by the credit runtime like a JSON command); anything else -> 'rejected' (E_SPARKPLUG_COMMAND);
  * - NCMD `Node Control/Rebirth` = true: NBIRTH and every DBIRTH again, same bdSeq;
  * - with primaryHostId: births wait for the host's STATE `online: true` (retained JSON on
  *   spBv1.0/STATE/{host}); STATE offline after births: NDEATH, disconnect, reconnect with backoff and wait
@@ -30,6 +33,8 @@ import {
   deviceTopic,
   encodePayload,
   ExceptionFilter,
+  DataType,
+  DEVICE_COMMAND,
   NODE_REBIRTH,
   nodeBirthMetrics,
   nodeTopic,
@@ -53,6 +58,8 @@ export interface EdgeNodeOptions {
   log: Logger;
   clock?: Clock;
   random?: () => number;
+  /** Commands are taken (DBIRTHs declare the `Command` metric); false: every DCMD is rejected. */
+  commands?: boolean;
   /** Readings kept while there is no session, sent as historical after the births (default 10000). */
   maxHistorical?: number;
 }
@@ -260,6 +267,7 @@ export class EdgeNode extends EventEmitter {
   private deviceBirth(meter: string): void {
     const l = this.latest.get(meter)!;
     const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, l.ts, true));
+    if (this.opts.commands) metrics.push({ name: DEVICE_COMMAND, timestamp: l.ts, datatype: DataType.String, value: '' });
     this.filter.born(meter, l.values);
     this.publish(deviceTopic(this.group, 'DBIRTH', this.node, meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
   }
@@ -267,12 +275,7 @@ export class EdgeNode extends EventEmitter {
   private onMessage(topic: string, payload: Buffer): void {
     const host = this.opts.sparkplug.primaryHostId;
     if (host && topic === stateTopic(host)) return this.onState(payload);
-    if (!topic.startsWith(`spBv1.0/${this.group}/NCMD/${this.node}`)) {
-      // DCMD: commands need the signed envelope of the JSON contract, which is not built yet.
-      this.opts.log.warn({ topic }, 'sparkplug DCMD rejected: not supported');
-      this.emit('rejected', topic, 'DCMD not supported');
-      return;
-    }
+    if (topic !== nodeTopic(this.group, 'NCMD', this.node)) return this.onDeviceCommand(topic, payload);
     let metrics: Metric[];
     try {
       metrics = decodePayload(payload).metrics;
@@ -287,6 +290,36 @@ export class EdgeNode extends EventEmitter {
       this.births();
       this.emit('born', this.st.bdSeq);
     }
+  }
+
+  private onDeviceCommand(topic: string, payload: Buffer): void {
+    const device = topic.split('/')[4] ?? '';
+    let id: string | null = null;
+    const reject = (message: string): void => {
+      this.opts.log.warn({ topic, code: 'E_SPARKPLUG_COMMAND', command: id, err: message }, 'sparkplug DCMD rejected');
+      this.emit('rejected', topic, message, id);
+    };
+    if (!this.opts.commands) return reject('DCMD: this gateway takes no commands (credit: not configured)');
+    let metrics: Metric[];
+    try {
+      metrics = decodePayload(payload).metrics;
+    } catch (e) {
+      return reject(`DCMD: ${(e as Error).message}`);
+    }
+    const m = metrics[0];
+    if (metrics.length !== 1 || m?.name !== DEVICE_COMMAND) return reject(`metrics: must be exactly one "${DEVICE_COMMAND}" metric (got ${metrics.map((x) => JSON.stringify(x.name ?? x.alias ?? '?')).join(', ') || 'none'})`);
+    if (typeof m.value !== 'string') return reject(`metrics[0]: "${DEVICE_COMMAND}" must be a String holding the signed command envelope`);
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(m.value);
+    } catch {
+      return reject(`metrics[0]: "${DEVICE_COMMAND}" is not JSON: a signed command envelope is expected`);
+    }
+    if (!envelope || typeof envelope !== 'object' || Array.isArray(envelope)) return reject(`metrics[0]: "${DEVICE_COMMAND}" must be a JSON object (the signed command envelope)`);
+    const e = envelope as { id?: unknown; meter?: unknown };
+    if (typeof e.id === 'string') id = e.id;
+    if (e.meter !== device) return reject(`meter: the envelope is for ${JSON.stringify(e.meter ?? null)}, the DCMD for device ${JSON.stringify(device)}`);
+    this.emit('command', Buffer.from(m.value, 'utf8'), device);
   }
 
   private publish(topic: string, p: Parameters<typeof encodePayload>[0]): void {

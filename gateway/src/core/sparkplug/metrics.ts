@@ -11,6 +11,8 @@ import { DataType, type DataTypeCode } from './datatypes.js';
 export const NODE_REBIRTH = 'Node Control/Rebirth';
 export const BDSEQ = 'bdSeq';
 export const NODE_VERSION = 'Properties/Software Version';
+/** Device metric a host writes by DCMD: a String holding the signed command envelope of the JSON contract. */
+export const DEVICE_COMMAND = 'Command';
 
 /**
  * Default deadband by unit, absolute, in the canonical unit: a value is reported again once it moved

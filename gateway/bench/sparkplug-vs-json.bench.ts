@@ -9,7 +9,7 @@
 import { generate } from 'mqtt-packet';
 import { readingsPayload } from '../src/adapters/uplink/payloads.js';
 import type { StoredReading } from '../src/core/model.js';
-import { deviceMetric, deviceTopic, encodePayload, ExceptionFilter, SeqCounter } from '../src/core/sparkplug/index.js';
+import { AliasTable, deviceMetric, deviceTopic, encodePayload, ExceptionFilter, SeqCounter } from '../src/core/sparkplug/index.js';
 
 const METERS = 247;
 const POLLS = 40;
@@ -92,6 +92,7 @@ function json(rs: StoredReading[], batch: number): { bytes: number; packets: num
 
 function sparkplug(rs: StoredReading[], deadbands: Record<string, number> | 'all'): { bytes: number; packets: number; births: number } {
   const filter = new ExceptionFilter(deadbands === 'all' ? {} : deadbands);
+  const aliases = new AliasTable();
   const seq = new SeqCounter();
   let bytes = 0;
   let packets = 0;
@@ -107,7 +108,13 @@ function sparkplug(rs: StoredReading[], deadbands: Record<string, number> | 'all
       type = 'DBIRTH';
     } else names = deadbands === 'all' ? Object.keys(r.values) : filter.changed(r.meter, r.values);
     if (names.length === 0) continue;
-    const metrics = names.map((n) => deviceMetric(filter.spec(n), r.values[n]!, r.ts, type === 'DBIRTH'));
+    // As the edge node sends them: births name and alias, DDATA the alias only.
+    const metrics = names.map((n) => {
+      const m = deviceMetric(filter.spec(n), r.values[n]!, r.ts, type === 'DBIRTH');
+      m.alias = aliases.alias(r.meter, n);
+      if (type === 'DDATA') delete m.name;
+      return m;
+    });
     const b = packetBytes(deviceTopic('site-a', type, GW, r.meter), encodePayload({ timestamp: r.ts, seq: seq.next(), metrics }), 0);
     if (type === 'DBIRTH') births += b;
     else bytes += b;

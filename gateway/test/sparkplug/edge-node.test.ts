@@ -82,6 +82,10 @@ test('TCK send data: DDATA by exception with per-metric deadbands; seq shared by
   t.deepEqual((dd[0]!.payload.metrics ?? []).map((m) => m.name), ['energyImport', 'power']);
   t.is(num(dd[0]!.payload.metrics![0]!.value), 5001);
   t.is(dd[0]!.payload.metrics![0]!.properties, undefined, 'units only on births');
+  t.true(dd.every((m) => m.namesOnWire.every((n) => n === undefined)), 'DDATA carries aliases, no names');
+  const birthAliases = (host.of('DBIRTH')[0]!.payload.metrics ?? []).map((m) => num(m.alias));
+  t.is(new Set(birthAliases).size, birthAliases.length, 'DBIRTH: one alias per metric');
+  t.true((dd[0]!.payload.metrics ?? []).every((m) => birthAliases.includes(num(m.alias))));
   const seqs = [host.of('NBIRTH')[0]!.seq, host.of('DBIRTH')[0]!.seq, ...dd.map((m) => m.seq)];
   t.deepEqual(seqs, seqs.map((_, i) => i % 256));
   t.true(seqs.includes(255) && seqs.lastIndexOf(0) > 0, 'wrapped');
@@ -236,6 +240,9 @@ test('TCK receive command: DCMD takes only one Command String metric holding a s
   dcmd('m1', [{ name: 'Command', type: 'String', value: envelope }]);
   await waitFor('the command', () => commands.length === 1);
   t.deepEqual(commands[0], ['m1', envelope]);
+  dcmd('m1', [{ alias: num(declared!.alias), type: 'String', value: envelope } as never]);
+  await waitFor('the command by alias', () => commands.length === 2);
+  t.deepEqual(commands[1], ['m1', envelope]);
   dcmd('m2', [{ name: 'Command', type: 'String', value: envelope }]);
   dcmd('m1', [{ name: 'relay', type: 'Boolean', value: false }]);
   dcmd('m1', [{ name: 'Command', type: 'Int32', value: 5 }]);
@@ -243,7 +250,7 @@ test('TCK receive command: DCMD takes only one Command String metric holding a s
   dcmd('m1', [{ name: 'Command', type: 'String', value: envelope }, { name: 'Command', type: 'String', value: envelope }]);
   host.client.publish('spBv1.0/site-a/DCMD/n-dcmd/m1', Buffer.from([0xff, 0xff, 0xff]), { qos: 0 });
   await waitFor('6 rejections', () => rejected.length === 6);
-  t.is(commands.length, 1);
+  t.is(commands.length, 2);
   t.deepEqual(rejected.map(([topic]) => topic.split('/')[4]), ['m2', 'm1', 'm1', 'm1', 'm1', 'm1']);
   t.regex(rejected[0]![1], /^meter: the envelope is for "m1", the DCMD for device "m2"/);
   t.is(rejected[0]![2], 'c-1');

@@ -18,6 +18,8 @@ export interface SpMessage {
   retain: boolean;
   payload: TahuPayload;
   seq: number | null;
+  /** Metric names as they came on the wire (DDATA: none, aliases only), before the alias lookup. */
+  namesOnWire: Array<string | undefined>;
   /** The bdSeq metric, when the message has one. */
   bdSeq: number | null;
   metric(name: string): NonNullable<TahuPayload['metrics']>[number] | undefined;
@@ -33,6 +35,8 @@ export async function startHost(t: ExecutionContext, url: string, group: string)
   const client = connect(url, { clientId: `host-${randomUUID().slice(0, 8)}`, clean: true, reconnectPeriod: 100 });
   t.teardown(() => client.endAsync(true));
   const messages: SpMessage[] = [];
+  /** device topic -> alias -> name, from births, so tests read DDATA by metric name like a host. */
+  const names = new Map<string, Map<number, string>>();
   client.on('error', () => undefined);
   client.on('message', (topic, payload, packet) => {
     const parts = topic.split('/');
@@ -41,6 +45,15 @@ export async function startHost(t: ExecutionContext, url: string, group: string)
       p = tahu.decodePayload(payload);
     } catch {
       return; // a test's own garbage DCMD, seen by this subscriber too
+    }
+    const namesOnWire = (p.metrics ?? []).map((m) => m.name ?? undefined);
+    const device = parts.slice(3).join('/');
+    if (parts[2] === 'DBIRTH' || parts[2] === 'NBIRTH') {
+      const map = new Map<number, string>();
+      for (const m of p.metrics ?? []) if (m.alias !== undefined && m.alias !== null && m.name) map.set(num(m.alias), m.name);
+      names.set(device, map);
+    } else if (parts[2] === 'DDATA' || parts[2] === 'NDATA') {
+      for (const m of p.metrics ?? []) if (!m.name && m.alias !== undefined && m.alias !== null) m.name = names.get(device)?.get(num(m.alias)) ?? `alias:${num(m.alias)}`;
     }
     const metric = (name: string) => p.metrics?.find((m) => m.name === name);
     const bd = metric('bdSeq');
@@ -53,6 +66,7 @@ export async function startHost(t: ExecutionContext, url: string, group: string)
       payload: p,
       seq: p.seq === undefined || p.seq === null ? null : num(p.seq),
       bdSeq: bd ? num(bd.value) : null,
+      namesOnWire,
       metric,
     });
   });

@@ -4,7 +4,7 @@
  *   so a new MQTT.js client is made for every connection (MQTT.js would reuse the old will);
  * - NCMD/DCMD are subscribed (SUBACK awaited) before NBIRTH (seq 0, bdSeq, node metrics) and one
  *   DBIRTH per meter seen so far, carrying all its metrics;
- * - then DDATA by exception (per-metric deadbands); a meter with new metric names is reborn;
+ * - then DDATA by exception (per-metric deadbands), metrics by alias (births give name and alias); a meter with new metric names is reborn;
  * - a meter's comm-lost event: DDEATH; its next reading: DBIRTH again (dead meters get no DBIRTH
  *   in a new session until they answer);
  * - DCMD: exactly one `Command` String metric whose value is the signed command envelope of the
@@ -33,6 +33,7 @@ import {
   deviceTopic,
   encodePayload,
   ExceptionFilter,
+  AliasTable,
   DataType,
   DEVICE_COMMAND,
   NODE_REBIRTH,
@@ -82,6 +83,7 @@ export class EdgeNode extends EventEmitter {
   private readonly node: string;
   private readonly filter: ExceptionFilter;
   private readonly seq = new SeqCounter();
+  private readonly aliases = new AliasTable();
   /** Latest values per meter (what a DBIRTH carries), in the order meters were first seen. */
   private readonly latest = new Map<string, { ts: number; values: Record<string, number> }>();
   /** Meters whose comm-lost was seen and that have not answered since. */
@@ -134,7 +136,7 @@ export class EdgeNode extends EventEmitter {
     }
     const names = this.filter.changed(r.meter, r.values);
     if (names.length === 0) return;
-    const metrics = names.map((n) => deviceMetric(this.filter.spec(n), r.values[n]!, r.ts, false));
+    const metrics = names.map((n) => this.aliased(r.meter, deviceMetric(this.filter.spec(n), r.values[n]!, r.ts, false), false));
     this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
     this.st.published.ddata++;
     this.st.published.metrics += metrics.length;
@@ -258,7 +260,7 @@ export class EdgeNode extends EventEmitter {
     const pending = this.pending;
     this.pending = [];
     for (const r of pending) {
-      const metrics = Object.entries(r.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, r.ts, false, true));
+      const metrics = Object.entries(r.values).map(([n, v]) => this.aliased(r.meter, deviceMetric(this.filter.spec(n), v, r.ts, false, true), false));
       this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
       this.st.published.historical++;
     }
@@ -266,8 +268,8 @@ export class EdgeNode extends EventEmitter {
 
   private deviceBirth(meter: string): void {
     const l = this.latest.get(meter)!;
-    const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, l.ts, true));
-    if (this.opts.commands) metrics.push({ name: DEVICE_COMMAND, timestamp: l.ts, datatype: DataType.String, value: '' });
+    const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => this.aliased(meter, deviceMetric(this.filter.spec(n), v, l.ts, true), true));
+    if (this.opts.commands) metrics.push(this.aliased(meter, { name: DEVICE_COMMAND, timestamp: l.ts, datatype: DataType.String, value: '' }, true));
     this.filter.born(meter, l.values);
     this.publish(deviceTopic(this.group, 'DBIRTH', this.node, meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
   }
@@ -307,7 +309,8 @@ export class EdgeNode extends EventEmitter {
       return reject(`DCMD: ${(e as Error).message}`);
     }
     const m = metrics[0];
-    if (metrics.length !== 1 || m?.name !== DEVICE_COMMAND) return reject(`metrics: must be exactly one "${DEVICE_COMMAND}" metric (got ${metrics.map((x) => JSON.stringify(x.name ?? x.alias ?? '?')).join(', ') || 'none'})`);
+    const commandAlias = this.aliases.peek(device, DEVICE_COMMAND);
+    if (metrics.length !== 1 || !(m?.name === DEVICE_COMMAND || (m?.name === undefined && m?.alias !== undefined && m.alias === commandAlias))) return reject(`metrics: must be exactly one "${DEVICE_COMMAND}" metric (got ${metrics.map((x) => JSON.stringify(x.name ?? x.alias ?? '?')).join(', ') || 'none'})`);
     if (typeof m.value !== 'string') return reject(`metrics[0]: "${DEVICE_COMMAND}" must be a String holding the signed command envelope`);
     let envelope: unknown;
     try {
@@ -320,6 +323,14 @@ export class EdgeNode extends EventEmitter {
     if (typeof e.id === 'string') id = e.id;
     if (e.meter !== device) return reject(`meter: the envelope is for ${JSON.stringify(e.meter ?? null)}, the DCMD for device ${JSON.stringify(device)}`);
     this.emit('command', Buffer.from(m.value, 'utf8'), device);
+  }
+
+  /** Births: name and alias; data: the alias only. */
+  private aliased(device: string, m: Metric, birth: boolean): Metric {
+    const alias = this.aliases.alias(device, m.name!);
+    if (birth) return { ...m, alias };
+    const { name: _name, ...rest } = m;
+    return { ...rest, alias };
   }
 
   private publish(topic: string, p: Parameters<typeof encodePayload>[0]): void {

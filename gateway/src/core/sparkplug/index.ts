@@ -1,3 +1,4 @@
+export * from './aliases.js';
 export * from './codec.js';
 export * from './datatypes.js';
 export * from './exception.js';

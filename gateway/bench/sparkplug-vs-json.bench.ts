@@ -109,12 +109,7 @@ function sparkplug(rs: StoredReading[], deadbands: Record<string, number> | 'all
     } else names = deadbands === 'all' ? Object.keys(r.values) : filter.changed(r.meter, r.values);
     if (names.length === 0) continue;
     // As the edge node sends them: births name and alias, DDATA the alias only.
-    const metrics = names.map((n) => {
-      const m = deviceMetric(filter.spec(n), r.values[n]!, r.ts, type === 'DBIRTH');
-      m.alias = aliases.alias(r.meter, n);
-      if (type === 'DDATA') delete m.name;
-      return m;
-    });
+    const metrics = names.map((n) => deviceMetric(filter.spec(n), r.values[n]!, r.ts, type === 'DBIRTH', false, aliases.alias(r.meter, n)));
     const b = packetBytes(deviceTopic('site-a', type, GW, r.meter), encodePayload({ timestamp: r.ts, seq: seq.next(), metrics }), 0);
     if (type === 'DBIRTH') births += b;
     else bytes += b;

@@ -136,7 +136,7 @@ export class EdgeNode extends EventEmitter {
     }
     const names = this.filter.changed(r.meter, r.values);
     if (names.length === 0) return;
-    const metrics = names.map((n) => this.aliased(r.meter, deviceMetric(this.filter.spec(n), r.values[n]!, r.ts, false), false));
+    const metrics = names.map((n) => deviceMetric(this.filter.spec(n), r.values[n]!, r.ts, false, false, this.aliases.alias(r.meter, n)));
     this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
     this.st.published.ddata++;
     this.st.published.metrics += metrics.length;
@@ -260,7 +260,7 @@ export class EdgeNode extends EventEmitter {
     const pending = this.pending;
     this.pending = [];
     for (const r of pending) {
-      const metrics = Object.entries(r.values).map(([n, v]) => this.aliased(r.meter, deviceMetric(this.filter.spec(n), v, r.ts, false, true), false));
+      const metrics = Object.entries(r.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, r.ts, false, true, this.aliases.alias(r.meter, n)));
       this.publish(deviceTopic(this.group, 'DDATA', this.node, r.meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
       this.st.published.historical++;
     }
@@ -268,8 +268,8 @@ export class EdgeNode extends EventEmitter {
 
   private deviceBirth(meter: string): void {
     const l = this.latest.get(meter)!;
-    const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => this.aliased(meter, deviceMetric(this.filter.spec(n), v, l.ts, true), true));
-    if (this.opts.commands) metrics.push(this.aliased(meter, { name: DEVICE_COMMAND, timestamp: l.ts, datatype: DataType.String, value: '' }, true));
+    const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, l.ts, true, false, this.aliases.alias(meter, n)));
+    if (this.opts.commands) metrics.push({ name: DEVICE_COMMAND, alias: this.aliases.alias(meter, DEVICE_COMMAND), timestamp: l.ts, datatype: DataType.String, value: '' });
     this.filter.born(meter, l.values);
     this.publish(deviceTopic(this.group, 'DBIRTH', this.node, meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
   }
@@ -323,14 +323,6 @@ export class EdgeNode extends EventEmitter {
     if (typeof e.id === 'string') id = e.id;
     if (e.meter !== device) return reject(`meter: the envelope is for ${JSON.stringify(e.meter ?? null)}, the DCMD for device ${JSON.stringify(device)}`);
     this.emit('command', Buffer.from(m.value, 'utf8'), device);
-  }
-
-  /** Births: name and alias; data: the alias only. */
-  private aliased(device: string, m: Metric, birth: boolean): Metric {
-    const alias = this.aliases.alias(device, m.name!);
-    if (birth) return { ...m, alias };
-    const { name: _name, ...rest } = m;
-    return { ...rest, alias };
   }
 
   private publish(topic: string, p: Parameters<typeof encodePayload>[0]): void {

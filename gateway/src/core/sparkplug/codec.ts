@@ -56,8 +56,8 @@ function valueFields(type: number, value: MetricValue, where: string): Fields {
     case DataType.UInt64:
     case DataType.DateTime:
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) return bad();
-      // As a decimal string of the 64-bit two's complement: a negative number would be clamped to 0 as uint64.
-      return { longValue: BigInt.asUintN(64, BigInt(value)).toString() };
+      // A number, negative ones too: the writer's uint64 takes it as 64-bit two's complement.
+      return { longValue: value };
     case DataType.Float:
       if (typeof value !== 'number') return bad();
       return { floatValue: value };
@@ -99,7 +99,9 @@ export function encodePayload(p: Payload): Uint8Array {
     if (!Number.isInteger(p.seq) || p.seq < 0 || p.seq > 255) throw codecError(`${p.seq} is not 0..255`, 'seq');
     msg.seq = p.seq;
   }
-  return PayloadType.encode(PayloadType.fromObject(msg)).finish();
+  // Plain objects straight to the writer: fromObject would first convert every uint64 to a Long
+  // (and clamp negative numbers to 0), about half the CPU of an encode.
+  return PayloadType.encode(msg).finish();
 }
 
 function fromValueFields(type: number, f: Fields): MetricValue {

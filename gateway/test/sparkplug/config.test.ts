@@ -24,6 +24,7 @@ const bad: Array<[string, string, string, RegExp]> = [
   ['edge node id with a wildcard', 'sparkplug: { groupId: a, edgeNodeId: "n+" }', 'sparkplug.edgeNodeId', /pattern/],
   ['unknown key', 'sparkplug: { groupId: a, edgeNodeId: n, group: x }', 'sparkplug.group', /unknown key/],
   ['negative deadband', 'sparkplug: { groupId: a, edgeNodeId: n, deadbands: { power: -1 } }', 'sparkplug.deadbands.power', />= 0/],
+  ['MQTT version 3', 'sparkplug: { groupId: a, edgeNodeId: n, mqttVersion: 3 }', 'sparkplug.mqttVersion', /one of 4, 5/],
   ['deadband of an unknown metric', 'sparkplug: { groupId: a, edgeNodeId: n, deadbands: { powr: 1 } }', 'sparkplug.deadbands.powr', /canonical measurement/],
 ];
 for (const [name, yaml, path, message] of bad) {

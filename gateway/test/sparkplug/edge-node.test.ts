@@ -20,12 +20,12 @@ async function rig(t: ExecutionContext, node: string, mqttOver: Parameters<typeo
   broker ??= await startMosquitto(t, { extraConf: ['log_type debug'] });
   const host = await startHost(t, broker.url, GROUP);
   const file = bdSeqPath(join(dir, 'gw.db'));
-  const make = (primaryHostId?: string, maxHistorical?: number, commands?: boolean) => {
+  const make = (primaryHostId?: string, maxHistorical?: number, commands?: boolean, mqttVersion?: 4 | 5) => {
     const n = new EdgeNode({
       ...(maxHistorical ? { maxHistorical } : {}),
       ...(commands ? { commands } : {}),
       mqtt: mqttCfg(broker.url, { clientId: `gw-${node}`, ...mqttOver }),
-      sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 }, ...(primaryHostId ? { primaryHostId } : {}) },
+      sparkplug: { groupId: GROUP, edgeNodeId: node, deadbands: { power: 10 }, ...(primaryHostId ? { primaryHostId } : {}), ...(mqttVersion ? { mqttVersion } : {}) },
       bdSeqFile: file,
       version: '9.9.9',
       log: quietLog(),
@@ -259,4 +259,17 @@ test('TCK receive command: DCMD takes only one Command String metric holding a s
   t.regex(rejected[3]![1], /not JSON/);
   t.regex(rejected[4]![1], /exactly one/);
   t.regex(rejected[5]![1], /^DCMD: /);
+});
+
+test('TCK session establishment and termination on MQTT 5: CONNECT v5 with clean start, NBIRTH, DBIRTH, NDEATH on stop', async (t) => {
+  const { broker, host, make } = await rig(t, 'n-v5');
+  const n = make(undefined, undefined, undefined, 5);
+  n.reading(reading('m1', 0, 100));
+  n.start();
+  await waitFor('NBIRTH and DBIRTH', () => host.of('NBIRTH').length === 1 && host.of('DBIRTH', 'm1').length === 1);
+  t.regex(broker.log(), /New client connected from .* as gw-n-v5-spb \(p5, c1/);
+  t.is(host.of('NBIRTH')[0]!.seq, 0);
+  await n.stop();
+  await waitFor('NDEATH', () => host.of('NDEATH').length === 1);
+  t.is(host.of('NDEATH')[0]!.bdSeq, host.of('NBIRTH')[0]!.bdSeq);
 });

@@ -177,6 +177,7 @@ export class EdgeNode extends EventEmitter {
       clientId: `${this.opts.mqtt.clientId}-spb`,
       // Sparkplug 3.0: clean session (3.1.1) / clean start with session expiry 0 (5).
       clean: true,
+      ...(this.opts.sparkplug.mqttVersion === 5 ? { protocolVersion: 5, properties: { sessionExpiryInterval: 0 } } : { protocolVersion: 4 }),
       will: { ...will, qos: 1, retain: false },
     });
     this.client = client;

@@ -43,6 +43,8 @@ export interface SparkplugConfig {
   edgeNodeId: string;
   /** Births wait for this host application's STATE online. */
   primaryHostId?: string;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
+  mqttVersion?: 4 | 5;
   /** Report-by-exception deadband per metric name (absolute, canonical unit). */
   deadbands?: Record<string, number>;
 }

@@ -13,6 +13,8 @@ import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
+import type { EdgeNode } from '../adapters/sparkplug/index.js';
+import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
 export type { GatewayStatus } from '../adapters/web/gateway-status.js';
@@ -31,6 +33,8 @@ export class Gateway {
   private outbox: Outbox | undefined;
   private acquisition: Acquisition | undefined;
   private uplink: Uplink | undefined;
+  /** Sparkplug B edge node beside the JSON uplink, when the config has `sparkplug:`. */
+  sparkplug: EdgeNode | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -75,6 +79,16 @@ export class Gateway {
     });
     const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, clock: this.clock });
     this.uplink = uplink;
+    if (config.sparkplug) {
+      const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
+      const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock, commands: Boolean(config.credit) });
+      this.sparkplug = node;
+      this.observers.add({ reading: (r) => node.reading(r), event: (e) => node.event(e) });
+      // A DCMD that is not a signed envelope for its meter is answered on the JSON results topic, like any rejected command.
+      node.on('rejected', (_topic: string, message: string, id: string | null) =>
+        uplink.publishResult(resultPayload({ status: 'rejected', id, reason: 'E_SPARKPLUG_COMMAND', message }, this.now())),
+      );
+    }
     if (config.credit) {
       // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
       const { CreditRuntime } = await import('../adapters/credit/credit-runtime.js');
@@ -84,7 +98,10 @@ export class Gateway {
         acquisition: this.acquisition,
         boards,
         uplink: {
-          onCommand: (h) => uplink.on('command', (_topic, payload) => h(payload)),
+          onCommand: (h) => {
+            uplink.on('command', (_topic, payload) => h(payload));
+            this.sparkplug?.on('command', (payload: Buffer) => h(payload));
+          },
           publishResult: (p) => uplink.publishResult(p),
           publishCredit: (m, c) => uplink.publishCredit(m, c),
         },
@@ -95,6 +112,7 @@ export class Gateway {
     }
     this.acquisition.start();
     await this.uplink.start();
+    this.sparkplug?.start();
     // Loaded only when configured, like credit (fastify and prom-client).
     if (config.console) this.console = await (await import('../adapters/web/console-server.js')).startConsole(this, config.console, this.opts.console);
     this.stopHealth = every(this.clock, config.mqtt.healthIntervalMs, () => this.publishHealth(), { unref: true });
@@ -156,6 +174,7 @@ export class Gateway {
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
+    await this.sparkplug?.stop();
     await this.uplink?.stop();
     await this.outbox?.close();
     this.log.info({ reason }, 'gateway stopped');

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
 import YAML from 'yaml';
-import { PrepaidError, listProfiles } from '@prepaid-edge/protocols';
+import { PrepaidError, listProfiles, measurementFor } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 // schema/gateway-config.schema.json, compiled ahead of time (scripts/compile-schemas.mjs): compiling it cost every start ~200 ms.
 import validate from '#schema/gateway-config';
@@ -178,6 +178,12 @@ function cross(cfg: GatewayConfig, problems: Problem[]): void {
   }
   const mqtt = cfg.mqtt as Partial<GatewayConfig['mqtt']> | undefined;
   if (typeof mqtt?.reconnectMaxMs === 'number' && typeof mqtt.reconnectMinMs === 'number' && mqtt.reconnectMaxMs < mqtt.reconnectMinMs) problems.push({ path: 'mqtt.reconnectMaxMs', message: 'must be >= mqtt.reconnectMinMs' });
+  const spb = cfg.sparkplug as { deadbands?: unknown } | undefined;
+  if (spb?.deadbands && typeof spb.deadbands === 'object') {
+    for (const name of Object.keys(spb.deadbands)) {
+      if (!measurementFor(name)) problems.push({ path: `sparkplug.deadbands.${name}`, message: `not a canonical measurement name (e.g. power, voltageL1, energyImport)` });
+    }
+  }
   // `run` refuses a public console only after it has connected (and published its status): refuse it here.
   const con = cfg.console as { listen?: unknown; allowPublic?: unknown } | undefined;
   if (con && typeof con.listen === 'string') {

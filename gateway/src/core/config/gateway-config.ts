@@ -7,6 +7,8 @@ export interface GatewayConfig {
   gateway: { id: string; timezone: string };
   storage: StorageConfig;
   mqtt: MqttConfig;
+  /** Sparkplug B edge node beside the JSON topics (absent: JSON topics only). */
+  sparkplug?: SparkplugConfig;
   buses: BusConfig[];
   meters: MeterConfig[];
   /** johnny-five boards for relays of meters without one. */
@@ -34,6 +36,17 @@ export interface StorageConfig {
   maxBytes: number;
   /** 'full' survives power loss; 'normal' survives process crashes only. */
   synchronous: 'full' | 'normal';
+}
+
+export interface SparkplugConfig {
+  groupId: string;
+  edgeNodeId: string;
+  /** Births wait for this host application's STATE online. */
+  primaryHostId?: string;
+  /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
+  mqttVersion?: 4 | 5;
+  /** Report-by-exception deadband per metric name (absolute, canonical unit). */
+  deadbands?: Record<string, number>;
 }
 
 export interface MqttConfig {

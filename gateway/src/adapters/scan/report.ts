@@ -17,19 +17,28 @@ function profileCell(m: FoundMeter): string {
 }
 
 /**
- * The order a technician reads a scan in: lines and protocols as they were first met, Modbus
- * meters by unit within each (a unit whose reply came late is found after later units, so the
- * discovery order depends on the line's timing), DL/T 645 meters in search order.
+ * The order a technician reads a scan in, whatever order the line's timing found them in (a unit
+ * whose reply came late is found after later units, or on a later pass): by baud rate, then parity
+ * and stop bits as first met, Modbus before DL/T 645 on one line, Modbus meters by unit, DL/T 645
+ * meters in search order.
  */
 export function inReportOrder(found: readonly FoundMeter[]): FoundMeter[] {
-  const group = new Map<string, number>();
+  const framing = new Map<string, number>();
   for (const m of found) {
-    const g = `${m.protocol} ${lineLabel(m)}`;
-    if (!group.has(g)) group.set(g, group.size);
+    const f = `${m.parity} ${m.stopBits}`;
+    if (!framing.has(f)) framing.set(f, framing.size);
   }
+  const proto = (m: FoundMeter) => (m.protocol === 'modbus' ? 0 : 1);
   return found
-    .map((m, i) => ({ m, i, g: group.get(`${m.protocol} ${lineLabel(m)}`)! }))
-    .sort((a, b) => a.g - b.g || (a.m.protocol === 'modbus' && b.m.protocol === 'modbus' ? (a.m.unit ?? 0) - (b.m.unit ?? 0) : 0) || a.i - b.i)
+    .map((m, i) => ({ m, i }))
+    .sort(
+      (a, b) =>
+        a.m.baudRate - b.m.baudRate ||
+        framing.get(`${a.m.parity} ${a.m.stopBits}`)! - framing.get(`${b.m.parity} ${b.m.stopBits}`)! ||
+        proto(a.m) - proto(b.m) ||
+        (a.m.protocol === 'modbus' ? (a.m.unit ?? 0) - (b.m.unit ?? 0) : 0) ||
+        a.i - b.i,
+    )
     .map((x) => x.m);
 }
 

@@ -6,7 +6,6 @@
  * in the SQLite file, the relay closing on the meter; then a replay, an expired and a forged command.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Simulator } from '@prepaid-edge/simulator';
@@ -15,14 +14,13 @@ import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
 import { openGatewayDb } from './gateway-db.js';
+import { oneMeterCredit } from './one-prepaid-meter.js';
 import { CLI, rawConfig, runCli } from './rig.js';
 
 const run = promisify(execFile);
 const cli = async (args: string[]): Promise<string> => (await run(process.execPath, [CLI, ...args], { timeout: 60_000 })).stdout;
 
 /** 0.300 EUR/kWh in milli-EUR; trips at 0, reconnects by itself from 0.100 EUR. */
-const FLAT = { id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 300 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 };
-const STRICT = { id: 'strict', lowCreditThresholds: [1500, 600], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 100 } };
 
 interface Result {
   status: string;
@@ -49,14 +47,7 @@ testWith(['mosquitto'])('signed top-up over mosquitto to prepaid-gateway run: ap
   const raw = rawConfig(gwId, db, broker.url, {
     buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
     meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-    credit: {
-      tariffs: { flat: FLAT },
-      policies: { strict: STRICT },
-      classes: { residential: { tariff: 'flat', policy: 'strict' } },
-      accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 0 }],
-      keys: [{ keyId: 'utility-e2e', publicKey: readFileSync(join(dir, 'keys', 'utility-e2e.public.pem'), 'utf8') }],
-      chargeEveryMs: 1000,
-    },
+    credit: oneMeterCredit(join(dir, 'keys'), 'utility-e2e', 0),
   });
   const gw = runCli(t, dir, raw);
   const root = `${PREFIX}/${gwId}`;

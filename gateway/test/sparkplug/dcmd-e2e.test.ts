@@ -5,7 +5,6 @@
  * with E_SPARKPLUG_COMMAND.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Simulator } from '@prepaid-edge/simulator';
@@ -13,14 +12,13 @@ import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
+import { oneMeterCredit } from '../e2e/one-prepaid-meter.js';
 import { CLI, rawConfig, runCli } from '../e2e/rig.js';
 import { encodeTahu, startHost } from './host.js';
 
 const run = promisify(execFile);
 const cli = async (args: string[]): Promise<string> => (await run(process.execPath, [CLI, ...args], { timeout: 60_000 })).stdout;
 
-const FLAT = { id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 300 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 };
-const STRICT = { id: 'strict', lowCreditThresholds: [1500, 600], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 100 } };
 
 testWith(['mosquitto'])('TCK receive command: a signed top-up by DCMD is applied, a forged one and a DCMD without an envelope are rejected, results on the JSON topic', async (t) => {
   t.timeout(120_000);
@@ -36,14 +34,7 @@ testWith(['mosquitto'])('TCK receive command: a signed top-up by DCMD is applied
   const raw = rawConfig(gwId, join(dir, 'gw.db'), broker.url, {
     buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
     meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-    credit: {
-      tariffs: { flat: FLAT },
-      policies: { strict: STRICT },
-      classes: { residential: { tariff: 'flat', policy: 'strict' } },
-      accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 1000 }],
-      keys: [{ keyId: 'utility-spb', publicKey: readFileSync(join(dir, 'keys', 'utility-spb.public.pem'), 'utf8') }],
-      chargeEveryMs: 1000,
-    },
+    credit: oneMeterCredit(join(dir, 'keys'), 'utility-spb', 1000),
     sparkplug: { groupId: 'plant', edgeNodeId: gwId },
   });
   const gw = runCli(t, dir, raw);

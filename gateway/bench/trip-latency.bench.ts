@@ -6,8 +6,13 @@
  * verified open relay (the gateway's `relay-disconnected` audit row, written after the readback).
  *
  * Exhaustion instant, exactly: with a constant integer load the register steps 1 Wh every
- * 3.6e6/W ms; every stored reading (ts, register) bounds the phase of those steps, so the instant
- * the register reached first + balance is known to a few ms (the spread is reported).
+ * 3.6e6/W ms. The bench samples each simulated meter's own register (its true state at an instant,
+ * computed synchronously, so the sample's time and value belong together however late the event
+ * loop runs) and every sample bounds the phase of those steps, so the instant the register reached
+ * the gateway's first reading + balance is known to a few ms (the spread is reported). Simulator and
+ * gateway share one clock, so the audit row's time and the samples' times are on one time line.
+ * (The stored readings cannot bound the phase: a reading's time is taken when the reply has been
+ * handled, which on a busy machine is a hundred ms or more after the meter sampled its register.)
  *
  * The meters' own backup disconnect threshold is switched off (a friendly window that never
  * applies: spendable() is null, threshold 0), so the relay opens only on the gateway's command and
@@ -17,6 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import YAML from 'yaml';
+import { systemClock } from '@prepaid-edge/protocols';
 import { Simulator } from '@prepaid-edge/simulator';
 import { parseConfig } from '../src/app/config/load-config.js';
 import { createLogger } from '../src/adapters/log.js';
@@ -38,23 +44,29 @@ function quantile(sorted: number[], q: number): number {
   return sorted[i]!;
 }
 
-/** [lo, hi] for phi, the instant of the register's step to the first reading's value: step j is at phi + j/RATE. */
-function phase(readings: StoredReading[]): { lo: number; hi: number; r0: number } {
-  const r0 = readings[0]!.values.energyImport!;
+/** The meter's own register at an instant. */
+interface Sample {
+  ts: number;
+  wh: number;
+}
+
+/** [lo, hi] for phi, the instant of the register's step to value r0: step j is at phi + j/RATE. */
+function phase(samples: Sample[], r0: number): { lo: number; hi: number } {
   let lo = -Infinity;
   let hi = Infinity;
-  for (const r of readings) {
-    const j = r.values.energyImport! - r0;
+  for (const r of samples) {
+    const j = r.wh - r0;
     // reading r saw step j (phi + j/RATE <= ts) but not step j+1 (phi + (j+1)/RATE > ts).
     lo = Math.max(lo, r.ts - (j + 1) / RATE);
     hi = Math.min(hi, r.ts - j / RATE);
   }
-  return { lo, hi, r0 };
+  return { lo, hi };
 }
 
 export async function run(): Promise<{ id: string; title: string; command: string; markdown: string }> {
   const dir = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'trip-'));
-  const sim = new Simulator({ profile: 'prepaid', meters: METERS, seed: 'trip-latency' });
+  const clock = systemClock;
+  const sim = new Simulator({ profile: 'prepaid', meters: METERS, seed: 'trip-latency', clock });
   try {
     for (let u = 1; u <= METERS; u++) sim.setLoad(u, { type: 'constant', watts: WATTS });
     const port = await sim.listenTcp(0);
@@ -84,14 +96,23 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       },
     };
     const cfg = parseConfig(YAML.stringify(raw), join(dir, 'trip.yaml'));
-    const gw = new Gateway(cfg, { log: createLogger({ level: 'silent' }) });
+    const gw = new Gateway(cfg, { log: createLogger({ level: 'silent' }), clock });
+    const samples: Sample[][] = Array.from({ length: METERS }, () => []);
+    const sample = () => {
+      for (const s of sim.states()) {
+        const fw = (s as { firmware?: { energyImportWh: number } }).firmware;
+        if (s.relayClosed && fw && fw.energyImportWh >= 0) samples[s.unit - 1]!.push({ ts: s.atMs, wh: fw.energyImportWh });
+      }
+    };
+    const sampler = setInterval(sample, 100);
     await gw.start();
-    const deadline = Date.now() + 8_000 + 60_000 + 15_000;
-    while (Date.now() < deadline) {
+    const deadline = clock.now() + 8_000 + 60_000 + 15_000;
+    while (clock.now() < deadline) {
       await new Promise((r) => setTimeout(r, 1000));
       const open = (await gw.credit!.ledger.auditLog({ action: 'relay-disconnected' })).length;
-      if (open >= METERS && Date.now() > deadline - 10_000) break;
+      if (open >= METERS && clock.now() > deadline - 10_000) break;
     }
+    clearInterval(sampler);
     const audit = await gw.credit!.ledger.auditLog({ action: 'relay-disconnected' });
     const backupOpened = sim.states().filter((s) => !s.relayClosed).length;
     await gw.stop();
@@ -111,9 +132,13 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       const own = stored.filter((r) => r.meter === meter).sort((a, b) => a.ts - b.ts);
       const a = audit.filter((x) => x.meter === meter);
       if (!own.length || !a.length) continue;
-      // Only readings taken while the load ran: after the trip the register stops.
-      const { lo, hi } = phase(own.filter((r) => r.ts < a[0]!.ts));
-      if (!(lo <= hi)) throw new Error(`${meter}: readings do not fit a constant ${WATTS} W load (phase ${lo}..${hi})`);
+      // The gateway charges from its first reading; only samples taken while the load ran (before the trip).
+      const r0 = own[0]!.values.energyImport!;
+      const { lo, hi } = phase(samples[i]!.filter((r) => r.ts < a[0]!.ts), r0);
+      if (!(lo <= hi)) throw new Error(`${meter}: the meter's register samples do not fit a constant ${WATTS} W load (phase ${lo}..${hi})`);
+      // A stored reading never shows a register value before the meter reached it.
+      const early = own.find((r) => r.ts < a[0]!.ts && r.ts + 5 < lo + (r.values.energyImport! - r0) / RATE);
+      if (early) throw new Error(`${meter}: reading at ${early.ts} shows ${early.values.energyImport} Wh before the meter reached it`);
       // Credit (1 sub-unit per Wh) is used up at step number `balance`.
       const exhaust = (lo + hi) / 2 + balanceOf(i) / RATE;
       rows.push({ meter, latency: a[0]!.ts - exhaust, spread: (hi - lo) / 2, result: String((a[0]!.detail as { result?: string }).result) });
@@ -132,7 +157,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       title: 'Credit: trip latency from exhaustion to verified open relay (real time)',
       command: 'gateway/bench/trip-latency.bench.ts',
       markdown: [
-        `A \`Gateway\` with its credit section polls ${METERS} simulated \`prepaid\` firmware meters over Modbus TCP (127.0.0.1) every ${POLL_MS} ms, in real time. Each meter carries a constant ${WATTS / 1000} kW load and an opening balance of 8 to 68 s of energy, so credit runs out at instants spread over a minute. Latency = the gateway's verified \`relay-disconnected\` audit row (written after the relay readback) minus the instant the meter's energy register reached the paid-for energy (from the stored readings: exact to ±${f(spread)} ms). The meters' own backup disconnect threshold is off (policy with a friendly window that never applies, so \`spendable()\` is null), so every relay was opened by the gateway's command: this is the gateway's path — poll, charge, rules, ledger posting, relay write and readback.`,
+        `A \`Gateway\` with its credit section polls ${METERS} simulated \`prepaid\` firmware meters over Modbus TCP (127.0.0.1) every ${POLL_MS} ms, in real time. Each meter carries a constant ${WATTS / 1000} kW load and an opening balance of 8 to 68 s of energy, so credit runs out at instants spread over a minute. Latency = the gateway's verified \`relay-disconnected\` audit row (written after the relay readback) minus the instant the meter's energy register reached the paid-for energy (from samples of the meter's own register every 100 ms, on the clock the gateway stamps its audit rows with: exact to ±${f(spread)} ms). The meters' own backup disconnect threshold is off (policy with a friendly window that never applies, so \`spendable()\` is null), so every relay was opened by the gateway's command: this is the gateway's path — poll, charge, rules, ledger posting, relay write and readback.`,
         '',
         `| trips | verified | p50 ms | p95 ms | p99 ms | max ms | target p99 |`,
         `|---:|---:|---:|---:|---:|---:|---:|`,

@@ -13,8 +13,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@prepaid-edge/protocols';
 import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../../core/credit/contracts.js';
-import { loadPublicKeys, parseCommand, rejectionOutcome, type ValidCommand } from '../../core/commands/index.js';
-import { topUpLimit } from '../commands/top-up-limit.js';
+import { checkTarget, loadPublicKeys, rejectionOutcome, verifyCommand, type CommandRejection, type CommandTargetFacts, type ValidCommand } from '../../core/commands/index.js';
+import { defaultTopUpUnits } from '../commands/top-up-limit.js';
 import { parseTariff } from '../../core/tariff/index.js';
 import { parsePolicy } from '../../core/policy/index.js';
 import { acceptOpenPaygoToken, acceptStsToken } from '../tokens/index.js';
@@ -40,6 +40,8 @@ function problemOf(fn: () => unknown): string | null {
   }
 }
 
+const TOP_UP_DEFAULTS = defaultTopUpUnits();
+
 export class CommandProcessor {
   private readonly keys: Map<string, KeyObject>;
   private tail: Promise<unknown> = Promise.resolve();
@@ -56,26 +58,8 @@ export class CommandProcessor {
   }
 
   private async process(raw: Buffer | string): Promise<CommandOutcome> {
-    const { engine, ledger, config } = this.deps;
-    const parsed = parseCommand(raw, {
-      keys: this.keys,
-      now: this.deps.clock.now(),
-      maxSkewMs: config.commands.maxSkewMs,
-      maxWindowMs: config.commands.maxLifetimeMs,
-      // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
-      limits: { maxTopUp: 0 },
-      meters: (id) => {
-        const target = engine.commandTarget(id);
-        if (!target) return undefined;
-        const a = target.account;
-        const unit = a.creditUnit === 'energy' ? 'energy' : a.currency;
-        const max = topUpLimit({ unit, subunitsPerUnit: target.subunitsPerUnit, policy: target.policy, ...(config.commands.maxTopUp !== undefined ? { configured: config.commands.maxTopUp } : {}) });
-        return { creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}), ...(max ? { maxTopUp: max } : {}) };
-      },
-      validateTariff: (t) => problemOf(() => parseTariff(t, 'tariff')),
-      validatePolicy: (p) => problemOf(() => parsePolicy(p, 'policy')),
-      currentActiveFrom: (type, target) => (type === 'tariff' ? engine.activeTariffFrom(target) : engine.activePolicyFrom(target)),
-    });
+    const { ledger } = this.deps;
+    const parsed = this.check(raw);
     if (!parsed.ok) {
       const rejected = rejectionOutcome(parsed);
       if (!parsed.authenticated || !parsed.id) return rejected;
@@ -89,6 +73,36 @@ export class CommandProcessor {
     const seen = await ledger.commandOutcome(cmd.id);
     if (seen) return seen.status === 'duplicate' ? seen : { status: 'duplicate', id: cmd.id, original: seen };
     return this.apply(cmd);
+  }
+
+  /** Parse and verify, then (signature good) look the meter up and check the command against it: core/commands, as data. */
+  private check(raw: Buffer | string): { ok: true; command: ValidCommand } | CommandRejection {
+    const { engine, config } = this.deps;
+    const verified = verifyCommand(raw, {
+      keys: this.keys,
+      now: this.deps.clock.now(),
+      maxSkewMs: config.commands.maxSkewMs,
+      maxWindowMs: config.commands.maxLifetimeMs,
+      validateTariff: (t) => problemOf(() => parseTariff(t, 'tariff')),
+      validatePolicy: (p) => problemOf(() => parsePolicy(p, 'policy')),
+    });
+    if (!verified.ok) return verified;
+    const cmd = verified.command;
+    const target = 'meter' in cmd && cmd.meter !== undefined ? engine.commandTarget(cmd.meter) : undefined;
+    const facts: CommandTargetFacts | undefined = target && {
+      creditUnit: target.account.creditUnit,
+      ...(target.account.currency ? { currency: target.account.currency } : {}),
+      subunitsPerUnit: target.subunitsPerUnit,
+      policy: target.policy,
+      ...(config.commands.maxTopUp !== undefined ? { configuredMaxTopUp: config.commands.maxTopUp } : {}),
+      topUpDefaults: TOP_UP_DEFAULTS,
+    };
+    const problem = checkTarget(cmd, facts, {
+      // Accounts bring their own limit; nothing configured and an unlisted currency (config check refuses that): no top-up.
+      limits: { maxTopUp: 0 },
+      currentActiveFrom: (type, t) => (type === 'tariff' ? engine.activeTariffFrom(t) : engine.activePolicyFrom(t)),
+    });
+    return problem ?? { ok: true, command: cmd };
   }
 
   private async apply(cmd: ValidCommand): Promise<CommandOutcome> {

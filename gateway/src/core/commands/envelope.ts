@@ -17,6 +17,9 @@
  *  8. tariff / policy not older than the active version for the same target (E_COMMAND_EXPIRED)
  * Everything that depends on this gateway's state (meters, limits, active versions) comes after the
  * signature, so a sender without a key learns nothing about the gateway's meters or accounts.
+ *
+ * The same checks in two steps, for a caller that looks the meter up itself once the signature has
+ * verified: verifyCommand (1-5), then checkTarget (6-8) with what it found, as data.
  */
 import type { KeyObject } from 'node:crypto';
 import { isPrepaidError, type ErrorCode } from '@prepaid-edge/protocols';
@@ -24,6 +27,7 @@ import type { CommandEnvelope } from '../credit/contracts.js';
 import { canonicalJson } from './canonical-json.js';
 import { verifySignature } from './keys.js';
 import { checkShape, envelopeId, type ValidCommand } from './shape.js';
+import { topUpLimitOf } from './top-up-limit.js';
 
 export type CommandErrorCode = Extract<ErrorCode, `E_COMMAND_${string}`>;
 
@@ -44,17 +48,14 @@ export interface CommandTarget {
   customerClass?: string;
 }
 
-export interface CommandContext {
+/** What checks 1-5 need: nothing of the gateway's meters or accounts. */
+export interface VerifyContext {
   /** Configured public keys by keyId (loadPublicKeys). */
   keys: ReadonlyMap<string, KeyObject>;
   /** The gateway's wall clock, epoch ms. */
   now: number;
   /** Allowance for the clocks of gateway and head end disagreeing, both ways (e.g. 300_000). */
   maxSkewMs: number;
-  /** The account of a meter, or undefined if the meter has none on this gateway. */
-  meters: (id: string) => CommandAccount | undefined;
-  /** Largest top-up in account sub-units, for accounts that do not bring their own. */
-  limits: { maxTopUp: number };
   /** Largest payload in bytes; default 16 KiB. */
   maxBytes?: number;
   /** Longest expiresAt - issuedAt; default 7 days. */
@@ -62,8 +63,32 @@ export interface CommandContext {
   /** Schema checks of the tariff / policy object: "path.inside: problem" (path relative to the object), or null. */
   validateTariff?: (tariff: unknown) => string | null;
   validatePolicy?: (policy: unknown) => string | null;
+}
+
+/** What checks 6-8 need besides the target itself. */
+export interface TargetContext {
+  /** Largest top-up in account sub-units, for accounts that do not bring their own. */
+  limits: { maxTopUp: number };
   /** activeFrom of the version now in force for the target, for the stale rule; undefined if none. */
   currentActiveFrom?: (type: 'tariff' | 'policy', target: CommandTarget) => number | undefined;
+}
+
+export interface CommandContext extends VerifyContext, TargetContext {
+  /** The account of a meter, or undefined if the meter has none on this gateway. */
+  meters: (id: string) => CommandAccount | undefined;
+}
+
+/** What a caller found of the meter a verified command names; the top-up limit is worked out from it (top-up-limit.ts). */
+export interface CommandTargetFacts {
+  creditUnit: 'currency' | 'energy';
+  currency?: string;
+  subunitsPerUnit: number;
+  /** The policy in force for the account now. */
+  policy?: { id: string; maxTopUp?: number };
+  /** credit.commands.maxTopUp, when the site sets it. */
+  configuredMaxTopUp?: number;
+  /** Whole units by currency code (or 'energy'): schema/top-up-limits.json. */
+  topUpDefaults: Readonly<Record<string, number>>;
 }
 
 export interface CommandRejection {
@@ -84,6 +109,17 @@ export interface CommandRejection {
 export type ParseResult = { ok: true; command: ValidCommand; envelope: CommandEnvelope } | CommandRejection;
 
 export function parseCommand(raw: Buffer | string, ctx: CommandContext): ParseResult {
+  const verified = verifyCommand(raw, ctx);
+  if (!verified.ok) return verified;
+  const c = verified.command;
+  const meter = 'meter' in c ? c.meter : undefined;
+  const late = semanticProblem(c, meter === undefined ? undefined : ctx.meters(meter), ctx);
+  if (late) return { ...late, id: c.id, authenticated: true };
+  return verified;
+}
+
+/** Checks 1-5: the payload, its shape, its signature and its validity window. */
+export function verifyCommand(raw: Buffer | string, ctx: VerifyContext): ParseResult {
   const maxBytes = ctx.maxBytes ?? DEFAULT_MAX_COMMAND_BYTES;
   const size = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.length;
   if (size > maxBytes) return reject(null, 'E_COMMAND_MALFORMED', `command: ${size} bytes exceeds the ${maxBytes}-byte limit`);
@@ -110,14 +146,26 @@ export function parseCommand(raw: Buffer | string, ctx: CommandContext): ParseRe
   if (!key) return reject(id, 'E_COMMAND_UNKNOWN_KEY', `keyId: no key ${JSON.stringify(command.keyId)} in this gateway's configuration`);
   if (!verifySignature(o, o.sig as string, key)) return reject(id, 'E_COMMAND_SIGNATURE', `sig: does not verify against key ${JSON.stringify(command.keyId)}`);
 
-  const late = semanticProblem(command, ctx);
+  const late = windowProblem(command, ctx);
   if (late) return { ...late, id, authenticated: true };
   return { ok: true, command, envelope: o as CommandEnvelope };
 }
 
+/** Checks 6-8 of a verified command against what the caller found of its meter (undefined: no account here). */
+export function checkTarget(c: ValidCommand, target: CommandTargetFacts | undefined, ctx: TargetContext): CommandRejection | null {
+  let account: CommandAccount | undefined;
+  if (target) {
+    const unit = target.creditUnit === 'energy' ? 'energy' : target.currency;
+    const max = topUpLimitOf({ unit, subunitsPerUnit: target.subunitsPerUnit, ...(target.policy ? { policy: target.policy } : {}), ...(target.configuredMaxTopUp !== undefined ? { configured: target.configuredMaxTopUp } : {}) }, target.topUpDefaults);
+    account = { creditUnit: target.creditUnit, ...(target.currency ? { currency: target.currency } : {}), ...(max ? { maxTopUp: max } : {}) };
+  }
+  const late = semanticProblem(c, account, ctx);
+  return late ? { ...late, id: c.id, authenticated: true } : null;
+}
+
 type Problem = Pick<CommandRejection, 'ok' | 'reason' | 'message'>;
 
-function semanticProblem(c: ValidCommand, ctx: CommandContext): Problem | null {
+function windowProblem(c: ValidCommand, ctx: VerifyContext): Problem | null {
   const maxWindow = ctx.maxWindowMs ?? DEFAULT_MAX_WINDOW_MS;
   const skew = ctx.maxSkewMs;
   if (c.expiresAt <= c.issuedAt) return problem('E_COMMAND_EXPIRED', 'expiresAt: must be after issuedAt');
@@ -130,9 +178,11 @@ function semanticProblem(c: ValidCommand, ctx: CommandContext): Problem | null {
   if (c.issuedAt - skew > ctx.now) {
     return problem('E_COMMAND_EXPIRED', `issuedAt: ${iso(c.issuedAt)} is in the future (gateway time ${iso(ctx.now)}, skew allowance ${skew} ms)`);
   }
+  return null;
+}
 
+function semanticProblem(c: ValidCommand, account: CommandAccount | undefined, ctx: TargetContext): Problem | null {
   const meter = 'meter' in c ? c.meter : undefined;
-  const account = meter === undefined ? undefined : ctx.meters(meter);
   if (meter !== undefined && !account) return problem('E_COMMAND_UNKNOWN_METER', `meter: no account for ${JSON.stringify(meter)} on this gateway`);
 
   if (c.type === 'topup' && account) {

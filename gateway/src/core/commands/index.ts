@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './shape.js';
 export * from './envelope.js';
 export * from './results.js';
+export * from './top-up-limit.js';

@@ -24,7 +24,7 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
         audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, amount, ...(cause.detail ?? {}) } },
         force: true,
         state: alloc.state,
-        command: { id: cause.id, type: cause.type, outcome: (balance) => ({ status: 'applied', id: cause.id, type: cause.type as 'topup', meter, balance, detail: { amount, ...(cause.detail ?? {}) } }) },
+        command: { id: cause.id, type: cause.type, outcome: { status: 'applied', id: cause.id, type: cause.type as 'topup', meter, detail: { amount, ...(cause.detail ?? {}) } }, withBalance: true },
         ...(input.tokenMemory ? { tokenMemory: input.tokenMemory } : {}),
       });
       return { ...out, answer: { kind: 'outcome', fallback: { status: 'applied', id: cause.id, type: 'topup', meter, detail: { amount } } } };
@@ -44,7 +44,7 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
       const entries: NewEntry[] = effect === 'clear-credit' && balance !== 0 ? [{ kind: 'adjustment', amount: -balance, ts: now, cause: { reason: 'STS clear-credit token', id } }] : [];
       const tc = input.timeCredit;
       const settings = tc ? { ...s, timeCredit: tc.value } : s;
-      const out = runRules(d, m, settings, now, now, { entries, force: true, command: { id, type: 'token', outcome: () => outcome }, tokenMemory: input.tokenMemory, audit: { action: 'token', cause: effect, detail: { id } } });
+      const out = runRules(d, m, settings, now, now, { entries, force: true, command: { id, type: 'token', outcome }, tokenMemory: input.tokenMemory, audit: { action: 'token', cause: effect, detail: { id } } });
       return { ...out, ...(tc ? { settings: { when: 'before', timeCredit: { value: tc.value, cause: `token ${id}`, detail: tc.detail } } } : {}), answer: { kind: 'outcome', fallback: outcome } };
     }
     case 'emergency-request':

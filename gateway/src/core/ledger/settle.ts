@@ -1,3 +1,4 @@
+import type { CommandOutcome } from '../credit/contracts.js';
 import { bad, isPlainObject, toJson, type ValidPosting } from './validate.js';
 
 /** A posting's running balances and its command's outcome, from the balance before it. */
@@ -18,7 +19,15 @@ export function settle(v: ValidPosting, before: number): Settled {
     return balance;
   });
   if (!v.command) return { after, balance };
-  const outcome = v.command.outcome(balance);
+  const given = v.command.outcome;
+  const outcome = typeof given === 'function' ? given(balance) : v.command.withBalance ? withBalance(given, balance) : given;
   if (!isPlainObject(outcome) || typeof outcome.status !== 'string') throw bad(`${v.prefix}command.outcome`, 'must return a CommandOutcome object');
   return { after, balance, outcomeJson: toJson(outcome, `${v.prefix}command.outcome`) };
+}
+
+/** The outcome with the balance after the posting, placed before `detail` as the outcome builders do. */
+function withBalance(o: CommandOutcome, balance: number): CommandOutcome {
+  if (!('detail' in o)) return { ...o, balance } as CommandOutcome;
+  const { detail, ...rest } = o as CommandOutcome & { detail: unknown };
+  return { ...rest, balance, detail } as CommandOutcome;
 }

@@ -15,8 +15,12 @@ export interface Posting {
   /** New charge cursor; omitted = unchanged, null = cleared. */
   cursor?: ChargeCursor | null;
   audit: { action: string; cause: string; detail?: Record<string, unknown> };
-  /** The command this posting executes: a second posting with the same id writes nothing. */
-  command?: { id: string; type: string; outcome: (balance: number) => CommandOutcome };
+  /**
+   * The command this posting executes: a second posting with the same id writes nothing. `outcome`
+   * is recorded as given; with `withBalance` it gets the balance after the posting (known only when
+   * it is settled in the transaction). A function of that balance is accepted too.
+   */
+  command?: { id: string; type: string; outcome: CommandOutcome | ((balance: number) => CommandOutcome); withBalance?: boolean };
   tokenMemory?: { scheme: TokenScheme; memory: unknown };
 }
 

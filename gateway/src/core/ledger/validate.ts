@@ -42,7 +42,7 @@ export interface ValidPosting {
   /** undefined = keep, null = clear. */
   cursorJson: string | null | undefined;
   audit: { action: string; cause: string; detailJson: string; detail: Record<string, unknown> };
-  command: { id: string; type: string; outcome: (balance: number) => CommandOutcome } | undefined;
+  command: { id: string; type: string; outcome: CommandOutcome | ((balance: number) => CommandOutcome); withBalance: boolean } | undefined;
   tokenMemory: { scheme: TokenScheme; json: string } | undefined;
 }
 
@@ -169,8 +169,10 @@ export function checkPosting(p: Posting, prefix = ''): ValidPosting {
     checkObject(p.command, `${prefix}command`);
     const id = checkCommandId(p.command.id, `${prefix}command.id`);
     const type = checkCommandType(p.command.type, `${prefix}command.type`);
-    if (typeof p.command.outcome !== 'function') throw bad(`${prefix}command.outcome`, 'must be a function (balance) => CommandOutcome');
-    command = { id, type, outcome: p.command.outcome };
+    const outcome: unknown = p.command.outcome;
+    if (typeof outcome !== 'function' && !(isPlainObject(outcome) && typeof outcome.status === 'string')) throw bad(`${prefix}command.outcome`, 'must be a CommandOutcome or a function (balance) => CommandOutcome');
+    if (p.command.withBalance !== undefined && typeof p.command.withBalance !== 'boolean') throw bad(`${prefix}command.withBalance`, 'must be a boolean');
+    command = { id, type, outcome: p.command.outcome, withBalance: p.command.withBalance === true };
   }
   let tokenMemory: ValidPosting['tokenMemory'];
   if (p.tokenMemory !== undefined) {

@@ -27,6 +27,7 @@ export type EventType =
   | 'counter-reset'
   | 'relay'
   | 'relay-mismatch'
+  | 'relay-mismatch-cleared'
   | 'credit'
   | 'tamper'
   | 'alarm'

@@ -67,7 +67,7 @@ export class CreditEngine {
     this.postings = new CoalescedPostings(ledger);
     this.settings = new CreditSettings(deps.config, ledger);
     this.memory = new AccountMemory(ledger);
-    this.enforcement = new Enforcement({ clock, ledger, log, event, relayFor: deps.relayFor, memory: this.memory, onWake: (meter) => this.wake(meter) });
+    this.enforcement = new Enforcement({ clock, ledger, log, event, relayFor: deps.relayFor, memory: this.memory, onWake: (meter) => this.wake(meter), queue: (meter, fn) => void this.desk.queue.run(meter, fn).catch((e: unknown) => log.error({ meter, err: (e as Error).message }, 'relay retry failed')) });
     const shell = new CreditShell({ clock, ledger, log, event, publishCredit: deps.publishCredit, ...(deps.syncMeter ? { syncMeter: deps.syncMeter } : {}), memory: this.memory, settings: this.settings, postings: this.postings, enforcement: this.enforcement });
     this.desk = new CreditDesk({ config: deps.config, zone: deps.zone, clock, accounts: this.accounts, memory: this.memory, settings: this.settings, shell, syncsMeter: deps.syncMeter !== undefined });
     this.charging = new Charging(this.desk, this.memory, (m) => this.accounts.has(m), log);

@@ -82,7 +82,7 @@ test("armed reconnect: the top-up arms the meter, the customer's button closes i
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 
-test('a relay that does not move: relay-mismatch alarm and a failed audit row once, no storm of retries', async (t) => {
+test('a relay that does not move: one relay-mismatch alarm, then slow retries (doubling from 1 min) for as long as it lasts, and cleared when it moves', async (t) => {
   // A friendly window that never applies (holidays, none listed) disables the meter's own backup
   // threshold (spendable() is null), so only the gateway's command could open this relay.
   const rig = await creditRig(t, { credit: credit({ friendly: { windows: [{ days: ['holiday'], from: '00:00', to: '00:00' }], holidays: [] } }) });
@@ -92,16 +92,31 @@ test('a relay that does not move: relay-mismatch alarm and a failed audit row on
   t.true(rig.relayClosed(1), 'the contact stayed closed');
   const mismatch = rig.eventsOf('relay-mismatch', 'p1');
   t.is(mismatch.length, 1, 'one alarm');
-  t.like(mismatch[0]!.data, { target: 'disconnected', code: 'E_RELAY_MISMATCH', got: 'connected' });
+  t.like(mismatch[0]!.data, { target: 'disconnected', code: 'E_RELAY_MISMATCH', got: 'connected', retryInMs: 60_000 });
   t.is(rig.eventsOf('tripped').length, 0, 'never reported as tripped');
-  const audit = await rig.credit.ledger.auditLog({ meter: 'p1', action: 'relay-disconnected' });
-  t.is(audit.length, 1);
-  t.like(audit[0]!.detail, { result: 'failed', code: 'E_RELAY_MISMATCH' });
+  await rig.run(60 * MIN);
+  const failed = await rig.credit.ledger.auditLog({ meter: 'p1', action: 'relay-disconnected' });
+  t.true(failed.length >= 4, `retried while it failed (${failed.length} attempts)`);
+  t.true(failed.every((a) => (a.detail as { result?: string }).result === 'failed'));
+  t.like(failed[0]!.detail, { result: 'failed', code: 'E_RELAY_MISMATCH', retryInMs: 60_000 });
+  // Each wait at least the one before and doubling up to the cap: never a storm on the bus.
+  const gaps = failed.slice(1).map((a, i) => a.ts - failed[i]!.ts);
+  t.true(gaps[0]! >= 60_000, `first retry after a minute (${gaps[0]} ms)`);
+  for (let i = 1; i < gaps.length; i++) t.true(gaps[i]! >= 2 * gaps[i - 1]! - 5_000 || gaps[i]! >= 30 * MIN - 5_000, `wait ${i} doubles: ${gaps.join(', ')}`);
+  t.is(rig.relayWrites(1).coil.length, 3 * failed.length, 'three driver attempts per retry, nothing in between');
+  t.is(rig.eventsOf('relay-mismatch').length, 1, 'no event per retry');
+  rig.jamRelay(1, false);
+  await rig.run(35 * MIN);
+  t.false(rig.relayClosed(1), 'opened at the next retry once the contact moves');
+  const cleared = rig.eventsOf('relay-mismatch-cleared', 'p1');
+  t.is(cleared.length, 1);
+  t.like(cleared[0]!.data, { target: 'disconnected' });
+  t.is(rig.eventsOf('tripped', 'p1').length, 1);
+  const last = (await rig.credit.ledger.auditLog({ meter: 'p1', action: 'relay-disconnected' })).at(-1)!;
+  t.like(last.detail, { result: 'verified', readback: 'disconnected' });
   const writes = rig.relayWrites(1).coil.length;
-  t.is(writes, 3, 'three attempts (the driver’s retries), acknowledged but not obeyed');
-  await rig.run(30 * MIN);
-  t.is(rig.relayWrites(1).coil.length, writes, 'no further commands on later readings');
-  t.is(rig.eventsOf('relay-mismatch').length, 1);
+  await rig.run(60 * MIN);
+  t.is(rig.relayWrites(1).coil.length, writes, 'no retries once verified');
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 

@@ -60,9 +60,19 @@ export class AccountMemory {
     if (usage) this.usageOf(meter).add(usage.day, usage.amount);
   }
 
-  /** A posting committed: what was pending is booked. */
-  committed(meter: string): void {
+  /** The account as last committed, if it is in memory (no read). */
+  cachedAccount(meter: string): Account | undefined {
+    return this.cached.get(meter);
+  }
+
+  /**
+   * A posting committed: what was pending is booked. With `account` (the account before the posting
+   * with the ledger's balance after it and the state and cursor the posting wrote) the memory keeps
+   * it, so the next reading does not read the account back from SQLite.
+   */
+  committed(meter: string, account?: Account): void {
     this.pending.delete(meter);
+    if (account) this.cached.set(meter, account);
   }
 
   readback(meter: string): SupplyState | undefined {

@@ -44,7 +44,9 @@ export class CreditShell {
     const meter = d.meter;
     for (const e of d.observed) this.deps.event(e);
     for (const a of d.audits) void this.deps.ledger.audit(a).catch(() => undefined);
-    // With a posting coming, the cached account is stale from here on, whatever the outcome.
+    // With a posting coming, the cached account is stale from here on, whatever the outcome; once
+    // the posting commits it is the account before it plus what the posting wrote.
+    const base = d.posting ? memory.cachedAccount(meter) : undefined;
     memory.keep(meter, d.memory, d.usage, d.posting !== undefined);
     // Most readings are priced and kept, nothing more: no awaits for them.
     if (!d.posting && !d.settings && d.answer.kind === 'none' && !d.events.length && !d.relay.length && !d.then.length && d.wakeAt === undefined) return {};
@@ -53,7 +55,8 @@ export class CreditShell {
     if (d.posting) {
       result = await this.deps.postings.post(d.posting);
       if (result.outcome?.status === 'duplicate') return { result, outcome: result.outcome };
-      memory.committed(meter);
+      const p = d.posting;
+      memory.committed(meter, base && { ...base, balance: result.balance, state: p.state ?? base.state, cursor: p.cursor === undefined ? base.cursor : p.cursor });
     }
     for (const e of d.events) this.deps.event(e);
     if (d.syncFirst && d.publish) await this.afterChange(d);

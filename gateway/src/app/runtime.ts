@@ -14,6 +14,7 @@ import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
+import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -35,6 +36,8 @@ export class Gateway {
   private uplink: Uplink | undefined;
   /** Sparkplug B edge node beside the JSON uplink, when the config has `sparkplug:`. */
   sparkplug: EdgeNode | undefined;
+  /** Reads, reports and sets the meters' clocks (meterClocks:, on by default). */
+  meterClocks: MeterClockKeeper | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -111,6 +114,8 @@ export class Gateway {
       });
     }
     this.acquisition.start();
+    this.meterClocks = (await import('./meter-clocks.js')).meterClockKeeper(config, this.acquisition, { clock: this.clock, log, event: (e) => this.onEvent(e) });
+    this.meterClocks?.start();
     await this.uplink.start();
     this.sparkplug?.start();
     // Loaded only when configured, like credit (fastify and prom-client).
@@ -170,6 +175,7 @@ export class Gateway {
   async stop(reason = 'stop'): Promise<void> {
     this.stopHealth?.();
     await this.console?.close();
+    await this.meterClocks?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();

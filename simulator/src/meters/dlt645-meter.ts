@@ -30,6 +30,8 @@ const STATUS3_RELAY_COMMAND_OPEN = 0x0040;
 export class Dlt645SimMeter extends SimMeter {
   readonly protocol = 'dlt645' as const;
   readonly address: string;
+  /** The meter's zone: DL/T 645 carries local time. */
+  private readonly utcOffsetMin: number;
 
   /** `dlt645-3p`: a three-phase meter (phases 3), answering the L2/L3 DIs a single-phase one refuses. */
   constructor(
@@ -38,6 +40,7 @@ export class Dlt645SimMeter extends SimMeter {
   ) {
     super(opts);
     this.address = String(opts.unit).padStart(12, '0');
+    this.utcOffsetMin = opts.utcOffsetMin ?? 0;
   }
 
   /** Is this frame for us (own address, wildcard pattern, or broadcast)? */
@@ -76,8 +79,12 @@ export class Dlt645SimMeter extends SimMeter {
         if (req.command === DLT645_RELAY_COMMAND.trip) this.physics.relayClosed = false;
         else if (req.command === DLT645_RELAY_COMMAND.closeDirect || req.command === DLT645_RELAY_COMMAND.closeAllowed) this.physics.relayClosed = true;
         return silent ? undefined : encodeRelayControlReply(this.address);
-      case 'timeSync':
+      case 'timeSync': {
+        // The frame carries the meter's local time; its clock counts UTC plus its zone's offset.
+        const t = req.time;
+        this.setMeterClock(Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) - this.utcOffsetMin * 60_000, now);
         return undefined; // broadcast: no reply
+      }
       default:
         return silent ? undefined : encodeAbnormalReply(this.address, frame.functionCode, DLT645_ERROR_BITS.passwordOrUnauthorized);
     }

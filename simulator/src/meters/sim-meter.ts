@@ -117,11 +117,19 @@ export abstract class SimMeter {
     this.physics.bypass = bypass;
   }
 
-  /** The meter's own clock, drifting when a clockDrift fault is active. */
+  /** What a master's clock setting added to the meter's clock, ms. */
+  private clockSetMs = 0;
+
+  /** The meter's own clock, drifting when a clockDrift fault is active, as last set by a master. */
   meterClock(now = this.clock.now()): number {
     let drift = 0;
     for (const f of this.faults) if (f.type === 'clockDrift') drift += ((now - this.simStartMs) * (f.driftPpm ?? 0)) / 1e6;
-    return Math.round(now + drift);
+    return Math.round(now + drift + this.clockSetMs);
+  }
+
+  /** A master set the meter's clock to `utcMs` (DL/T 645 broadcast time sync); the drift goes on from there. */
+  setMeterClock(utcMs: number, now = this.clock.now()): void {
+    this.clockSetMs += utcMs - this.meterClock(now);
   }
 
   get powered(): boolean {

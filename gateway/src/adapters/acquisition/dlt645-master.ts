@@ -10,6 +10,7 @@
  */
 import { SerialPort } from 'serialport';
 import {
+  encodeTimeSync,
   DLT645_FUNCTION,
   Dlt645AbnormalError,
   Dlt645Splitter,
@@ -172,6 +173,29 @@ export class Dlt645Master {
     );
     const frame = await this.transact(addr, request, DLT645_FUNCTION.RELAY_CONTROL, `relay ${op}`, { priority: 'high', ...call });
     this.expect(() => parseRelayControlReply(frame), addr, `relay ${op}`);
+  }
+
+  /**
+   * Broadcast time sync (0x08) with the gateway's time in the meters' local time (utcOffsetMinutes):
+   * every meter on the line sets its clock and none answers, so this is done when the frame has left.
+   * Queued ahead of readings. Returns the time sent (epoch ms, whole seconds).
+   */
+  async broadcastTimeSync(opts: { offsetMinutesAt?: (ms: number) => number } = {}, call: Dlt645CallOptions = {}): Promise<number> {
+    const send = async (): Promise<number> => {
+      const port = await this.open();
+      const at = Math.floor(this.clock.now() / 1000) * 1000;
+      const offset = opts.offsetMinutesAt ? opts.offsetMinutesAt(at) : (this.opts.utcOffsetMinutes ?? 480);
+      const frame = encodeTimeSync(dlt645DateTimeFromDate(new Date(at), offset), this.encodeOpts());
+      const ctx = { bus: this.bus.id, op: 'time sync' };
+      this.stats.transactions++;
+      await new Promise<void>((resolve, reject) => {
+        const fail = (err: Error): void => reject(new PrepaidError('E_BUS_UNAVAILABLE', `write to bus ${this.bus.id} failed: ${err.message}`, ctx, { cause: err }));
+        port.write(frame, (err) => err && fail(err));
+        port.drain((err) => (err ? fail(err) : resolve()));
+      });
+      return at;
+    };
+    return call.tx ? call.tx(send) : this.queue.run(send, call.priority ?? 'high');
   }
 
   /** Close the line; a transaction still waiting fails with E_BUS_UNAVAILABLE. The next call reopens. */

@@ -19,7 +19,19 @@ export interface GatewayConfig {
   console?: ConsoleConfig;
   /** The technician's command key for `topup` / `token` (its public key goes in credit.keys). */
   technician?: { keyId: string; privateKeyPath: string };
+  /** Keeping the meters' clocks (defaults: on, daily, and after a step of the gateway's clock). */
+  meterClocks: MeterClocksConfig;
   log: { level: string };
+}
+
+export interface MeterClocksConfig {
+  enabled: boolean;
+  intervalMs: number;
+  checkMs: number;
+  stepToleranceMs: number;
+  maxDriftMs: number;
+  /** ISO date-time; a gateway clock before it is not trusted to set meters. */
+  notBefore: string;
 }
 
 export interface BoardConfig {

@@ -155,6 +155,7 @@ export class Gateway {
       meters: [...(this.acquisition?.pollers.values() ?? [])].map((p) => ({ ...p.health, latest: p.latest ?? null })),
       outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
       uplink: this.uplink!.state(),
+      ...(this.meterClocks ? { meterClocks: this.meterClocks.drifts() } : {}),
       ...(this.credit
         ? {
             credit: (await this.credit.ledger.accounts()).map((a) => ({

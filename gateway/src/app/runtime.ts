@@ -7,7 +7,7 @@ import { every, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
-import { openOutbox } from '../adapters/store/index.js';
+import { openOutbox, type SqliteOutbox } from '../adapters/store/index.js';
 import { createUplink, type Uplink } from '../adapters/uplink/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
@@ -15,6 +15,7 @@ import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
+import type { MeterEventWalker } from '../adapters/meter-events/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -31,13 +32,15 @@ export interface GatewayOptions {
 }
 
 export class Gateway {
-  private outbox: Outbox | undefined;
+  private outbox: SqliteOutbox | undefined;
   private acquisition: Acquisition | undefined;
   private uplink: Uplink | undefined;
   /** Sparkplug B edge node beside the JSON uplink, when the config has `sparkplug:`. */
   sparkplug: EdgeNode | undefined;
   /** Reads, reports and sets the meters' clocks (meterClocks:, on by default). */
   meterClocks: MeterClockKeeper | undefined;
+  /** Uploads prepaid meters' own event logs, exactly once (meter-event). */
+  meterEvents: MeterEventWalker | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -75,7 +78,14 @@ export class Gateway {
       // Committed first; only a stored reading is charged.
       reading: (r) => {
         for (const o of this.observers) o.reading?.(r, this.acquisition?.pollers.get(r.meter)?.health);
-        this.track(this.outbox!.appendReadings([r]).then(() => this.credit?.engine.onReading(r)), 'reading', r.meter);
+        this.track(
+          this.outbox!.appendReadings([r]).then(() => {
+            this.meterEvents?.onReading(r);
+            return this.credit?.engine.onReading(r);
+          }),
+          'reading',
+          r.meter,
+        );
       },
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
@@ -113,6 +123,14 @@ export class Gateway {
         clock: this.clock,
       });
     }
+    this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {
+      clock: this.clock,
+      log,
+      outbox: this.outbox,
+      event: (e) => this.onEvent(e),
+      stored: (e) => this.onStoredEvent(e),
+    });
+    await this.meterEvents?.start();
     this.acquisition.start();
     this.meterClocks = (await import('./meter-clocks.js')).meterClockKeeper(config, this.acquisition, { clock: this.clock, log, event: (e) => this.onEvent(e) });
     this.meterClocks?.start();
@@ -125,11 +143,16 @@ export class Gateway {
   }
 
   private onEvent(e: NewEvent): void {
+    this.onStoredEvent(e);
+    this.track(this.outbox!.appendEvent(e), 'event', e.meter);
+    if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
+  }
+
+  /** What every event goes through besides its storing (done by the caller). */
+  private onStoredEvent(e: NewEvent): void {
     this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
     this.credit?.engine.onEvent(e);
     for (const o of this.observers) o.event?.(e);
-    this.track(this.outbox!.appendEvent(e), 'event', e.meter);
-    if (e.meter && (e.type === 'comm-lost' || e.type === 'comm-restored')) this.publishHealth(e.meter);
   }
 
   private track(p: Promise<unknown>, what: string, meter?: string): void {
@@ -177,6 +200,7 @@ export class Gateway {
     this.stopHealth?.();
     await this.console?.close();
     await this.meterClocks?.stop();
+    await this.meterEvents?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();

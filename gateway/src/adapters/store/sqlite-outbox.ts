@@ -45,13 +45,20 @@ export interface SqliteOutbox extends Outbox {
    * for new rows instead of polling for them. Returns a function that removes the listener.
    */
   onCommit(listener: (added: { readings: number; events: number }) => void): () => void;
+  /**
+   * Append an event and, in the same transaction, remember `mark.value` under `mark.key` (e.g. the
+   * meter event log's last uploaded seq): after a crash either both are stored or neither.
+   */
+  appendEventMarked(e: NewEvent, mark: { key: string; value: number }): Promise<StoredEvent>;
+  /** The value last stored under `key` by appendEventMarked, or undefined. */
+  mark(key: string): Promise<number | undefined>;
   writeStats(): WriteStats;
 }
 
 type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 type WriteOp =
   | ({ kind: 'readings'; rows: ReadingRow[] } & Pending<StoredReading[]>)
-  | ({ kind: 'event'; row: EventRow } & Pending<StoredEvent>)
+  | ({ kind: 'event'; row: EventRow; mark?: { key: string; value: number } } & Pending<StoredEvent>)
   | ({ kind: 'delete-readings' | 'delete-events'; ids: number[] } & Pending<void>);
 
 const SQL = {
@@ -63,6 +70,7 @@ const SQL = {
   deleteEvents: 'DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))',
   measureOldest: 'SELECT count(*) AS n, total(octet_length(v)) AS b, max(id) AS last FROM (SELECT id, v FROM readings ORDER BY id LIMIT ?)',
   deleteUpTo: 'DELETE FROM readings WHERE id <= ?',
+  readMark: 'SELECT value FROM meta WHERE key = ?',
   saveMeta: 'INSERT INTO meta (key, value) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   pendingReadings: 'SELECT id, meter, seq, ts, v FROM readings WHERE id > ? ORDER BY id LIMIT ?',
   pendingEvents: 'SELECT id, ts, type, meter, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
@@ -128,6 +136,9 @@ export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): 
   }
 }
 
+/** Marks live in meta beside the counters, under their own prefix. */
+const MARK_PREFIX = 'mark:';
+
 class SqliteOutboxImpl implements SqliteOutbox {
   private readonly lane = new Lane();
   private readonly clock: Clock;
@@ -176,6 +187,23 @@ class SqliteOutboxImpl implements SqliteOutbox {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => this.enqueue({ kind: 'event', row, resolve, reject }));
+  }
+
+  appendEventMarked(e: NewEvent, mark: { key: string; value: number }): Promise<StoredEvent> {
+    let row: EventRow;
+    try {
+      this.assertOpen();
+      row = eventRow(e);
+      if (typeof mark?.key !== 'string' || mark.key.length === 0 || mark.key.length > 200) throw new GatewayError('E_STORE_INPUT', 'mark.key: must be a non-empty string (at most 200 characters)', { path: 'mark.key' });
+      if (!Number.isSafeInteger(mark.value)) throw new GatewayError('E_STORE_INPUT', `mark.value: ${String(mark.value)} is not a whole number`, { path: 'mark.value' });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'event', row, mark: { key: mark.key, value: mark.value }, resolve, reject }));
+  }
+
+  mark(key: string): Promise<number | undefined> {
+    return this.read('cannot read a mark', async () => (await this.db.all<{ value: number }>(SQL.readMark, [MARK_PREFIX + key])).map((r) => r.value), 1).then((v) => v[0]);
   }
 
   deleteReadings(ids: readonly number[]): Promise<void> {
@@ -324,6 +352,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
       await this.dropOverflow(eventRows); // may add a readings-dropped event, after the callers' ones
       const eventIds = await this.insertEvents(eventRows);
       await this.saveCounters();
+      await this.saveMarks(ops);
       await this.db.exec('COMMIT');
       this.stats_.commits++;
       this.stats_.readings += readings.length;
@@ -384,6 +413,13 @@ class SqliteOutboxImpl implements SqliteOutbox {
     this.counters.eventCount += rows.length;
     this.counters.lastEventId = lastID;
     return rows.map((_, i) => lastID - rows.length + 1 + i);
+  }
+
+  /** Marks of appendEventMarked, the last value per key (ops are in call order). */
+  private async saveMarks(ops: readonly WriteOp[]): Promise<void> {
+    const marks = new Map<string, number>();
+    for (const op of ops) if (op.kind === 'event' && op.mark) marks.set(MARK_PREFIX + op.mark.key, op.mark.value);
+    if (marks.size > 0) await this.db.run(SQL.saveMeta, [JSON.stringify([...marks])]);
   }
 
   private async saveCounters(): Promise<void> {

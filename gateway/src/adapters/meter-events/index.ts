@@ -1,0 +1,3 @@
+/** A meter's own event log, uploaded exactly once (prepaid map over Modbus). */
+export * from './prepaid-event-log.js';
+export * from './meter-event-walker.js';

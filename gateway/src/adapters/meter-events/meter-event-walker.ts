@@ -1,0 +1,99 @@
+/**
+ * Uploads each prepaid meter's own event log (power down/up, cover opened, magnetic field, settings
+ * changed, clock set, relay and credit events) as `meter-event` events with the meter's seq and
+ * timestamp, exactly once across restarts: each event is stored together with its seq as the
+ * meter's mark (outbox appendEventMarked), and a walk starts after the stored mark. A walk is
+ * started when a reading shows the meter's eventCounter above the mark, at most one per meter at a
+ * time; a failed walk is tried again at the next such reading.
+ */
+import type { Clock } from '@prepaid-edge/protocols';
+import { meterEventData } from '../../core/meter-events/index.js';
+import type { NewEvent, NewReading } from '../../core/model.js';
+import type { SqliteOutbox } from '../store/index.js';
+import type { Logger } from '../log.js';
+import type { EventLogWalk } from './prepaid-event-log.js';
+
+export interface EventLogPort {
+  meter: string;
+  bus: string;
+  walk(lastSeq: number | undefined): Promise<EventLogWalk>;
+}
+
+export interface MeterEventWalkerDeps {
+  clock: Clock;
+  log: Logger;
+  outbox: Pick<SqliteOutbox, 'appendEventMarked' | 'mark'>;
+  /** Events that are not log entries (gaps, resets): the gateway's usual event path. */
+  event: (e: NewEvent) => void;
+  /** Each stored log entry, after it is committed (observers, Sparkplug). */
+  stored?: (e: NewEvent) => void;
+  ports: EventLogPort[];
+}
+
+const markKey = (meter: string): string => `meter-event-log:${meter}`;
+
+export class MeterEventWalker {
+  private readonly ports = new Map<string, EventLogPort>();
+  private readonly marks = new Map<string, number | undefined>();
+  private readonly walking = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly deps: MeterEventWalkerDeps) {
+    for (const p of deps.ports) this.ports.set(p.meter, p);
+  }
+
+  /** Load the stored marks. */
+  async start(): Promise<void> {
+    for (const meter of this.ports.keys()) this.marks.set(meter, await this.deps.outbox.mark(markKey(meter)));
+  }
+
+  /** A stored reading: walk the log if it shows newer events than the mark. */
+  onReading(r: NewReading): void {
+    const counter = r.values.eventCounter;
+    if (this.stopped || counter === undefined || !this.ports.has(r.meter) || this.walking.has(r.meter)) return;
+    // Above the mark: new events; below it: the meter's log was reset (or it is another meter).
+    if (counter === (this.marks.get(r.meter) ?? 0)) return;
+    void this.walk(r.meter);
+  }
+
+  /** Walk one meter's log now (also used by tests); resolves when the new entries are stored. */
+  walk(meter: string): Promise<void> {
+    const running = this.walking.get(meter);
+    if (running) return running;
+    const p = this.walkOnce(meter).finally(() => this.walking.delete(meter));
+    this.walking.set(meter, p);
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.walking.values());
+  }
+
+  private async walkOnce(meter: string): Promise<void> {
+    const { clock, log, outbox } = this.deps;
+    const port = this.ports.get(meter)!;
+    const last = this.marks.get(meter);
+    try {
+      const w = await port.walk(last);
+      if (w.reset) {
+        // Stored with the mark it leaves: 0 when entries follow (each moves it on), else the meter's counter.
+        const e: NewEvent = { ts: clock.now(), type: 'meter-event-log-reset', meter, data: { bus: port.bus, storedSeq: last ?? null, meterCounter: w.counter } };
+        const value = w.entries.length > 0 ? 0 : w.counter;
+        await outbox.appendEventMarked(e, { key: markKey(meter), value });
+        this.marks.set(meter, value);
+        this.deps.stored?.(e);
+      }
+      if (w.lost > 0) this.deps.event({ ts: clock.now(), type: 'meter-events-lost', meter, data: { bus: port.bus, after: w.reset ? 0 : (last ?? 0), count: w.lost } });
+      for (const entry of w.entries) {
+        const e: NewEvent = { ts: clock.now(), type: 'meter-event', meter, data: { bus: port.bus, ...meterEventData(entry) } };
+        await outbox.appendEventMarked(e, { key: markKey(meter), value: entry.seq });
+        this.marks.set(meter, entry.seq);
+        this.deps.stored?.(e);
+      }
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      log.warn({ meter, bus: port.bus, code: err.code, err: err.message }, 'meter event log not read; tried again at the next reading');
+    }
+  }
+}

@@ -349,7 +349,7 @@ export class Firmware extends EventEmitter {
       }),
       energy: () => {
         const m = core.measurements();
-        return { energyImportWh: s.energy.importWh, energyExportWh: s.energy.exportWh, kWh: formatKwh(s.energy.importWh, 3), powerW: m.power, voltageV: m.voltage, frequencyHz: m.frequency };
+        return { energyImportWh: s.energy.importWh, energyExportWh: s.energy.exportWh, kWh: formatKwh(s.energy.importWh, 3), powerW: m.power, voltageV: m.voltage ?? '-', frequencyHz: m.frequency ?? '-' };
       },
       balance: () => {
         const local = core.localCreditWh;

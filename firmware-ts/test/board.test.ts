@@ -5,6 +5,7 @@
  * metering module, and a power cycle.
  */
 import test from 'ava';
+import { decodeBlock, loadProfile, planReads } from '@prepaid-edge/protocols';
 import { checkPinMap, EVENT, RELAY, STATUS, virtualPinMap, type PinMap } from '../src/index.js';
 import { rig, stsVectors, VECTORS_PAN, vectorsDecoderKey, words64 } from './helpers/rig.js';
 
@@ -157,7 +158,12 @@ test('the metering module (PZEM-004T on the board\'s serial port) feeds voltage,
     r.clock.advance(1000);
     r.fw.tick();
   }
-  t.like(r.fw.core.measurements(), { voltage: 0, frequency: 0 }, 'a silent module reads 0, not stale values');
+  t.like(r.fw.core.measurements(), { voltage: null, current: null, powerFactor: null, frequency: null }, 'a silent module: not measured (not 0, not stale values)');
+  // On the map: the profile's notAvailable raw values, which a master decodes as absent.
+  const w = r.registers(0x04, 5, 7);
+  t.deepEqual([w[0], w[1], w[2], w[5], w[6]], [0xffff, 0xffff, 0xffff, 0x8000, 0xffff], 'voltage, current (2 words), powerFactor, frequency');
+  const values = decodeBlock(planReads(loadProfile('prepaid').registers.filter((d) => d.kind === 'input' && d.address >= 5 && d.address <= 11), { maxGap: 0 })[0]!, w);
+  t.deepEqual(Object.keys(values).sort(), ['power'], 'only power (from the S0 pulses) is a value');
 });
 
 test('power cycle: energy, relay, events and settings survive; power down/up logged', (t) => {

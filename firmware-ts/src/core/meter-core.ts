@@ -32,12 +32,13 @@ export interface ModuleReading {
   energyWh?: number;
 }
 
+/** What the meter measures now; null = not measured (no metering module answering: S0 pulses only). */
 export interface Measurements {
-  voltage: number;
-  current: number;
+  voltage: number | null;
+  current: number | null;
   power: number;
-  powerFactor: number;
-  frequency: number;
+  powerFactor: number | null;
+  frequency: number | null;
 }
 
 export type HoldingName = keyof Settings | 'clock';
@@ -145,7 +146,7 @@ export class MeterCore {
     const m = this.module && now - this.module.at <= this.cfg.moduleStaleMs ? this.module.r : undefined;
     if (m) return { voltage: m.voltage, current: m.current, power: Math.round(m.power), powerFactor: m.powerFactor, frequency: m.frequency };
     const power = this.source === 's0' ? this.power.watts(now) : 0;
-    return { voltage: 0, current: 0, power, powerFactor: 0, frequency: 0 };
+    return { voltage: null, current: null, power, powerFactor: null, frequency: null };
   }
 
   /** True (once) when state changed since the last checkpoint; stamps the save time. */

@@ -6,6 +6,7 @@
  */
 import {
   decodeRegisterValue,
+  encodeRegisterOrAbsent,
   encodeRegisterValue,
   EXCEPTION,
   illegalAddress,
@@ -56,7 +57,7 @@ export class PrepaidRegisterModel implements ModbusDataModel {
   }
 
   /** Current engineering value of a register of the map. */
-  valueOf(name: string): number {
+  valueOf(name: string): number | null {
     const c = this.core;
     const s = c.state;
     const ev = s.events.log[s.events.log.length - 1 - this.eventLogIndex];
@@ -122,7 +123,7 @@ export class PrepaidRegisterModel implements ModbusDataModel {
     for (const d of s.defs) {
       const w = registerWidth(d.type);
       if (d.address + w <= address || d.address >= address + count) continue;
-      const enc = encodeRegisterValue(this.readDefs.get(d)!, this.valueOf(d.name));
+      const enc = encodeRegisterOrAbsent(this.readDefs.get(d)!, this.valueOf(d.name));
       for (let i = 0; i < w; i++) {
         const a = d.address + i;
         if (a >= address && a < address + count) out[a - address] = enc[i]!;

@@ -106,7 +106,9 @@ export function decodeBlock(block: ReadBlock, words: ArrayLike<number>): Record<
   for (const def of block.registers) {
     const { offset, width } = span(block, def);
     try {
-      out[def.name] = decodeRegisterValue(def, Array.prototype.slice.call(words, offset, offset + width) as number[]);
+      const w = Array.prototype.slice.call(words, offset, offset + width) as number[];
+      if (def.notAvailable !== undefined && decodeRegisterValue(rawDef(def), w) === def.notAvailable) continue; // not measured: absent
+      out[def.name] = decodeRegisterValue(def, w);
     } catch (e) {
       if (!(e instanceof PrepaidError)) throw e;
       const at = offset * perItem + (e.context.offset ?? 0) / (perItem === 1 ? 2 : 1);
@@ -120,12 +122,31 @@ export function decodeBlock(block: ReadBlock, words: ArrayLike<number>): Record<
  * The inverse of decodeBlock, for slaves and simulators: values by register name -> the words
  * of the block (unused addresses and registers missing from `values` are 0).
  */
-export function encodeBlock(block: ReadBlock, values: Readonly<Record<string, number>>): number[] {
+export function encodeBlock(block: ReadBlock, values: Readonly<Record<string, number | null>>): number[] {
   const words = new Array<number>(block.count).fill(0);
   for (const def of block.registers) {
     if (!Object.hasOwn(values, def.name)) continue;
     const { offset } = span(block, def);
-    encodeRegisterValue(def, values[def.name]!).forEach((w, i) => (words[offset + i] = w));
+    encodeRegisterOrAbsent(def, values[def.name]!).forEach((w, i) => (words[offset + i] = w));
   }
   return words;
+}
+
+/** A register's words for a value, or for null (not measured) its notAvailable raw value. */
+export function encodeRegisterOrAbsent(def: RegisterDef, value: number | null): number[] {
+  if (value !== null) return encodeRegisterValue(def, value);
+  if (def.notAvailable === undefined) throw new PrepaidError('E_VALUE_RANGE', `${def.name}: no value, and the register has no notAvailable value to say so`, { register: def.name, path: def.name });
+  return encodeRegisterValue(rawDef(def), def.notAvailable);
+}
+
+/** The register read as its raw integer (no scale, no range). */
+const rawDefs = new WeakMap<RegisterDef, RegisterDef>();
+function rawDef(def: RegisterDef): RegisterDef {
+  let r = rawDefs.get(def);
+  if (!r) {
+    const { min: _min, max: _max, ...rest } = def;
+    r = { ...rest, scale: 1 };
+    rawDefs.set(def, r);
+  }
+  return r;
 }

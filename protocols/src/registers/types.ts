@@ -33,6 +33,8 @@ export interface RegisterDef {
    * it at its first poll and then only every few minutes (see planPollReads). Absent = every poll.
    */
   poll?: 'slow';
+  /** Raw value (before scale) meaning "not measured": decodeBlock leaves the register out, encodeBlock writes it for a null. */
+  notAvailable?: number;
 }
 
 export interface SignatureRead {

@@ -21,7 +21,7 @@ const schemaValidator = (): ValidateFunction => validator;
 interface RegisterInput {
   name: string; kind: RegisterKind; address: number; type: ValueType; description: string;
   wordOrder?: RegisterDef['wordOrder']; scale?: number; unit?: string; access?: RegisterDef['access'];
-  min?: number; max?: number; poll?: 'every' | 'slow';
+  min?: number; max?: number; poll?: 'every' | 'slow'; notAvailable?: number;
 }
 interface ProfileInput {
   id: string; manufacturer: string; model: string; description: string; phases: 1 | 3;
@@ -155,6 +155,7 @@ function normaliseRegister(r: RegisterInput): RegisterDef {
   if (min !== undefined) def.min = min;
   if (max !== undefined) def.max = max;
   if (r.poll === 'slow') def.poll = 'slow';
+  if (r.notAvailable !== undefined) def.notAvailable = r.notAvailable;
   return Object.freeze(def);
 }
 

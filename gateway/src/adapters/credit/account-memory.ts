@@ -87,6 +87,15 @@ export class AccountMemory {
     this.resetPending.add(meter);
   }
 
+  tamperOf(meter: string): readonly string[] {
+    return this.tamper.get(meter) ?? [];
+  }
+
+  /** At start: what was latched before the restart. */
+  restoreTamper(meter: string, kinds: readonly string[]): void {
+    if (kinds.length) this.tamper.set(meter, kinds);
+  }
+
   clearTamper(meter: string): void {
     this.tamper.delete(meter);
   }

@@ -166,7 +166,7 @@ export class CommandProcessor {
       const res = acceptStsToken({ token, decoderKey: acct.sts.decoderKey, baseDate: acct.sts.baseDate, memory, now: clock.now(), creditUnit: acct.creditUnit, subunitsPerUnit: target.subunitsPerUnit });
       if (!res.ok) return this.refuse(id, res.reason, `token: ${res.message}`);
       if (res.effect.kind === 'credit') return engine.intake.topUp(meter, res.effect.subunits, { id, type: 'token', source, detail: { scheme, tid: res.tid, issuedAt: res.issuedAt } }, { scheme, memory: res.memory });
-      if (res.effect.kind === 'clear-tamper') engine.clearTamper(meter);
+      if (res.effect.kind === 'clear-tamper') await engine.clearTamper(meter);
       const outcome: CommandOutcome = { status: 'applied', id, type: 'token', meter, detail: { scheme, effect: res.effect.kind, tid: res.tid } };
       return engine.intake.recordToken(meter, id, outcome, { scheme, memory: res.memory }, res.effect.kind);
     }

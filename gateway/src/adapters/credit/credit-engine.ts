@@ -95,6 +95,7 @@ export class CreditEngine {
         await ledger.ensureAccount(spec, existing.state);
       }
       this.memory.track(a.meter);
+      this.memory.restoreTamper(a.meter, this.settings.tamper.get(a.meter) ?? []);
     }
     for (const meter of this.accounts.keys()) await this.desk.run(meter, { kind: 'reevaluate', cause: 'start' }, false);
   }
@@ -147,8 +148,10 @@ export class CreditEngine {
     return this.enforcement.setRelay(meter, target, cause);
   }
 
-  clearTamper(meter: string): void {
+  /** A clear-tamper token: the latch goes, in memory and in the ledger's settings. */
+  async clearTamper(meter: string, cause = 'clear-tamper token'): Promise<void> {
     this.memory.clearTamper(meter);
+    if (this.settings.tamper.has(meter)) await this.settings.setTamper(meter, [], { ts: this.deps.clock.now(), cause });
   }
 
   keypadToken(meter: string, wh: number, id: string): Promise<CommandOutcome> {

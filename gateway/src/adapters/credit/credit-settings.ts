@@ -27,6 +27,7 @@ export class CreditSettings {
   private readonly classPolicies = new Map<string, PolicyVersion[]>();
   readonly overrides = new Map<string, RelayOverride>();
   readonly timeCredit = new Map<string, TimeCredit>();
+  readonly tamper = new Map<string, string[]>();
   /** Bumped by every change, so a look-up built from these settings knows when it is stale. */
   changes = 0;
 
@@ -43,6 +44,7 @@ export class CreditSettings {
       else if (kind === 'policy-class') this.classPolicies.set(id, value as PolicyVersion[]);
       else if (kind === 'override') this.overrides.set(id, value as RelayOverride);
       else if (kind === 'time-credit') this.timeCredit.set(id, value as TimeCredit);
+      else if (kind === 'tamper') this.tamper.set(id, value as string[]);
     }
     this.changes++;
   }
@@ -102,6 +104,14 @@ export class CreditSettings {
   override(meter: string, now: number): RelayOverride | undefined {
     const ov = this.overrides.get(meter);
     return ov && ov.until > now ? ov : undefined;
+  }
+
+  /** The latched tamper kinds of a meter, kept across restarts until a clear-tamper token; [] = none. */
+  async setTamper(meter: string, kinds: readonly string[], audit: { ts: number; cause: string }): Promise<void> {
+    await this.ledger.saveSetting(`tamper/${meter}`, [...kinds], { ts: audit.ts, meter, action: kinds.length ? 'tamper-latched' : 'tamper-cleared', cause: audit.cause, detail: { kinds: [...kinds] } });
+    if (kinds.length) this.tamper.set(meter, [...kinds]);
+    else this.tamper.delete(meter);
+    this.changes++;
   }
 
   async setTimeCredit(meter: string, credit: TimeCredit, audit: { ts: number; cause: string; detail: Record<string, unknown> }): Promise<void> {

@@ -47,7 +47,10 @@ export class CreditShell {
     // With a posting coming, the cached account is stale from here on, whatever the outcome; once
     // the posting commits it is the account before it plus what the posting wrote.
     const base = d.posting ? memory.cachedAccount(meter) : undefined;
+    const tamperBefore = memory.tamperOf(meter);
     memory.keep(meter, d.memory, d.usage, d.posting !== undefined);
+    // A new latch is kept across restarts (rare: only when a tamper kind is added).
+    if (d.memory.tamper.some((k) => !tamperBefore.includes(k))) await this.deps.settings.setTamper(meter, d.memory.tamper, { ts: this.deps.clock.now(), cause: 'latched' });
     // Most readings are priced and kept, nothing more: no awaits for them.
     if (!d.posting && !d.settings && d.answer.kind === 'none' && !d.events.length && !d.relay.length && !d.then.length && d.wakeAt === undefined) return {};
     if (d.settings?.when === 'before') await this.save(meter, d.settings);

@@ -120,6 +120,23 @@ test('a relay that does not move: one relay-mismatch alarm, then slow retries (d
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 
+test('a latched tamper survives a gateway restart: kept in the ledger, not raised again while the bypass goes on', async (t) => {
+  const rig = await creditRig(t, { credit: credit() });
+  await rig.run(40 * MIN);
+  t.false(rig.relayClosed(1));
+  rig.sim.addFault(1, { type: 'bypass', from: rig.clock.now() - Date.UTC(2026, 0, 5, 12) });
+  await rig.run(30 * MIN);
+  t.is(rig.eventsOf('tamper', 'p1').length, 1);
+  const latched = await rig.credit.ledger.auditLog({ meter: 'p1', action: 'tamper-latched' });
+  t.is(latched.length, 1, 'the latch is saved with an audit row');
+  t.like(latched[0]!.detail, { kinds: ['bypass'] });
+  await rig.restart(5 * MIN);
+  await rig.run(30 * MIN);
+  t.is(rig.eventsOf('tamper', 'p1').length, 1, 'the restarted gateway knew the latch: no second alarm');
+  t.is((await rig.credit.ledger.auditLog({ meter: 'p1', action: 'tamper-latched' })).length, 1);
+  await assertLedgerReconciles(t, rig.credit.ledger);
+});
+
 test('consumption with the relay open is a bypass tamper, raised once', async (t) => {
   const rig = await creditRig(t, { credit: credit() });
   await rig.run(40 * MIN);

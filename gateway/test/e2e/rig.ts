@@ -7,6 +7,8 @@ import YAML from 'yaml';
 import { parseConfig } from '../../src/app/config/load-config.js';
 import type { GatewayConfig } from '../../src/core/config/gateway-config.js';
 import { Gateway } from '../../src/app/runtime.js';
+import type { Clock } from '@prepaid-edge/protocols';
+import type { NewEvent } from '../../src/core/model.js';
 import { PREFIX, quietLog } from '../uplink/helpers.js';
 import { CLI } from '../helpers/gateway-cli.js';
 
@@ -28,8 +30,11 @@ export function configOf(raw: Record<string, unknown>): GatewayConfig {
   return parseConfig(YAML.stringify(raw), 'e2e');
 }
 
-export async function startGateway(t: ExecutionContext, cfg: GatewayConfig): Promise<Gateway> {
-  const gw = new Gateway(cfg, { log: quietLog() });
+/** An in-process gateway, stopped in teardown; `clock` replaces the system clock, `events` collects every event it raises. */
+export async function startGateway(t: ExecutionContext, cfg: GatewayConfig, opts: { clock?: Clock; events?: NewEvent[] } = {}): Promise<Gateway> {
+  const gw = new Gateway(cfg, { log: quietLog(), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const events = opts.events;
+  if (events) gw.observers.add({ event: (e) => events.push(e) });
   let stopped = false;
   t.teardown(async () => {
     if (!stopped) await gw.stop('teardown');

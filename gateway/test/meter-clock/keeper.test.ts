@@ -12,10 +12,9 @@ import { Simulator } from '@prepaid-edge/simulator';
 import { ptyPair } from '@prepaid-edge/testkit/pty-pair';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import type { NewEvent } from '../../src/core/model.js';
-import { Gateway } from '../../src/app/runtime.js';
-import { configOf, rawConfig } from '../e2e/rig.js';
+import type { Gateway } from '../../src/app/runtime.js';
+import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
 import { tempDir } from '../store/temp-dir.js';
-import { quietLog } from '../uplink/helpers.js';
 import test from 'ava';
 
 const serialTest = testWith(['socat']);
@@ -35,21 +34,7 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
   }
 }
 
-async function gatewayOn(t: ExecutionContext, raw: Record<string, unknown>, clock: Clock, events: NewEvent[]): Promise<Gateway> {
-  const gw = new Gateway(configOf(raw), { log: quietLog(), clock });
-  gw.observers.add({ event: (e) => events.push(e) });
-  let stopped = false;
-  t.teardown(async () => {
-    if (!stopped) await gw.stop('teardown');
-  });
-  await gw.start();
-  const stop = gw.stop.bind(gw);
-  gw.stop = async (reason?: string) => {
-    stopped = true;
-    await stop(reason);
-  };
-  return gw;
-}
+const gatewayOn = (t: ExecutionContext, raw: Record<string, unknown>, clock: Clock, events: NewEvent[]): Promise<Gateway> => startGateway(t, configOf(raw), { clock, events });
 
 const clocks = (events: NewEvent[], cause?: string) => events.filter((e) => e.type === 'meter-clock' && (!cause || e.data?.cause === cause));
 const near = (t: ExecutionContext, got: unknown, want: number, tol: number, what: string) => t.true(typeof got === 'number' && Math.abs(got - want) <= tol, `${what}: ${String(got)} not within ${tol} of ${want}`);

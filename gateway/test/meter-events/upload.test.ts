@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { Simulator } from '@prepaid-edge/simulator';
 import type { NewEvent, StoredEvent } from '../../src/core/model.js';
-import { Gateway } from '../../src/app/runtime.js';
+import type { Gateway } from '../../src/app/runtime.js';
 import { openOutbox } from '../../src/adapters/store/index.js';
-import { configOf, rawConfig } from '../e2e/rig.js';
+import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
 import { tempDir } from '../store/temp-dir.js';
-import { quietLog } from '../uplink/helpers.js';
 
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -24,13 +23,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_0
   }
 }
 
-async function start(t: ExecutionContext, raw: Record<string, unknown>, seen: NewEvent[]): Promise<Gateway> {
-  const gw = new Gateway(configOf(raw), { log: quietLog() });
-  gw.observers.add({ event: (e) => seen.push(e) });
-  t.teardown(() => gw.stop('teardown').catch(() => undefined));
-  await gw.start();
-  return gw;
-}
+const start = (t: ExecutionContext, raw: Record<string, unknown>, seen: NewEvent[]): Promise<Gateway> => startGateway(t, configOf(raw), { events: seen });
 
 test("prepaid meter's event log: cover opened, power down and up uploaded once with the meter's seq and time; what happened while the gateway was down comes after its restart, nothing twice", async (t) => {
   t.timeout(90_000);

@@ -61,7 +61,9 @@ export class CreditRuntime implements CreditConsole {
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
     });
     this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
-    this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id) });
+    this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),
+      adoptCredit: (m, amount, id, detail) => this.engine.intake.topUp(m, amount, { id, type: 'topup', source: 'meter (credit found at first sync)', detail }),
+    });
     this.console = creditConsole({ engine: this.engine, ledger, relayFor: (m) => this.relayFor(m), handleCommand: (p) => this.handleCommand(p) });
   }
 

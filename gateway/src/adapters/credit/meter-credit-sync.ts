@@ -27,11 +27,15 @@ export interface MeterCreditSyncDeps {
   clock: Clock;
   log: Logger;
   keypadToken: (meter: string, wh: number, id: string) => Promise<CommandOutcome>;
+  /** Book credit found on a meter the gateway never wrote (sub-units, exactly once by `id`). */
+  adoptCredit: (meter: string, amount: number, id: string, detail: Record<string, unknown>) => Promise<CommandOutcome>;
 }
 
 export class MeterCreditSync {
   private readonly lastSync = new Map<string, string>();
   private readonly written = new Map<string, WrittenThreshold | undefined>();
+  /** Meters whose own credit is being (or was) booked at first sync in this run. */
+  private readonly adopting = new Set<string>();
 
   constructor(private readonly deps: MeterCreditSyncDeps) {}
 
@@ -42,6 +46,7 @@ export class MeterCreditSync {
     const bus = this.deps.acquisition.buses.get(cfg.bus);
     if (!bus || bus.config.type === 'dlt645') return;
     if (await this.keypadTokenSeen(meter)) return; // the top-up it queued writes the meter next
+    if (await this.creditAdopted(meter, view)) return; // likewise
     const values = prepaidValues(view, this.deps.clock.now());
     const key = JSON.stringify(values);
     if (this.lastSync.get(meter) === key) return;
@@ -61,6 +66,37 @@ export class MeterCreditSync {
     const w = { threshold, at: this.deps.clock.now() };
     await this.deps.ledger.saveSetting(`meter-threshold/${meter}`, w, { ts: w.at, meter, action: 'meter-credit-sync', cause: 'backup disconnect threshold written', detail: { ...w } });
     this.written.set(meter, w);
+  }
+
+  /**
+   * First sync: a meter this gateway never wrote may hold credit of its own (sold before the gateway
+   * came, or kept standalone). It is booked once, as the account's credit, before the gateway's
+   * balance is written over it: the meter's creditBalance at its creditDecimals, in the account's
+   * sub-units (a fraction of a sub-unit is dropped and reported). Until the meter has been read
+   * the gateway does not write it at all.
+   */
+  private async creditAdopted(meter: string, view: MeterCreditView): Promise<boolean> {
+    if (this.adopting.has(meter) || (await this.writtenThreshold(meter))) return false;
+    const latest = this.deps.acquisition.pollers.get(meter)?.latest;
+    if (!latest) return true;
+    const shown = latest.values.creditBalance;
+    const decimals = latest.values.creditDecimals ?? 0;
+    if (shown === undefined || shown <= 0) return false;
+    const sub = view.tariff.at(-1)!.tariff.subunitsPerUnit;
+    const exact = (shown * sub) / 10 ** decimals;
+    const amount = Math.floor(exact);
+    if (amount <= 0) return false;
+    const id = `meter-credit:${meter}:first-sync`;
+    const detail = { meterCredit: shown, creditDecimals: decimals, droppedSubunits: exact - amount };
+    this.deps.log.warn({ meter, amount, ...detail }, 'credit found on the meter at first sync: booked before the meter is written');
+    // Queued behind the decision that called this sync (not awaited: that would wait on itself); the
+    // top-up's own sync then writes the meter. Booked once by its id, also if this runs again.
+    this.adopting.add(meter);
+    void this.deps.adoptCredit(meter, amount, id, detail).catch((e: Error & { code?: string }) => {
+      this.adopting.delete(meter);
+      this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book the credit found on the meter');
+    });
+    return true;
   }
 
   /**

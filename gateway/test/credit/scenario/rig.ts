@@ -78,6 +78,8 @@ export interface RigOptions {
   loads?: number[];
   /** The simulator's physics tick (ms, default 1000): a constant load is the same at any tick, and long runs go faster with fewer. */
   tickMs?: number;
+  /** Called with the simulator before the gateway starts (e.g. to put credit on a meter). */
+  beforeStart?: (sim: Simulator) => void;
 }
 
 /** What reached a meter's relay over Modbus: coil 1 writes (the relay command) seen by the meter. */
@@ -154,6 +156,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
       return handle(pdu);
     };
   }
+  o.beforeStart?.(sim);
   const port = await sim.listenTcp(0);
   const dir = mkdtempSync(join(tmpdir(), 'pe-credit-'));
   const dbPath = join(dir, 'gw.db');

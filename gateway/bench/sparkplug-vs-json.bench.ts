@@ -17,7 +17,7 @@ const GW = 'gw-01';
 const PREFIX = 'prepaid-edge';
 const MIN_CPU_MS = 1500;
 
-function readings(): StoredReading[] {
+export function readings(): StoredReading[] {
   let s = 12345;
   const rnd = (): number => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   const f = (x: number): number => Number(x.toPrecision(7));

@@ -153,7 +153,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       '|---|---:|---:|---:|---|',
       ...results.map((r) => `| ${r.name} | ${fmt(r.packets)} | ${fmt(r.bytes / n)} | ${fmt(r.cpuUs / n, 1)} | ${r.note} |`),
       '',
-      'Only the encoding side: no broker, no SQLite. The JSON path pays for durability (outbox, QoS 1, delete after PUBACK) elsewhere; the Sparkplug path has none beyond the in-memory historical buffer.',
+      'Only the encoding side: no broker, no SQLite. Both paths pay for durability (the outbox: appends, reads, deletes or the Sparkplug cursor) elsewhere: see the sparkplug-broker section for whole-process CPU through mosquitto.',
     ].join('\n'),
   };
 }

@@ -42,11 +42,11 @@ test('TCK send data, store and forward from the durable outbox: outage + gateway
 
   await broker.stop();
   const outageFrom = Date.now();
-  await sleep(1500);
+  await sleep(2500);
   first.proc.kill('SIGKILL');
   await first.exited;
   const second = runCli(t, dir, raw);
-  await sleep(2000); // the new process polls and stores with no broker
+  await sleep(3000); // the new process polls and stores with no broker
   const outageTo = Date.now();
   await broker.restart();
 
@@ -58,7 +58,9 @@ test('TCK send data, store and forward from the durable outbox: outage + gateway
   await waitFor('live DDATA of both meters after the replay', () => ['m1', 'm2'].every((d) => liveAfter().some((m) => m.device === d)), 30_000);
   // The JSON oracle: every reading stored during the outage (both processes) has come on the JSON topics too.
   const stored = () => sub.readings(gwId).filter((r) => r.ts > outageFrom + 500 && r.ts < outageTo);
-  await waitFor('the JSON topics delivered the outage', () => stored().length > 10 && sub.readings(gwId).some((r) => r.ts > outageTo + 1000), 30_000);
+  await waitFor('the JSON topics delivered the outage', () => stored().length > 5 && sub.readings(gwId).some((r) => r.ts > outageTo + 1000), 45_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${stored().length} JSON readings from the outage, newest JSON reading ${Math.max(0, ...sub.readings(gwId).map((r) => r.ts)) - outageTo} ms after it\n${second.stderr()}`);
+  });
 
   const session = host.messages.slice(start);
   t.deepEqual(session.slice(0, 3).map((m) => m.type), ['NBIRTH', 'DBIRTH', 'DBIRTH'], 'births first');

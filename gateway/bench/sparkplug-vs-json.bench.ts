@@ -17,7 +17,7 @@ const GW = 'gw-01';
 const PREFIX = 'prepaid-edge';
 const MIN_CPU_MS = 1500;
 
-function readings(): StoredReading[] {
+export function readings(): StoredReading[] {
   let s = 12345;
   const rnd = (): number => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   const f = (x: number): number => Number(x.toPrecision(7));
@@ -153,7 +153,7 @@ export async function run(): Promise<{ id: string; title: string; command: strin
       '|---|---:|---:|---:|---|',
       ...results.map((r) => `| ${r.name} | ${fmt(r.packets)} | ${fmt(r.bytes / n)} | ${fmt(r.cpuUs / n, 1)} | ${r.note} |`),
       '',
-      'Only the encoding side: no broker, no SQLite. The JSON path pays for durability (outbox, QoS 1, delete after PUBACK) elsewhere; the Sparkplug path has none beyond the in-memory historical buffer.',
+      'Only the encoding side: no broker, no SQLite. Both paths pay for durability (the outbox: appends, reads, deletes or the Sparkplug cursor) elsewhere: see the sparkplug-broker section for whole-process CPU through mosquitto.',
     ].join('\n'),
   };
 }

@@ -71,7 +71,10 @@ export class Gateway {
     const { config, log } = this;
     this.startedAt = this.now();
     this.startedMono = this.monotonic();
-    this.outbox = await openOutbox(config.storage, { clock: this.clock });
+    // sparkplug.mode instead: the Sparkplug edge node alone delivers readings (beside: both, each with its own delivered mark).
+    const spbOnly = config.sparkplug?.mode === 'instead';
+    const outbox = await openOutbox(config.storage, { clock: this.clock, ...(config.sparkplug ? { consumers: { json: !spbOnly, sparkplug: true } } : {}) });
+    this.outbox = outbox;
     await this.outbox.appendEvent({ ts: this.now(), type: 'gateway-started', data: { version: VERSION } });
     this.acquisition = new Acquisition(config, {
       clock: this.clock,
@@ -90,13 +93,14 @@ export class Gateway {
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
     });
-    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox: this.outbox, log, version: VERSION, clock: this.clock });
+    const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox, log, version: VERSION, clock: this.clock, ...(spbOnly ? { readings: false } : {}) });
     this.uplink = uplink;
     if (config.sparkplug) {
       const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
-      const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock, commands: Boolean(config.credit) });
+      const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock, commands: Boolean(config.credit), outbox });
       this.sparkplug = node;
-      this.observers.add({ reading: (r) => node.reading(r), event: (e) => node.event(e) });
+      // Readings reach it from the outbox (committed, durable); events straight from acquisition.
+      this.observers.add({ event: (e) => node.event(e) });
       // A DCMD that is not a signed envelope for its meter is answered on the JSON results topic, like any rejected command.
       node.on('rejected', (_topic: string, message: string, id: string | null) =>
         uplink.publishResult(resultPayload({ status: 'rejected', id, reason: 'E_SPARKPLUG_COMMAND', message }, this.now())),

@@ -1,7 +1,7 @@
 /** A Sparkplug host stand-in for tests: records every spBv1.0 message, decoded with Eclipse Tahu's decoder. */
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { ExecutionContext } from 'ava';
 
 const tahu = (createRequire(import.meta.url)('sparkplug-payload') as typeof import('sparkplug-payload')).get('spBv1.0')!;
@@ -31,8 +31,9 @@ export interface Host {
   of(type: string, device?: string): SpMessage[];
 }
 
-export async function startHost(t: ExecutionContext, url: string, group: string): Promise<Host> {
-  const client = connect(url, { clientId: `host-${randomUUID().slice(0, 8)}`, clean: true, reconnectPeriod: 100 });
+/** `extra`: e.g. `{ clean: false }` for a host whose session (and queue) survives a broker restart. */
+export async function startHost(t: ExecutionContext, url: string, group: string, extra: IClientOptions = {}): Promise<Host> {
+  const client = connect(url, { clientId: `host-${randomUUID().slice(0, 8)}`, clean: true, reconnectPeriod: 100, ...extra });
   t.teardown(() => client.endAsync(true));
   const messages: SpMessage[] = [];
   /** device topic -> alias -> name, from births, so tests read DDATA by metric name like a host. */

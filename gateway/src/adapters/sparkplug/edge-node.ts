@@ -15,10 +15,15 @@
  *   spBv1.0/STATE/{host}); STATE offline after births: NDEATH, disconnect, reconnect with backoff and wait
  *   again; a STATE older than the last one seen is ignored (Sparkplug 3.0 §5.2);
  * - stop(): NDEATH published explicitly (MQTT 3.1.1 sends no will on a clean DISCONNECT).
- * Readings while there is no session are kept in memory (bounded: `maxHistorical`, oldest dropped
- * and counted) and sent after the next births, in order, one DDATA each with every metric flagged
- * is_historical; the DBIRTHs carry the latest values. Not across a restart: the JSON outbox is the
- * durable path.
+ * Store and forward, two ways:
+ * - with `outbox` (the gateway): readings come from the durable SQLite outbox, not from acquisition
+ *   (outbox-feed.ts). Each session reads on from the Sparkplug consumer's delivered cursor; what was
+ *   stored before the session (id <= the watermark taken at its start) follows the births as
+ *   historical DDATA, in order, original timestamps, QoS 1, and counts as delivered only after its
+ *   PUBACK; later readings are live DDATA by exception (QoS 0). Survives broker outages and restarts.
+ * - without (a bare node, tests): readings while there is no session are kept in memory (bounded:
+ *   `maxHistorical`, oldest dropped and counted) and sent after the next births the same way, QoS 0.
+ * Either way the DBIRTHs carry the latest values.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -47,6 +52,7 @@ import type { Logger } from '../log.js';
 import { backoffDelay } from '../uplink/backoff.js';
 import { clientOptions } from '../uplink/client-options.js';
 import { takeBdSeq } from './bdseq-file.js';
+import { OutboxFeed, type SparkplugOutbox } from './outbox-feed.js';
 
 const { default: connect } = createRequire(import.meta.url)('mqtt/lib/connect/index') as typeof import('mqtt/lib/connect/index');
 
@@ -63,6 +69,8 @@ export interface EdgeNodeOptions {
   commands?: boolean;
   /** Readings kept while there is no session, sent as historical after the births (default 10000). */
   maxHistorical?: number;
+  /** The durable outbox (opened with a Sparkplug consumer): readings come from it, reading() is ignored. */
+  outbox?: SparkplugOutbox;
 }
 
 export interface EdgeNodeState {
@@ -99,6 +107,11 @@ export class EdgeNode extends EventEmitter {
   private reconnectTimer: TimerHandle | undefined;
   private st: EdgeNodeState = { connected: false, bdSeq: null, births: 0, published: { ddata: 0, metrics: 0, historical: 0 }, buffered: 0, droppedHistorical: 0 };
   private pending: NewReading[] = [];
+  /** Meters with a DBIRTH in this session (since the last NBIRTH). */
+  private readonly sessionBorn = new Set<string>();
+  private readonly feed: OutboxFeed | undefined;
+  /** The connection generation whose births are being prepared (outbox: watermark read first). */
+  private starting = 0;
 
   constructor(private readonly opts: EdgeNodeOptions) {
     super();
@@ -107,6 +120,27 @@ export class EdgeNode extends EventEmitter {
     this.group = opts.sparkplug.groupId;
     this.node = opts.sparkplug.edgeNodeId;
     this.filter = new ExceptionFilter(opts.sparkplug.deadbands ?? {});
+    if (opts.outbox) {
+      this.feed = new OutboxFeed(opts.outbox, {
+        log: opts.log,
+        latest: this.latest,
+        filter: this.filter,
+        sessionBorn: this.sessionBorn,
+        alias: (meter, name) => this.aliases.alias(meter, name),
+        deviceBirth: (meter) => this.deviceBirth(meter),
+        live: () => this.born && this.client?.connected === true && !this.stopping,
+        publish: (topic, p, qos, done) => this.publish(topic, p, qos, done),
+        deviceTopic: (type, meter) => deviceTopic(this.group, type, this.node, meter),
+        nextSeq: () => this.seq.next(),
+        now: () => this.clock.now(),
+        inflight: opts.mqtt.inflight,
+        counted: (kind, metrics) => {
+          if (kind === 'historical') this.st.published.historical++;
+          else this.st.published.ddata++;
+          this.st.published.metrics += metrics;
+        },
+      });
+    }
   }
 
   state(): EdgeNodeState {
@@ -114,11 +148,13 @@ export class EdgeNode extends EventEmitter {
   }
 
   start(): void {
+    this.feed?.start();
     this.connect();
   }
 
-  /** A reading from acquisition (GatewayObserver): DBIRTH for a new meter, else DDATA by exception. */
+  /** A reading from acquisition (GatewayObserver): DBIRTH for a new meter, else DDATA by exception. With an outbox: ignored (the outbox feeds the node). */
   reading(r: NewReading): void {
+    if (this.feed) return;
     const prev = this.latest.get(r.meter);
     this.latest.set(r.meter, { ts: r.ts, values: { ...prev?.values, ...r.values } });
     const returned = this.dead.delete(r.meter);
@@ -144,6 +180,7 @@ export class EdgeNode extends EventEmitter {
 
   /** An event from acquisition (GatewayObserver): comm-lost -> DDEATH. */
   event(e: NewEvent): void {
+    if (this.feed) return this.feed.event(e);
     if (e.type !== 'comm-lost' || !e.meter || this.dead.has(e.meter)) return;
     this.dead.add(e.meter);
     if (!this.born || !this.client || !this.latest.has(e.meter)) return;
@@ -153,6 +190,7 @@ export class EdgeNode extends EventEmitter {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.reconnectTimer) this.clock.clearTimeout(this.reconnectTimer);
+    await this.feed?.stop();
     const c = this.client;
     this.client = undefined;
     this.born = false;
@@ -195,6 +233,7 @@ export class EdgeNode extends EventEmitter {
       const was = this.st.connected;
       this.st.connected = false;
       this.born = false;
+      this.feed?.endSession();
       if (was) this.emit('disconnected');
       client.removeAllListeners('connect');
       client.end(true);
@@ -217,8 +256,26 @@ export class EdgeNode extends EventEmitter {
     if (gen !== this.gen) return;
     // With a primary host the retained STATE (if any) arrives after SUBACK and triggers the births.
     if (host && !this.hostOnline) return;
+    await this.startSession(client, gen);
+  }
+
+  /** Births of a new session; with an outbox, after reading its watermark and the newest stored values. */
+  private async startSession(client: MqttClient, gen: number): Promise<void> {
+    if (this.starting === gen || this.born) return;
+    this.starting = gen;
+    try {
+      if (this.feed) await this.feed.beginSession();
+    } catch (e) {
+      this.opts.log.error({ err: (e as Error).message }, 'sparkplug: cannot read the outbox; reconnecting');
+      client.end(true);
+      return;
+    } finally {
+      this.starting = 0;
+    }
+    if (gen !== this.gen || !client.connected || this.born || this.stopping) return;
     this.births();
     this.emit('born', this.st.bdSeq);
+    this.feed?.pump();
   }
 
   private onState(payload: Buffer): void {
@@ -236,14 +293,14 @@ export class EdgeNode extends EventEmitter {
     this.lastStateTs = s.timestamp;
     this.hostOnline = s.online;
     if (s.online && !this.born && this.client?.connected) {
-      this.births();
-      this.emit('born', this.st.bdSeq);
+      void this.startSession(this.client, this.gen);
     } else if (!s.online && this.born && this.client?.connected) {
       // Only a host that went away during this session: a retained offline STATE at connect just means wait.
       this.opts.log.info({ host: this.opts.sparkplug.primaryHostId }, 'sparkplug primary host offline: disconnecting');
       const c = this.client;
       const bdSeq = this.st.bdSeq!;
       this.born = false;
+      this.feed?.endSession();
       c.publish(nodeTopic(this.group, 'NDEATH', this.node), Buffer.from(encodePayload({ timestamp: this.clock.now(), metrics: deathMetrics(bdSeq, this.clock.now()) })), { qos: 1, retain: false }, () => c.end(false));
     }
   }
@@ -253,8 +310,9 @@ export class EdgeNode extends EventEmitter {
     this.publish(nodeTopic(this.group, 'NBIRTH', this.node), { timestamp: now, seq: this.seq.reset(), metrics: nodeBirthMetrics(this.st.bdSeq!, this.opts.version, now) });
     this.born = true;
     this.st.births++;
-    for (const meter of this.latest.keys()) if (!this.dead.has(meter)) this.deviceBirth(meter);
-    this.sendHistorical();
+    this.sessionBorn.clear();
+    for (const meter of this.latest.keys()) if (!this.dead.has(meter) && !this.feed?.isDead(meter)) this.deviceBirth(meter);
+    if (!this.feed) this.sendHistorical();
   }
 
   private sendHistorical(): void {
@@ -272,6 +330,7 @@ export class EdgeNode extends EventEmitter {
     const metrics: Metric[] = Object.entries(l.values).map(([n, v]) => deviceMetric(this.filter.spec(n), v, l.ts, true, false, this.aliases.alias(meter, n)));
     if (this.opts.commands) metrics.push({ name: DEVICE_COMMAND, alias: this.aliases.alias(meter, DEVICE_COMMAND), timestamp: l.ts, datatype: DataType.String, value: '' });
     this.filter.born(meter, l.values);
+    this.sessionBorn.add(meter);
     this.publish(deviceTopic(this.group, 'DBIRTH', this.node, meter), { timestamp: this.clock.now(), seq: this.seq.next(), metrics });
   }
 
@@ -326,7 +385,10 @@ export class EdgeNode extends EventEmitter {
     this.emit('command', Buffer.from(m.value, 'utf8'), device);
   }
 
-  private publish(topic: string, p: Parameters<typeof encodePayload>[0]): void {
-    this.client?.publish(topic, Buffer.from(encodePayload(p)), { qos: 0, retain: false });
+  /** QoS 0 unless told (historical DDATA from the outbox: 1); `done` gets whether it was written (0) or acknowledged (1). */
+  private publish(topic: string, p: Parameters<typeof encodePayload>[0], qos: 0 | 1 = 0, done?: (ok: boolean) => void): void {
+    const c = this.client;
+    if (!c) return done?.(false);
+    c.publish(topic, Buffer.from(encodePayload(p)), { qos, retain: false }, done ? (err) => done(!err) : undefined);
   }
 }

@@ -21,6 +21,13 @@ export interface OutboxOptions extends OpenFileOptions {
   clock?: Clock;
   /** A transaction takes queued calls until it holds at least this many readings (default 50,000). */
   maxReadingsPerTransaction?: number;
+  /**
+   * Who delivers readings (default: the JSON uplink only). With `sparkplug` the edge node is a
+   * second consumer with its own delivered cursor (`meta.spb_delivered`: every reading up to it was
+   * delivered in Sparkplug terms); a reading is deleted once every consumer has it. `json: false`
+   * (sparkplug.mode instead): the Sparkplug cursor alone deletes.
+   */
+  consumers?: { json: boolean; sparkplug: boolean };
 }
 
 export interface WriteStats {
@@ -53,13 +60,22 @@ export interface SqliteOutbox extends Outbox {
   /** The value last stored under `key` by appendEventMarked, or undefined. */
   mark(key: string): Promise<number | undefined>;
   writeStats(): WriteStats;
+  /** Sparkplug consumer: readings up to this id were delivered (0: none yet). */
+  sparkplugCursor(): number;
+  /** Sparkplug consumer: readings after max(afterId, cursor), oldest first. */
+  sparkplugPending(limit: number, afterId?: number): Promise<StoredReading[]>;
+  /** Sparkplug consumer: the newest undelivered reading of each meter (what its DBIRTH carries). */
+  sparkplugNewest(): Promise<StoredReading[]>;
+  /** Sparkplug consumer: everything up to `upToId` is delivered; rows every consumer has are deleted. */
+  sparkplugDelivered(upToId: number): Promise<void>;
 }
 
 type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 type WriteOp =
   | ({ kind: 'readings'; rows: ReadingRow[] } & Pending<StoredReading[]>)
   | ({ kind: 'event'; row: EventRow; mark?: { key: string; value: number } } & Pending<StoredEvent>)
-  | ({ kind: 'delete-readings' | 'delete-events'; ids: number[] } & Pending<void>);
+  | ({ kind: 'delete-readings' | 'delete-events'; ids: number[] } & Pending<void>)
+  | ({ kind: 'spb-cursor'; upTo: number } & Pending<void>);
 
 const SQL = {
   insertReadings: "INSERT INTO readings (meter, seq, ts, v) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key",
@@ -74,6 +90,8 @@ const SQL = {
   saveMeta: 'INSERT INTO meta (key, value) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   pendingReadings: 'SELECT id, meter, seq, ts, v FROM readings WHERE id > ? ORDER BY id LIMIT ?',
   pendingEvents: 'SELECT id, ts, type, meter, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
+  measureUpTo: 'SELECT count(*) AS n, total(octet_length(v)) AS b FROM readings WHERE id <= ?',
+  newestPerMeter: 'SELECT id, meter, seq, ts, v FROM readings WHERE id IN (SELECT max(id) FROM readings WHERE id > ? GROUP BY meter) ORDER BY id',
 } as const;
 
 /** Counters kept in `meta`, written in the same transaction as the rows they count. */
@@ -84,6 +102,8 @@ interface Counters {
   eventCount: number;
   lastReadingId: number;
   lastEventId: number;
+  /** Sparkplug consumer's delivered cursor (meta.spb_delivered). */
+  spbDelivered: number;
 }
 
 /**
@@ -125,6 +145,7 @@ export async function openOutbox(cfg: StorageConfig, opts: OutboxOptions = {}): 
       eventCount: meta.get('event_count') ?? 0,
       lastReadingId: lastIds.get('readings') ?? 0,
       lastEventId: lastIds.get('events') ?? 0,
+      spbDelivered: meta.get('spb_delivered') ?? 0,
     };
     const outbox = new SqliteOutboxImpl(db, cfg, opts, seqs, counters);
     // A smaller bound in a new config applies at once, not on the next append.
@@ -149,6 +170,13 @@ class SqliteOutboxImpl implements SqliteOutbox {
   private closing: Promise<void> | undefined;
   private readonly stats_: WriteStats = { commits: 0, readings: 0, events: 0 };
   private readonly commitListeners = new Set<(added: { readings: number; events: number }) => void>();
+  private readonly consumers: { json: boolean; sparkplug: boolean };
+  /**
+   * With a Sparkplug consumer: readings the JSON uplink has (PUBACK) that the Sparkplug cursor has
+   * not passed yet. Kept until it does, then deleted; never read again by the JSON uplink. In memory:
+   * after a restart those rows go once more on the JSON topics (at least once, as always).
+   */
+  private readonly jsonHeld = new Set<number>();
 
   constructor(
     private readonly db: Db,
@@ -159,6 +187,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.maxPerTx = Math.max(1, opts.maxReadingsPerTransaction ?? 50_000);
+    this.consumers = opts.consumers ?? { json: true, sparkplug: false };
   }
 
   get path(): string {
@@ -207,7 +236,44 @@ class SqliteOutboxImpl implements SqliteOutbox {
   }
 
   deleteReadings(ids: readonly number[]): Promise<void> {
-    return this.enqueueDelete('delete-readings', ids);
+    if (!this.consumers.sparkplug || !Array.isArray(ids)) return this.enqueueDelete('delete-readings', ids);
+    // The JSON uplink has them; delete now only what the Sparkplug consumer has too.
+    const cursor = this.counters.spbDelivered;
+    const now: number[] = [];
+    for (const id of ids) {
+      if (id <= cursor) now.push(id);
+      else this.jsonHeld.add(id);
+    }
+    return this.enqueueDelete('delete-readings', now);
+  }
+
+  sparkplugCursor(): number {
+    return this.counters.spbDelivered;
+  }
+
+  sparkplugPending(limit: number, afterId = 0): Promise<StoredReading[]> {
+    return this.readReadings('cannot read pending readings (sparkplug)', limit, Math.max(afterId, this.counters.spbDelivered));
+  }
+
+  sparkplugNewest(): Promise<StoredReading[]> {
+    return this.read('cannot read the newest readings (sparkplug)', async () => {
+      const rows = await this.db.all<{ id: number; meter: string; seq: number; ts: number; v: string }>(SQL.newestPerMeter, [this.counters.spbDelivered]);
+      return rows.map((r) => ({ id: r.id, meter: r.meter, seq: r.seq, ts: r.ts, values: JSON.parse(r.v) as Record<string, number> }));
+    }, 1);
+  }
+
+  sparkplugDelivered(upToId: number): Promise<void> {
+    try {
+      this.assertOpen();
+      if (!this.consumers.sparkplug) throw new GatewayError('E_STORE_INPUT', 'sparkplugDelivered: the outbox was opened without a Sparkplug consumer', { path: 'consumers' });
+      if (!Number.isSafeInteger(upToId)) throw new GatewayError('E_STORE_INPUT', 'upToId: must be an integer', { path: 'upToId' });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (upToId <= this.counters.spbDelivered) return Promise.resolve();
+    // In memory at once (reads and JSON deletes see it); in the file with the next commit.
+    this.counters.spbDelivered = upToId;
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'spb-cursor', upTo: upToId, resolve, reject }));
   }
 
   deleteEvents(ids: readonly number[]): Promise<void> {
@@ -215,9 +281,23 @@ class SqliteOutboxImpl implements SqliteOutbox {
   }
 
   pendingReadings(limit: number, afterId = 0): Promise<StoredReading[]> {
-    return this.read('cannot read pending readings', async () => {
-      const rows = await this.db.all<{ id: number; meter: string; seq: number; ts: number; v: string }>(SQL.pendingReadings, [afterId, limit]);
-      return rows.map((r) => ({ id: r.id, meter: r.meter, seq: r.seq, ts: r.ts, values: JSON.parse(r.v) as Record<string, number> }));
+    return this.readReadings('cannot read pending readings', limit, afterId, this.jsonHeld);
+  }
+
+  /** Readings after afterId, oldest first, skipping `skip` (a consumer's delivered-but-kept rows). */
+  private readReadings(what: string, limit: number, afterId: number, skip?: ReadonlySet<number>): Promise<StoredReading[]> {
+    return this.read(what, async () => {
+      let after = afterId;
+      for (;;) {
+        const rows = await this.db.all<{ id: number; meter: string; seq: number; ts: number; v: string }>(SQL.pendingReadings, [after, limit]);
+        const keep = skip && skip.size > 0 ? rows.filter((r) => !skip.has(r.id)) : rows;
+        // A page of skipped rows only: read on, so the caller never sees "nothing pending" too early.
+        if (keep.length === 0 && rows.length === limit) {
+          after = rows.at(-1)!.id;
+          continue;
+        }
+        return keep.map((r) => ({ id: r.id, meter: r.meter, seq: r.seq, ts: r.ts, values: JSON.parse(r.v) as Record<string, number> }));
+      }
     }, limit);
   }
 
@@ -347,6 +427,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
     try {
       // Deletes first, so the bounds see the room they make.
       await this.deleteRows(ops);
+      const delivered = await this.advanceSparkplug(ops);
       const readings = await this.insertReadings(ops);
       const eventRows = ops.flatMap((op) => (op.kind === 'event' ? [op.row] : []));
       await this.dropOverflow(eventRows); // may add a readings-dropped event, after the callers' ones
@@ -357,6 +438,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
       this.stats_.commits++;
       this.stats_.readings += readings.length;
       this.stats_.events += ops.filter((op) => op.kind === 'event').length;
+      for (const id of delivered) this.jsonHeld.delete(id);
       return resultsFor(ops, readings, eventIds);
     } catch (e) {
       this.counters = before.counters;
@@ -380,6 +462,32 @@ class SqliteOutboxImpl implements SqliteOutbox {
       const r = await this.db.run(SQL.deleteEvents, [JSON.stringify(eventIds)]);
       this.counters.eventCount -= r.changes;
     }
+  }
+
+  /**
+   * The Sparkplug cursor moved: save it, and delete the rows it passed that need no other consumer
+   * (all of them without the JSON uplink; else those the uplink already has). Returns the held ids deleted.
+   */
+  private async advanceSparkplug(ops: readonly WriteOp[]): Promise<number[]> {
+    if (!ops.some((op) => op.kind === 'spb-cursor')) return [];
+    const upTo = this.counters.spbDelivered;
+    await this.db.run(SQL.saveMeta, [JSON.stringify([['spb_delivered', upTo]])]);
+    if (!this.consumers.json) {
+      const gone = await this.db.get<{ n: number; b: number }>(SQL.measureUpTo, [upTo]);
+      if (!gone || gone.n === 0) return [];
+      await this.db.run(SQL.deleteUpTo, [upTo]);
+      this.counters.readingCount -= gone.n;
+      this.counters.readingBytes -= gone.b;
+      return [];
+    }
+    const held = [...this.jsonHeld].filter((id) => id <= upTo);
+    if (held.length === 0) return [];
+    const ids = JSON.stringify(held);
+    const gone = await this.db.get<{ n: number; b: number }>(SQL.measureReadings, [ids]);
+    await this.db.run(SQL.deleteReadings, [ids]);
+    this.counters.readingCount -= gone?.n ?? 0;
+    this.counters.readingBytes -= gone?.b ?? 0;
+    return held;
   }
 
   /** Give each reading the next seq of its meter and insert them all with one statement. */

@@ -56,6 +56,8 @@ export interface UplinkOptions {
    * 20000). A backlog of many meters batches well only if each read holds many per meter.
    */
   readAhead?: number;
+  /** false (sparkplug.mode instead): no readings on the JSON topics; the Sparkplug edge node delivers them. */
+  readings?: boolean;
 }
 
 export interface UplinkState {
@@ -129,6 +131,7 @@ class MqttUplink extends EventEmitter implements Uplink {
   private readonly readAhead: number;
   /** 0: live readings go at once. Needs the outbox's watermark and commit notices; otherwise 0. */
   private readonly lingerMs: number;
+  private readonly sendReadings: boolean;
 
   private clientOpts: IClientOptions | undefined;
   private client: MqttClient | undefined;
@@ -194,6 +197,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.connectTimeoutMs = o.connectTimeoutMs ?? 30_000;
     this.stableAfterMs = o.stableAfterMs ?? 10_000;
     this.readAhead = Math.max(1, o.readAhead ?? Math.min(20_000, Math.max(10_000, o.cfg.batchSize * o.cfg.inflight)));
+    this.sendReadings = o.readings ?? true;
     this.lingerMs = o.outbox.lastReadingId && o.outbox.onCommit ? Math.max(0, o.cfg.lingerMs ?? 0) : 0;
   }
 
@@ -403,7 +407,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     const lastEvent = this.outbox.lastEventId ? await this.outbox.lastEventId() : Infinity;
     const lastReading = this.outbox.lastReadingId ? await this.outbox.lastReadingId() : Infinity;
     const events = lastEvent > this.eventsCursor ? await this.outbox.pendingEvents(EVENTS_PER_READ, this.eventsCursor) : [];
-    const upTo = this.lingerUpTo(gen, lastReading);
+    const upTo = this.sendReadings ? this.lingerUpTo(gen, lastReading) : 0;
     const readings = upTo > this.readingsCursor ? await this.outbox.pendingReadings(Math.min(this.readAhead, upTo - this.readingsCursor), this.readingsCursor) : [];
     if (!this.live(gen)) return;
     for (const e of events) this.prepared.push({ kind: 'event', topic: this.topics.events, payload: eventPayload(e), ids: [e.id] });

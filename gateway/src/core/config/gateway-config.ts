@@ -53,6 +53,8 @@ export interface StorageConfig {
 export interface SparkplugConfig {
   groupId: string;
   edgeNodeId: string;
+  /** beside (default): Sparkplug and the JSON reading topics; instead: readings on Sparkplug only (events, status, health, commands stay on JSON). */
+  mode?: 'beside' | 'instead';
   /** Births wait for this host application's STATE online. */
   primaryHostId?: string;
   /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */

@@ -3,7 +3,7 @@
  * gateway restart never moves a relay by itself (the state is persisted, the rules act only on
  * transitions): counted as relay commands reaching the meter.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { assertLedgerReconciles, creditRig, type Rig } from './rig.js';
 import { KEYS, signed, topUpCmd } from './signer.js';
 
@@ -35,13 +35,19 @@ test('override: held open for maintenance whatever the credit, then released bac
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 
-test('override: held closed while credit runs out (action held), the trip follows when it ends', async (t) => {
+/** An account held closed by an override for 2 h, run for 1 h: its credit ran out at 30 min. */
+async function heldClosedPastExhaustion(t: ExecutionContext): Promise<{ rig: Rig; until: number }> {
   const rig = await creditRig(t, { credit: credit('auto') });
   await rig.poll();
   const until = rig.clock.now() + 2 * HOUR;
   await rig.command(signed(rig, { type: 'relay-override', meter: 'p1', state: 'connected', until }));
   await rig.run(HOUR);
   t.true(rig.relayClosed(1), 'credit ran out at 30 min; held closed');
+  return { rig, until };
+}
+
+test('override: held closed while credit runs out (action held), the trip follows when it ends', async (t) => {
+  const { rig, until } = await heldClosedPastExhaustion(t);
   t.true(rig.eventsOf('relay-action-held', 'p1').length >= 1);
   t.is(rig.eventsOf('tripped').length, 0);
   await rig.run(HOUR + 2 * MIN);
@@ -53,12 +59,7 @@ test('override: held closed while credit runs out (action held), the trip follow
 });
 
 test('override: held closed while credit runs out, and it ends while the gateway is down: the trip follows the restart', async (t) => {
-  const rig = await creditRig(t, { credit: credit('auto') });
-  await rig.poll();
-  const until = rig.clock.now() + 2 * HOUR;
-  await rig.command(signed(rig, { type: 'relay-override', meter: 'p1', state: 'connected', until }));
-  await rig.run(HOUR);
-  t.true(rig.relayClosed(1), 'credit ran out at 30 min; held closed');
+  const { rig, until } = await heldClosedPastExhaustion(t);
   t.is(await supply(rig), 'disconnected', 'the rules tripped (held)');
   await rig.restart(2 * HOUR);
   await rig.run(2 * MIN);

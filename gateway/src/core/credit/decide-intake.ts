@@ -7,6 +7,16 @@ import type { CommandOutcome, NewEntry } from './contracts.js';
 import type { CreditDecision, CreditInput, MeterMemory, MeterSettings } from './decision.js';
 import { pendingEntries, pendingTotal } from './pending-charges.js';
 import { memoryOf, quiet, runRules } from './rules-step.js';
+import { compileVersions, stateAt } from '../tariff/compile.js';
+
+/** The base price (sub-units per kWh) of the tariff period in force at `now`; undefined before any version. */
+function priceNow(s: MeterSettings, now: number): number | undefined {
+  try {
+    return stateAt(compileVersions(s.versions), s.zone, now).price;
+  } catch {
+    return undefined;
+  }
+}
 
 type Intake = Exclude<CreditInput, { kind: 'reading' }>;
 
@@ -30,12 +40,16 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
       return { ...out, answer: { kind: 'outcome', fallback: { status: 'applied', id: cause.id, type: 'topup', meter, detail: { amount } } } };
     }
     case 'keypad-token': {
-      // An energy account books the kWh typed on the keypad; a currency account cannot price them.
+      // An energy account books the kWh typed on the keypad; a currency account books their value
+      // at the tariff in force (the base price of the period now: tier adders are not applied).
       if (s.creditUnit === 'energy') return decideIntake(m, { kind: 'topup', amount: input.wh, cause: { id: input.id, type: 'token', source: 'keypad', detail: { scheme: 'sts', wh: input.wh } } }, s, now);
       const { wh, id } = input;
-      d.observed.push({ ts: now, type: 'keypad-token-unbooked', meter, data: { wh, id, reason: 'a kWh token on a currency account: book it at the back office' } });
+      const price = priceNow(s, now);
+      const amount = price === undefined ? 0 : Math.floor((wh * price) / 1000);
+      if (amount > 0) return decideIntake(m, { kind: 'topup', amount, cause: { id, type: 'token', source: 'keypad', detail: { scheme: 'sts', wh, pricePerKwh: price, converted: 'kWh at the tariff in force' } } }, s, now);
+      d.observed.push({ ts: now, type: 'keypad-token-unbooked', meter, data: { wh, id, reason: 'a kWh token on a currency account with no tariff in force to price it: book it at the back office' } });
       d.audits.push({ ts: now, meter, action: 'keypad-token', cause: 'unbooked', detail: { wh, id } });
-      const rejected: CommandOutcome = { status: 'rejected', id, reason: 'E_TOKEN_UNSUPPORTED', message: `token: ${wh} Wh typed on the keypad of a currency account` };
+      const rejected: CommandOutcome = { status: 'rejected', id, reason: 'E_TOKEN_UNSUPPORTED', message: `token: ${wh} Wh typed on the keypad of a currency account with no tariff in force to price them` };
       return { ...d, answer: { kind: 'outcome', fallback: rejected } };
     }
     case 'token': {

@@ -54,3 +54,31 @@ test('a token typed on the keypad of an energy account is booked once and the me
   t.true(rig.relayClosed(1), 'still supplied after the opening credit alone would have run out');
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
+
+test('a kWh token typed on the keypad of a currency account is booked once at the tariff in force', async (t) => {
+  const oneKwh = VECTORS.dkga02_ea07.tokens.find((v) => v.meter_pan === '600727000000000009' && v.token_class === 0 && v.token_subclass === 0 && v.amount_units === 1)!;
+  // 250 milli-EUR per kWh: 1 kWh is worth EUR 0.25.
+  const flat = { id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 250 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 };
+  const rig = await creditRig(t, {
+    credit: {
+      tariffs: { flat },
+      policies: { p: POLICY },
+      classes: { residential: { tariff: 'flat', policy: 'p' } },
+      accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 3000 }],
+      keys: KEYS,
+      chargeEveryMs: 60_000,
+    },
+    watts: 600,
+  });
+  await rig.run(3 * 60_000);
+  const fw = rig.meter(1).firmware as unknown as { enterToken(d: string): { ok: boolean; wh?: number } };
+  t.true(fw.enterToken(oneKwh.token).ok, 'the meter accepts the token');
+  await rig.run(3 * 60_000);
+  const topups = (await allEntries(rig.credit.ledger, 'p1')).filter((e) => e.kind === 'topup');
+  t.deepEqual(topups.map((e) => e.amount), [250], 'booked once: 1 kWh at 250 milli-EUR');
+  t.like(topups[0]!.cause, { source: 'keypad', wh: 1000, pricePerKwh: 250 });
+  t.is(rig.eventsOf('keypad-token-unbooked').length, 0);
+  await rig.run(3 * 60_000);
+  t.is((await allEntries(rig.credit.ledger, 'p1')).filter((e) => e.kind === 'topup').length, 1, 'not again at later readings');
+  await assertLedgerReconciles(t, rig.credit.ledger);
+});

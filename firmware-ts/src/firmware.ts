@@ -257,7 +257,7 @@ export class Firmware extends EventEmitter {
         break;
       case 'emergency': {
         const r = this.input(() => this.core.requestEmergencyCredit());
-        this.show(r.ok ? MESSAGES.emergencyGranted : MESSAGES.emergencyRefused);
+        this.show(r.ok ? MESSAGES.emergencyGranted : r.reason === 'requested from the gateway' ? MESSAGES.emergencyRequested : MESSAGES.emergencyRefused);
         break;
       }
       case 'reconnect':

@@ -203,3 +203,14 @@ test('energy from the metering module\'s register: increments counted, a module 
   r.pulse(5);
   t.is(r.fw.core.state.energy.importWh, e0 + 37, 'S0 pulses only estimate power when the module counts energy');
 });
+
+test("keypad 'A' while the gateway keeps emergency credit (local limit 0): logged as a request for the gateway, shown as requested", async (t) => {
+  const r = rig({ config: { initialEnergyWh: 10_000 } });
+  r.request({ fc: 0x10, address: 2, values: [0, 500] }); // lowCreditThreshold1 500
+  r.request({ fc: 0x10, address: 0, values: [0, 400] }); // creditBalance 400: low credit
+  await r.typeKeys('A');
+  t.deepEqual(r.board.lcdLines(), ['EMERGENCY CREDIT', 'REQUESTED       ']);
+  const last = r.fw.core.state.events.log.at(-1)!;
+  t.is(last.type, EVENT.EMERGENCY_REQUESTED);
+  t.false(r.fw.core.state.emergencyInUse, 'the meter grants nothing itself');
+});

@@ -255,7 +255,11 @@ export class MeterCore {
     const s = this.state;
     if (!(s.creditFlags & STATUS.LOW_CREDIT)) return { ok: false, reason: 'not in low credit' };
     if (s.emergencyInUse) return { ok: false, reason: 'emergency credit already in use' };
-    if (s.settings.emergencyCreditLimit <= 0) return { ok: false, reason: 'emergency credit not offered' };
+    if (s.settings.emergencyCreditLimit <= 0) {
+      // The gateway keeps emergency credit (it writes the local limit as 0): pass the request on.
+      this.log(EVENT.EMERGENCY_REQUESTED, 0);
+      return { ok: false, reason: 'requested from the gateway' };
+    }
     s.emergencyInUse = true;
     this.touch();
     this.log(EVENT.EMERGENCY_CREDIT, s.settings.emergencyCreditLimit);

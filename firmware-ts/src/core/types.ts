@@ -26,6 +26,8 @@ export const EVENT = {
   POWER_UP: 15,
   SETTING_CHANGED: 16,
   CLOCK_SET: 17,
+  /** 'A' pressed while the gateway manages emergency credit (local limit 0): a request for it to decide. */
+  EMERGENCY_REQUESTED: 18,
 } as const;
 
 /** eventValue of RELAY_OPENED. */

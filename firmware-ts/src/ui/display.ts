@@ -72,6 +72,7 @@ export const MESSAGES = {
   incomplete: ['ENTER 20 DIGITS', 'THEN #'] as [string, string],
   emergencyGranted: ['EMERGENCY CREDIT', 'GRANTED'] as [string, string],
   emergencyRefused: ['EMERGENCY CREDIT', 'NOT AVAILABLE'] as [string, string],
+  emergencyRequested: ['EMERGENCY CREDIT', 'REQUESTED'] as [string, string],
   reconnected: ['SUPPLY', 'RECONNECTED'] as [string, string],
   notArmed: ['RECONNECT', 'NOT ALLOWED'] as [string, string],
 } as const;

@@ -136,6 +136,11 @@ export class CreditEngine {
 
   onEvent(e: NewEvent): void {
     this.charging.onEvent(e);
+    // 'A' on a prepaid meter's keypad, from its event log (uploaded once per entry): the policy decides.
+    if (e.type === 'meter-event' && e.meter && e.data?.kind === 'emergency-requested' && this.accounts.has(e.meter)) {
+      const meter = e.meter;
+      void this.intake.requestEmergencyCredit(meter, 'keypad').catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'emergency credit request from the keypad failed'));
+    }
   }
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */

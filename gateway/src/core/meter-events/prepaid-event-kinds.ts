@@ -21,6 +21,7 @@ export const PREPAID_EVENT_KINDS: Readonly<Record<number, { kind: string; value?
   15: { kind: 'power-up' },
   16: { kind: 'setting-changed', value: 'holding register address' },
   17: { kind: 'clock-set', value: 'clock change, s' },
+  18: { kind: 'emergency-requested' },
 };
 
 /** One entry of a meter's event log, as read. */

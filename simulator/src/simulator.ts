@@ -172,13 +172,14 @@ export class Simulator {
   rtuTcpPort: number | undefined;
 
   /** `peerPath`: the master's end of a pty pair, to model per-meter line settings (SerialBusOptions). */
-  async openSerial(path: string, line: Partial<LineSettings> & { peerPath?: string } = {}): Promise<void> {
+  async openSerial(path: string, line: Partial<LineSettings> & { peerPath?: string; silenceMs?: number } = {}): Promise<void> {
     this.serial = new SerialBusTransport(this.bus, this.opts.log);
     await this.serial.open({
       path,
       baudRate: line.baudRate ?? this.opts.baudRate ?? 9600,
       parity: line.parity ?? this.opts.parity ?? 'none',
       ...(line.peerPath ? { peerPath: line.peerPath } : {}),
+      ...(line.silenceMs !== undefined ? { silenceMs: line.silenceMs } : {}),
     });
     this.startEventTimer();
   }

@@ -57,3 +57,32 @@ test('modbus-serial RTU-over-TCP master: good read, bad-CRC fault, then recovery
   t.true(f32(back.data[0]!, back.data[1]!) > 200);
   t.is(sim.rtuTcp!.connections, 1, 'one connection throughout');
 });
+
+testWith(['python3-pymodbus'])('prepaid-sim --rtu-over-tcp 0 serves pymodbus from the command line', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const bin = fileURLToPath(new URL('../../bin/prepaid-sim.js', import.meta.url));
+  const proc = spawn(process.execPath, [bin, '--meters', '2', '--rtu-over-tcp', '0', '--no-table'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    proc.kill('SIGTERM');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 15_000);
+    proc.stderr.on('data', (d: Buffer) => { // pino logs to stderr
+      out += d.toString();
+      const m = /"rtuOverTcpPort":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`prepaid-sim exited ${code}: ${out}`)));
+  });
+  const r = await run('/usr/bin/python3', [PY, '127.0.0.1', String(port), '2', 'input', '0', '2']);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const v = (JSON.parse(r.stdout).floats as number[])[0]!;
+  t.true(v > 207 && v < 253, `voltage ${v}`);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+  proc.kill('SIGTERM');
+  t.is(await exited, 0, 'stops cleanly on SIGTERM');
+});

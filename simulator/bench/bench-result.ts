@@ -9,6 +9,8 @@ export interface BenchResult {
   markdown: string;
   /** Set when a tool is missing: the runner prints it and keeps any earlier section for this id. */
   skipped?: string;
+  /** Set when the result is wrong (the section is written, the run fails). */
+  failed?: string;
 }
 
 /** Where the simulator's compiled bench scripts live (this file's directory, at run time). */

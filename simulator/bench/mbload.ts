@@ -44,8 +44,10 @@ export function mbloadBinary(): { path: string } | { missing: string } {
   return { missing: process.env.BENCH_MBLOAD_MISSING ?? 'BENCH_MBLOAD not set: run through `npm run bench`' };
 }
 
-export async function runMbload(binary: string, a: MbloadArgs): Promise<MbloadResult> {
-  const r = await runToEnd(binary, mbloadArgv(a), (a.seconds + 30) * 1000);
+/** `wrap`: a command to run mbload under, e.g. ['taskset', '-c', '1'] to pin it to a core. */
+export async function runMbload(binary: string, a: MbloadArgs, wrap: string[] = []): Promise<MbloadResult> {
+  const argv = mbloadArgv(a);
+  const r = wrap.length ? await runToEnd(wrap[0]!, [...wrap.slice(1), binary, ...argv], (a.seconds + 30) * 1000) : await runToEnd(binary, argv, (a.seconds + 30) * 1000);
   const parsed = parseMbload(r.stdout);
   if (!parsed) throw new Error(`mbload gave no result (exit ${r.code}): ${r.stdout}${r.stderr}`);
   return parsed;

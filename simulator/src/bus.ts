@@ -3,7 +3,7 @@
  * meter address (DL/T 645). Transports (TCP server, serial port, in-process mock) hand frames
  * to the bus and write back whatever it returns after the delay it asks for.
  */
-import { decodeRtu, encodeException, encodeRtu, EXCEPTION, isPrepaidError } from '@prepaid-edge/protocols';
+import { decodeRtu, encodeException, encodeRtu, EXCEPTION, frameError, isPrepaidError, rtuRequestLength } from '@prepaid-edge/protocols';
 import { ModbusSimMeter } from './meters/modbus-meter.js';
 import type { LineSettings, SimMeter } from './meters/sim-meter.js';
 import { WireTiming } from './wire-timing.js';
@@ -74,6 +74,9 @@ export class SimBus {
     let pdu: Buffer;
     try {
       ({ unit, pdu } = decodeRtu(frame));
+      // A good CRC on the wrong length is another slave's reply heard on the line, not a request.
+      const len = rtuRequestLength(frame);
+      if (len !== undefined && len > 0 && len !== frame.length) throw frameError('E_FRAME_LENGTH', `request of ${frame.length} bytes, its function code says ${len}`, len);
     } catch (e) {
       const alt = this.dialect?.handle(frame, line, this);
       if (alt) return this.reply(alt, frame.length, 0);

@@ -22,7 +22,8 @@ const program = new Command('prepaid-sim')
   .addOption(new Option('--profile <name>', 'meter model').choices(['sdm630', 'sdm120', 'prepaid', 'dlt645', 'dlt645-3p']).default('sdm630'))
   .option('--meters <n>', 'meters on the bus, unit ids 1..n', int('--meters', 1, 247), 1)
   .option('--tcp <port>', 'serve Modbus TCP on 127.0.0.1:<port> (0 = any free port)', int('--tcp', 0, 65535))
-  .option('--host <addr>', 'address for --tcp', '127.0.0.1')
+  .option('--host <addr>', 'address for --tcp and --rtu-over-tcp', '127.0.0.1')
+  .option('--rtu-over-tcp <port>', 'serve bare RTU frames (with CRC, no MBAP) on TCP 127.0.0.1:<port>, as an Ethernet-to-RS-485 converter (0 = any free port)', int('--rtu-over-tcp', 0, 65535))
   .option('--rtu <path>', 'serve the bus on a serial device (e.g. one end of a socat pty pair)')
   .option('--pty <path>', 'create a pty pair and link the master\'s end at <path> (needs socat): meters with their own baud rate/parity then answer only a master at those settings')
   .option('--baud <rate>', 'serial baud rate', int('--baud', 300, 921600), 9600)
@@ -52,10 +53,11 @@ const program = new Command('prepaid-sim')
         log,
         ...(scenario ? { scenario } : {}),
       });
-      if (o.tcp === undefined && !o.rtu && !o.pty) throw new InvalidArgumentError('give --tcp PORT, --rtu PATH and/or --pty PATH');
+      if (o.tcp === undefined && o.rtuOverTcp === undefined && !o.rtu && !o.pty) throw new InvalidArgumentError('give --tcp PORT, --rtu-over-tcp PORT, --rtu PATH and/or --pty PATH');
       if (o.rtu && o.pty) throw new InvalidArgumentError('give --rtu PATH or --pty PATH, not both');
       const ready: Record<string, unknown> = { meters: sim.meters.length, profile: o.profile };
       if (o.tcp !== undefined) ready.tcpPort = await sim.listenTcp(o.tcp, o.host);
+      if (o.rtuOverTcp !== undefined) ready.rtuOverTcpPort = await sim.listenRtuOverTcp(o.rtuOverTcp, o.host);
       if (o.rtu) {
         await sim.openSerial(o.rtu, { baudRate: o.baud, parity: o.parity });
         ready.rtu = o.rtu;
@@ -79,7 +81,7 @@ const program = new Command('prepaid-sim')
       let timer: NodeJS.Timeout | undefined;
       if (o.table && process.stdout.isTTY) {
         timer = setInterval(() => {
-          const header = `prepaid-sim  ${new Date(sim.clock.now()).toISOString()}  x${o.speed}  ${o.tcp !== undefined ? `tcp:${ready.tcpPort} ` : ''}${o.rtu ?? o.pty ?? ''}`;
+          const header = `prepaid-sim  ${new Date(sim.clock.now()).toISOString()}  x${o.speed}  ${o.tcp !== undefined ? `tcp:${ready.tcpPort} ` : ''}${o.rtuOverTcp !== undefined ? `rtu-tcp:${ready.rtuOverTcpPort} ` : ''}${o.rtu ?? o.pty ?? ''}`;
           process.stdout.write('\x1b[H\x1b[2J' + renderTable(sim.states(), header) + '\n');
         }, 1000);
       }

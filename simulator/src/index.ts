@@ -18,6 +18,7 @@ export * from './meters/dlt645-dialect.js';
 export * from './control/http-api.js';
 export * from './transports/tcp-server.js';
 export * from './transports/serial-bus.js';
+export * from './transports/rtu-over-tcp.js';
 export * from './transports/line-sense.js';
 export { createLogger, type Logger } from './log.js';
 import './meters/register-all.js';

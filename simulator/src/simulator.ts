@@ -17,6 +17,7 @@ import { WireTiming } from './wire-timing.js';
 import { ModbusTcpServer } from './transports/tcp-server.js';
 import { openOwnedPty, type OwnedPty } from './transports/owned-pty.js';
 import { SerialBusTransport } from './transports/serial-bus.js';
+import { RtuOverTcpServer } from './transports/rtu-over-tcp.js';
 import type { Logger } from './log.js';
 import { meterFactories, type MeterFactory } from './meters/factories.js';
 import { Dlt645SimMeter } from './meters/dlt645-meter.js';
@@ -159,14 +160,26 @@ export class Simulator {
     return this.tcpPort;
   }
 
+  /** RTU frames with CRC over a TCP socket (an Ethernet-to-RS-485 converter), same slave logic as the serial bus. */
+  async listenRtuOverTcp(port: number, host = '127.0.0.1', silenceMs?: number): Promise<number> {
+    this.rtuTcp = new RtuOverTcpServer(this.bus, this.opts.log);
+    this.rtuTcpPort = await this.rtuTcp.listen({ port, host, ...(silenceMs !== undefined ? { silenceMs } : {}) });
+    this.startEventTimer();
+    return this.rtuTcpPort;
+  }
+
+  rtuTcp: RtuOverTcpServer | undefined;
+  rtuTcpPort: number | undefined;
+
   /** `peerPath`: the master's end of a pty pair, to model per-meter line settings (SerialBusOptions). */
-  async openSerial(path: string, line: Partial<LineSettings> & { peerPath?: string } = {}): Promise<void> {
+  async openSerial(path: string, line: Partial<LineSettings> & { peerPath?: string; silenceMs?: number } = {}): Promise<void> {
     this.serial = new SerialBusTransport(this.bus, this.opts.log);
     await this.serial.open({
       path,
       baudRate: line.baudRate ?? this.opts.baudRate ?? 9600,
       parity: line.parity ?? this.opts.parity ?? 'none',
       ...(line.peerPath ? { peerPath: line.peerPath } : {}),
+      ...(line.silenceMs !== undefined ? { silenceMs: line.silenceMs } : {}),
     });
     this.startEventTimer();
   }
@@ -196,7 +209,7 @@ export class Simulator {
 
   async close(): Promise<void> {
     if (this.eventTimer) clearInterval(this.eventTimer);
-    await Promise.all([this.tcp?.close(), this.serial?.close()]);
+    await Promise.all([this.tcp?.close(), this.serial?.close(), this.rtuTcp?.close()]);
     await this.pty?.close();
   }
 }

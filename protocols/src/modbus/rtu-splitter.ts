@@ -5,7 +5,7 @@
  * silence, never by guessing), and reported so that CRC errors can be counted.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { PrepaidError } from '../errors.js';
+import { frameError, PrepaidError } from '../errors.js';
 import { crc16Modbus } from './crc16.js';
 import { decodeRtu, rtuRequestLength, rtuResponseLength } from './rtu-frame.js';
 
@@ -60,6 +60,12 @@ export class RtuAccumulator {
     this.buf = Buffer.alloc(0);
     try {
       decodeRtu(bytes);
+      // A good CRC is not enough: a frame whose function code has a length rule must have that
+      // length. Otherwise a slave would take another slave's reply heard on the line (same CRC
+      // rules, other layout) for a request and answer it.
+      const len = this.lengthOf(bytes);
+      if (len !== undefined && len > 0 && len !== bytes.length)
+        return { error: frameError('E_FRAME_LENGTH', `${bytes.length} bytes where the function code's length rule says ${len}`, len), bytes };
       return { frame: bytes };
     } catch (e) {
       return { error: e as PrepaidError, bytes };

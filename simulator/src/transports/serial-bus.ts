@@ -19,6 +19,8 @@ export interface SerialBusOptions extends LineSettings {
    * such a meter.
    */
   peerPath?: string;
+  /** Silence that ends a frame, ms; default the 3.5-character time at the baud rate. */
+  silenceMs?: number;
 }
 
 export class SerialBusTransport {
@@ -35,7 +37,7 @@ export class SerialBusTransport {
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     this.port = port;
     const line: LineSettings = { baudRate: opts.baudRate, parity: opts.parity };
-    const splitter = new RtuSplitter({ direction: 'request', silenceMs: interFrameMs(opts.baudRate, bitsPerChar(opts.parity)) });
+    const splitter = new RtuSplitter({ direction: 'request', silenceMs: opts.silenceMs ?? interFrameMs(opts.baudRate, bitsPerChar(opts.parity)) });
     // Frames the Modbus rules reject (noise, or DL/T 645 on the same line) go to the bus as they are.
     splitter.on('frameError', (e: { code: string }, bytes: Buffer) => {
       this.log?.debug({ bus: this.bus.id, code: e.code }, 'non-Modbus frame at silence');

@@ -8,11 +8,11 @@ import { encodeRtu, isPrepaidError } from '@prepaid-edge/protocols';
 import { RtuMaster, tcpLink } from '../../src/adapters/modbus/index.js';
 import { FakeSlave, rtuException, sleep, wordsFor, type Script } from './fake-slave.js';
 
-const TIMEOUT = 300;
+const TIMEOUT = 400;
 
 async function rig(t: { teardown(fn: () => Promise<void>): void }, script: Script) {
   const slave = await new FakeSlave('rtu', script).listen();
-  const master = new RtuMaster({ bus: 'b', open: tcpLink({ host: '127.0.0.1', port: slave.port, connectTimeoutMs: 1000, clock: (await import('@prepaid-edge/protocols')).systemClock }), timeoutMs: TIMEOUT, silenceMs: 20 });
+  const master = new RtuMaster({ bus: 'b', open: tcpLink({ host: '127.0.0.1', port: slave.port, connectTimeoutMs: 1000, clock: (await import('@prepaid-edge/protocols')).systemClock }), timeoutMs: TIMEOUT, silenceMs: 50 });
   t.teardown(async () => {
     await master.close();
     await slave.close();
@@ -81,7 +81,7 @@ test('an unsolicited request from another master on the line, then our reply', a
   const { master } = await rig(t, async (r) => {
     r.send(encodeRtu(5, Buffer.of(0x03, 0x00, 0x00, 0x00, 0x02))); // another master asks our unit
     r.send(encodeRtu(0, Buffer.of(0x06, 0x00, 0x01, 0x00, 0x07))); // and broadcasts
-    await sleep(2);
+    await sleep(80); // longer than the frame gap: the other master's request alone must not end our transaction
     r.send(r.reply());
   });
   t.deepEqual(await master.read(5, 'holding', 300, 2), wordsFor(0, 300, 2));

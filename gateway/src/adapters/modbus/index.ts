@@ -38,6 +38,7 @@ export function createModbusMaster(bus: RtuBusConfig | TcpBusConfig | RtuOverTcp
         open: tcpLink({ host: bus.host, port: bus.port, connectTimeoutMs: bus.timeoutMs, clock }),
         timeoutMs: bus.timeoutMs,
         silenceMs: bus.frameGapMs ?? DEFAULT_TCP_GAP_MS,
+        gapAfterReplyMs: 0,
         ...(bus.turnaroundMs !== undefined ? { turnaroundMs: bus.turnaroundMs } : {}),
         clock,
       });

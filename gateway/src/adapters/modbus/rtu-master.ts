@@ -20,6 +20,12 @@ export interface RtuMasterOptions {
   timeoutMs: number;
   /** Quiet time that ends a frame, ms (frameGapMs(baud, framing) on serial; more over TCP). */
   silenceMs: number;
+  /**
+   * Quiet time before the next request after a good reply, ms (default silenceMs: the 3.5
+   * characters a serial line needs; 0 over TCP, where a whole matched reply leaves nothing behind).
+   * After anything else (timeout, damaged or stray bytes) the line must be quiet for silenceMs.
+   */
+  gapAfterReplyMs?: number;
   /** After a broadcast (unit 0) the wait before the next request, ms. */
   turnaroundMs?: number;
   reconnectAfterTimeouts?: number;
@@ -44,6 +50,8 @@ export class RtuMaster implements ModbusMaster {
   private timeoutTimer: TimerHandle | undefined;
   private silenceTimer: TimerHandle | undefined;
   private lastRxAt = -Infinity;
+  /** The quiet time the next request waits for, measured from lastRxAt. */
+  private gapMs = 0;
   private heardSinceTimeout = false;
   private silentTimeouts = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -98,8 +106,8 @@ export class RtuMaster implements ModbusMaster {
     if (this.closed) throw unavailable({ bus: this.o.bus, unit }, `bus ${this.o.bus} is closed`);
     const link = await this.ensureLink();
     // Wait for the line to be quiet: bytes still arriving (a late reply, another master) are not ours.
-    for (let quiet = this.clock.monotonic() - this.lastRxAt; quiet < this.o.silenceMs; quiet = this.clock.monotonic() - this.lastRxAt)
-      await this.sleep(this.o.silenceMs - quiet);
+    for (let quiet = this.clock.monotonic() - this.lastRxAt; quiet < this.gapMs; quiet = this.clock.monotonic() - this.lastRxAt)
+      await this.sleep(this.gapMs - quiet);
     this.rx.clear();
     this.stats.requests++;
     const frame = encodeRtu(unit, encodeRequest(req));
@@ -127,6 +135,7 @@ export class RtuMaster implements ModbusMaster {
 
   private onData(chunk: Buffer): void {
     this.lastRxAt = this.clock.monotonic();
+    this.gapMs = this.o.silenceMs;
     this.heardSinceTimeout = true;
     const p = this.pending;
     if (!p) {
@@ -151,6 +160,7 @@ export class RtuMaster implements ModbusMaster {
       this.settle();
       this.silentTimeouts = 0;
       this.stats.replies++;
+      if (m.end === this.rx.length) this.gapMs = this.o.gapAfterReplyMs ?? this.o.silenceMs;
       if ('exception' in res) {
         this.stats.exceptions++;
         p.reject(exceptionError(p.ctx, res.exception));

@@ -31,11 +31,21 @@ export function findReply(buf: Uint8Array, unit: number, fc: number): MatchResul
       partial = true;
       continue;
     }
-    const crc = crc16Modbus(buf, i, i + len - 2);
-    if (buf[i + len - 2] === (crc & 0xff) && buf[i + len - 1] === crc >> 8) return { kind: 'reply', start: i, end: i + len };
+    if (crcAt(buf, i, len)) return { kind: 'reply', start: i, end: i + len };
+    // Another master's request to our unit is a good frame too, just not a reply: skip it, it is no damage.
+    const reqLen = f <= 0x06 ? 8 : (f === 0x0f || f === 0x10) && i + 6 < n ? 9 + buf[i + 6]! : 0;
+    if (reqLen && i + reqLen <= n && crcAt(buf, i, reqLen)) {
+      i += reqLen - 1;
+      continue;
+    }
     damaged = true;
   }
   return { kind: 'none', damaged, partial };
+}
+
+function crcAt(buf: Uint8Array, start: number, len: number): boolean {
+  const crc = crc16Modbus(buf, start, start + len - 2);
+  return buf[start + len - 2] === (crc & 0xff) && buf[start + len - 1] === crc >> 8;
 }
 
 /** A growable receive buffer that reuses its memory between transactions (no per-request Buffer). */

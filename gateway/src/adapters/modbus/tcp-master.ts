@@ -7,7 +7,7 @@
  * row with nothing heard (a half-open connection).
  */
 import net from 'node:net';
-import { encodeRequest, encodeTcp, parseResponse, readTcpFrame, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type RegisterKind, type TimerHandle } from '@prepaid-edge/protocols';
+import { encodeRequest, encodeTcp, frameError, parseResponse, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type RegisterKind, type TimerHandle } from '@prepaid-edge/protocols';
 import type { ModbusMaster } from '../acquisition/modbus-transport.js';
 import { RxBuffer } from './rtu-matcher.js';
 import { exceptionError, newStats, readRequest, replyError, timeoutError, unavailable, wordsOf, type MasterStats } from './request.js';
@@ -22,11 +22,22 @@ export interface TcpMasterOptions {
   clock?: Clock;
 }
 
+/** readTcpFrame's checks without its copy of the PDU: the header at `start`, or undefined while incomplete. */
+function mbapAt(buf: Buffer, start: number): { tid: number; consumed: number } | undefined {
+  if (buf.length - start < 7) return undefined;
+  if (buf[start + 2] !== 0 || buf[start + 3] !== 0) throw frameError('E_FRAME_PROTOCOL', 'protocol id is not 0 (Modbus)', start + 2);
+  const length = (buf[start + 4]! << 8) | buf[start + 5]!;
+  if (length < 2 || length > 254) throw frameError('E_FRAME_LENGTH', `MBAP length ${length} not in 2..254`, start + 4);
+  if (buf.length - start < 6 + length) return undefined;
+  return { tid: (buf[start]! << 8) | buf[start + 1]!, consumed: 6 + length };
+}
+
 interface Pending {
   tid: number;
   unit: number;
   req: ModbusRequest;
-  ctx: Record<string, unknown>;
+  /** Built only on failure (this runs for every transaction). */
+  ctx: Record<string, unknown> | undefined;
   timer: TimerHandle | undefined;
   resolve(r: ModbusResponse): void;
   reject(e: Error): void;
@@ -67,7 +78,16 @@ export class TcpMaster implements ModbusMaster {
     await this.transact(unit, { fc: 0x10, address, values: words });
   }
 
-  async transact(unit: number, req: ModbusRequest): Promise<ModbusResponse> {
+  transact(unit: number, req: ModbusRequest): Promise<ModbusResponse> {
+    // Fast path (every poll once connected): no await before the write.
+    if (this.sock && !this.closed && this.busy < this.maxInFlight) {
+      this.busy++;
+      return this.send(this.sock, unit, req);
+    }
+    return this.slowTransact(unit, req);
+  }
+
+  private async slowTransact(unit: number, req: ModbusRequest): Promise<ModbusResponse> {
     while (this.busy >= this.maxInFlight) await new Promise<void>((r) => this.waiting.push(r));
     const ctx = { bus: this.o.bus, unit, fc: req.fc };
     this.busy++;
@@ -79,11 +99,16 @@ export class TcpMaster implements ModbusMaster {
       this.freeSlot();
       throw e;
     }
+    return this.send(sock, unit, req);
+  }
+
+  /** Write one request on a held slot; the reply (or timeout, or close) settles it. */
+  private send(sock: net.Socket, unit: number, req: ModbusRequest): Promise<ModbusResponse> {
     let tid = (this.nextTid = (this.nextTid + 1) & 0xffff);
     while (this.pending.has(tid)) tid = this.nextTid = (this.nextTid + 1) & 0xffff;
     this.stats.requests++;
     return new Promise<ModbusResponse>((resolve, reject) => {
-      const p: Pending = { tid, unit, req, ctx, timer: undefined, resolve, reject };
+      const p: Pending = { tid, unit, req, ctx: undefined, timer: undefined, resolve, reject };
       p.timer = this.clock.setTimeout(() => this.onTimeout(p), this.o.timeoutMs);
       this.pending.set(tid, p);
       sock.write(encodeTcp(tid, unit, encodeRequest(req)));
@@ -115,6 +140,10 @@ export class TcpMaster implements ModbusMaster {
     return this.opening;
   }
 
+  private ctxOf(p: Pending): Record<string, unknown> {
+    return (p.ctx ??= { bus: this.o.bus, unit: p.unit, fc: p.req.fc });
+  }
+
   private release(p: Pending): void {
     this.clock.clearTimeout(p.timer);
     this.pending.delete(p.tid);
@@ -134,7 +163,7 @@ export class TcpMaster implements ModbusMaster {
     for (;;) {
       let r;
       try {
-        r = readTcpFrame(buf, off);
+        r = mbapAt(buf, off);
       } catch (e) {
         this.stats.stray++;
         this.failAll((ctx) => replyError(ctx, `bad MBAP stream: ${(e as Error).message}`, e));
@@ -142,8 +171,11 @@ export class TcpMaster implements ModbusMaster {
         return;
       }
       if (!r) break;
+      const start = off;
       off += r.consumed;
-      const { transactionId, unit, pdu } = r.frame;
+      const transactionId = r.tid;
+      const unit = buf[start + 6]!;
+      const pdu = buf.subarray(start + 7, off);
       const p = this.pending.get(transactionId);
       if (!p) {
         this.stats.stray++; // late (its request timed out) or never asked for
@@ -153,19 +185,19 @@ export class TcpMaster implements ModbusMaster {
       this.silentTimeouts = 0;
       this.stats.replies++;
       if (unit !== p.unit) {
-        p.reject(replyError(p.ctx, `reply from unit ${unit} to a request for unit ${p.unit}`));
+        p.reject(replyError(this.ctxOf(p), `reply from unit ${unit} to a request for unit ${p.unit}`));
         continue;
       }
       let res: ModbusResponse;
       try {
         res = parseResponse(pdu, p.req);
       } catch (e) {
-        p.reject(replyError(p.ctx, (e as Error).message, e));
+        p.reject(replyError(this.ctxOf(p), (e as Error).message, e));
         continue;
       }
       if ('exception' in res) {
         this.stats.exceptions++;
-        p.reject(exceptionError(p.ctx, res.exception));
+        p.reject(exceptionError(this.ctxOf(p), res.exception));
       } else p.resolve(res);
     }
     if (off) this.rx.consume(off);
@@ -182,13 +214,13 @@ export class TcpMaster implements ModbusMaster {
       this.sock?.destroy();
     }
     this.heard = false;
-    p.reject(timeoutError(p.ctx, this.o.timeoutMs));
+    p.reject(timeoutError(this.ctxOf(p), this.o.timeoutMs));
   }
 
   private failAll(err: (ctx: Record<string, unknown>) => Error): void {
     for (const p of [...this.pending.values()]) {
       this.release(p);
-      p.reject(err(p.ctx));
+      p.reject(err(this.ctxOf(p)));
     }
   }
 

@@ -106,7 +106,9 @@ export class RtuMaster implements ModbusMaster {
     if (this.closed) throw unavailable({ bus: this.o.bus, unit }, `bus ${this.o.bus} is closed`);
     const link = await this.ensureLink();
     // Wait for the line to be quiet: bytes still arriving (a late reply, another master) are not ours.
-    for (let quiet = this.clock.monotonic() - this.lastRxAt; quiet < this.gapMs; quiet = this.clock.monotonic() - this.lastRxAt)
+    // Bounded by the timeout: a line that never goes quiet (another master talking) gets our request anyway.
+    const giveUpAt = this.clock.monotonic() + this.o.timeoutMs;
+    for (let quiet = this.clock.monotonic() - this.lastRxAt; quiet < this.gapMs && this.clock.monotonic() < giveUpAt; quiet = this.clock.monotonic() - this.lastRxAt)
       await this.sleep(this.gapMs - quiet);
     this.rx.clear();
     this.stats.requests++;

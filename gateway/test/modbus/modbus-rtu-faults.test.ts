@@ -116,3 +116,14 @@ test('writes: registers and coil are echoed', async (t) => {
   await master.writeCoil(5, 3, true);
   t.is(slave.requests, 2);
 });
+
+test('a line that never goes quiet (another master chattering) still gets our request, and our reply is found', async (t) => {
+  const { master, slave } = await rig(t, (r) => r.send(r.reply()));
+  const noise = setInterval(() => {
+    for (const s of slave.sockets) s.write(encodeRtu(9, Buffer.of(0x03, 0x00, 0x00, 0x00, 0x01)));
+  }, 5);
+  t.teardown(() => clearInterval(noise));
+  await master.read(5, 'holding', 0, 1); // connects; the chatter starts
+  t.deepEqual(await master.read(5, 'holding', 7, 2), wordsFor(1, 7, 2));
+  t.deepEqual(await master.read(5, 'holding', 7, 2), wordsFor(2, 7, 2));
+});

@@ -12,7 +12,8 @@ import { busHealth, type BusHealth, type MeterHealth } from './health.js';
 import { ModbusMeterDriver, type MeterDriver } from './modbus-driver.js';
 import { MeterPoller, type PollerDeps } from './meter-poller.js';
 import { PollClock } from './poll-clock.js';
-import { ModbusSerialMaster, type ModbusMaster } from './modbus-transport.js';
+import type { ModbusMaster } from './modbus-transport.js';
+import { createModbusMaster } from '../modbus/index.js';
 import { driverFactories, type BusRuntime } from './driver-registry.js';
 
 export interface AcquisitionDeps {
@@ -20,7 +21,7 @@ export interface AcquisitionDeps {
   clock?: Clock;
   reading: (r: NewReading) => void;
   event: (e: NewEvent) => void;
-  /** Build a master for a bus (tests inject one; default: modbus-serial). */
+  /** Build a master for a bus (tests inject one; default: the gateway's own, modbus-serial where a bus says `driver: modbus-serial`). */
   master?: (bus: BusConfig) => ModbusMaster;
   /**
    * Polls due within one tick start together, and the readings of a tick are handed on together
@@ -53,7 +54,7 @@ export class Acquisition {
       schedule: (at, fn) => this.clock.at(at, fn),
     };
     for (const bus of config.buses) {
-      const master = deps.master?.(bus) ?? defaultMaster(bus);
+      const master = deps.master?.(bus) ?? defaultMaster(bus, time);
       this.buses.set(bus.id, { config: bus, queue: new BusQueue(bus.interFrameDelayMs, time), master, pollers: [], clock: time });
     }
     for (const m of config.meters) {
@@ -106,10 +107,10 @@ export class Acquisition {
   }
 }
 
-function defaultMaster(bus: BusConfig): ModbusMaster {
+function defaultMaster(bus: BusConfig, clock: Clock): ModbusMaster {
   if (bus.type === 'dlt645') {
     // DL/T 645 buses speak through their own driver (driver-registry); no Modbus master on them.
     return { read: () => Promise.reject(new Error('not a Modbus bus')), writeCoil: () => Promise.reject(new Error('not a Modbus bus')), writeRegisters: () => Promise.reject(new Error('not a Modbus bus')), close: async () => {} };
   }
-  return new ModbusSerialMaster(bus);
+  return createModbusMaster(bus, clock);
 }

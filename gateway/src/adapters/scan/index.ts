@@ -17,4 +17,5 @@ export { planScan, probeTimeoutMs, wireMs, etaMs, lineStopBits, DEFAULT_BAUDS, D
 export { identifyProfile, presenceRead, wordsMatch, decide, type SignatureReader, type ReadOutcome, type Identification } from './identify.js';
 export { formatTable, configSnippet, foundJson, inReportOrder, lineLabel } from './report.js';
 export { openSerialLine } from './serial-line.js';
+export { openTcpLine, parseTcpPath } from './tcp-line.js';
 export type { ScanOptions, ScanDeps, ScanEvent, ScanProgress, ScanFound, ScanLineError, FoundMeter, LineSettings, ScanLine, Exchange, Verdict, ScanProtocol } from './types.js';

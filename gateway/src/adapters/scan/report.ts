@@ -62,6 +62,11 @@ export function configSnippet(found: readonly FoundMeter[], path: string): strin
   const out = ['buses:'];
   for (const [id, m] of buses) {
     const type = m.protocol === 'modbus' ? 'rtu' : 'dlt645';
+    const tcp = /^tcp:\/\/(.+):(\d+)\/?$/.exec(path);
+    if (tcp && m.protocol === 'modbus') {
+      out.push(`  - { id: ${id}, type: rtu-over-tcp, host: ${tcp[1]}, port: ${tcp[2]}, timeoutMs: 300 }`);
+      continue;
+    }
     out.push(`  - { id: ${id}, type: ${type}, path: ${path}, baudRate: ${m.baudRate}, parity: ${m.parity}, stopBits: ${m.stopBits}, timeoutMs: ${m.protocol === 'modbus' ? 300 : 1000} }`);
   }
   out.push('meters:');

@@ -14,18 +14,22 @@ import { presenceRead, replyBytes } from './identify.js';
 import { probeModbus, unitsIn, type LineContext } from './modbus-probe.js';
 import { etaMs, lineStopBits, planScan, probeTimeoutMs } from './plan.js';
 import { openSerialLine } from './serial-line.js';
+import { openTcpLine, parseTcpPath } from './tcp-line.js';
 import type { LineSettings, ScanDeps, ScanEvent, ScanLine, ScanOptions } from './types.js';
 
 /** How much longer a unit whose reply came late is waited for when asked again. */
 const LATE_PATIENCE = 3;
 
-export async function* scan(opts: ScanOptions, deps: ScanDeps = {}): AsyncGenerator<ScanEvent, void, undefined> {
+export async function* scan(given: ScanOptions, deps: ScanDeps = {}): AsyncGenerator<ScanEvent, void, undefined> {
+  // tcp://host:port: an RS-485 converter, whose serial side has one fixed setting (the first given).
+  const tcp = parseTcpPath(given.path) !== undefined;
+  const opts: ScanOptions = tcp ? { ...given, bauds: [given.bauds?.[0] ?? 9600], parities: [given.parities?.[0] ?? 'none'] } : given;
   const plan = planScan(opts);
   const profiles: MeterProfile[] = (opts.profiles ?? listProfiles()).map((id) => loadProfile(id));
   const dltProfiles = plan.dlt645 ? listDlt645Profiles().map((id) => loadDlt645Profile(id)) : [];
   const presence = presenceRead(profiles);
   const clock = deps.clock ?? systemClock;
-  const openLine = deps.openLine ?? ((path, line) => openSerialLine(path, line, clock));
+  const openLine = deps.openLine ?? ((path, line) => (tcp ? openTcpLine(path, clock) : openSerialLine(path, line, clock)));
   const monotonic = () => clock.monotonic();
   const started = monotonic();
   let done = 0;

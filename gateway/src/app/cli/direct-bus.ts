@@ -5,7 +5,8 @@
  * E_BUS_UNAVAILABLE.
  */
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { BusQueue, driverFactories, dlt645MasterFor, ModbusMeterDriver, ModbusSerialMaster, type BusRuntime, type MeterDriver } from '../../adapters/acquisition/index.js';
+import { createModbusMaster } from '../../adapters/modbus/index.js';
+import { BusQueue, driverFactories, dlt645MasterFor, ModbusMeterDriver, type BusRuntime, type MeterDriver } from '../../adapters/acquisition/index.js';
 import type { GatewayConfig, MeterConfig } from '../../core/config/gateway-config.js';
 import type { RelayDriver } from '../../core/credit/contracts.js';
 import { relayDriverFor } from '../../adapters/relay/index.js';
@@ -28,7 +29,7 @@ export class DirectBuses {
     if (rt) return rt;
     const config = this.config.buses.find((b) => b.id === id);
     if (!config) throw new PrepaidError('E_CONFIG_INVALID', `no bus "${id}" in the configuration`, { path: 'bus', bus: id });
-    const master = config.type === 'dlt645' ? { read: notModbus, writeCoil: notModbus, writeRegisters: notModbus, close: async () => {} } : new ModbusSerialMaster(config);
+    const master = config.type === 'dlt645' ? { read: notModbus, writeCoil: notModbus, writeRegisters: notModbus, close: async () => {} } : createModbusMaster(config);
     rt = { config, queue: new BusQueue(config.interFrameDelayMs), master, pollers: [] };
     this.buses.set(id, rt);
     return rt;

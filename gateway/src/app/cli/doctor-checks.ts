@@ -22,7 +22,7 @@ export const MIN_FREE_BYTES = 64 * 1024 * 1024;
 export function checkSerialPorts(cfg: GatewayConfig): CheckResult[] {
   const out: CheckResult[] = [];
   for (const b of cfg.buses) {
-    if (b.type === 'tcp') continue;
+    if (b.type === 'tcp' || b.type === 'rtu-over-tcp') continue;
     const check = `serial port ${b.path} (bus ${b.id})`;
     if (!existsSync(b.path)) {
       out.push({ check, verdict: 'FAIL', reason: 'not present: is the RS-485 adapter plugged in (ls /dev/serial/by-id)?' });

@@ -10,7 +10,7 @@ export function registerTechnicianCommands(program: Command): void {
   program
     .command('scan')
     .description('find the meters on a serial line: every baud rate x parity x address, never writing to a meter')
-    .requiredOption('--path <device>', 'serial device, e.g. /dev/ttyUSB0')
+    .requiredOption('--path <device>', 'serial device, e.g. /dev/ttyUSB0, or tcp://host:port for an RTU-over-TCP converter (one line setting: the first of --bauds/--parity)')
     .option('--bauds <list>', 'baud rates to try, comma separated', '1200,2400,4800,9600,19200,38400')
     .option('--parity <list>', 'parities to try: even,none,odd', 'even,none,odd')
     .option('--stop-bits <n>', '1 or 2 (default: 2 without parity, 1 with, as the Modbus spec says; 1 for 8N1 meters)')

@@ -56,7 +56,7 @@ export async function gatherStatus(cfg: GatewayConfig, now = systemClock.now()):
     gateway: cfg.gateway.id,
     clock: { now: new Date(now).toISOString(), timezone: cfg.gateway.timezone },
     service: { running: asked.running, pid, api: asked.api },
-    buses: cfg.buses.map((b) => ({ id: b.id, type: b.type, where: b.type === 'tcp' ? `${b.host}:${b.port}` : `${b.path} ${b.baudRate} ${b.parity}`, meters: cfg.meters.filter((m) => m.bus === b.id).length })),
+    buses: cfg.buses.map((b) => ({ id: b.id, type: b.type, where: b.type === 'tcp' || b.type === 'rtu-over-tcp' ? `${b.host}:${b.port}` : `${b.path} ${b.baudRate} ${b.parity}`, meters: cfg.meters.filter((m) => m.bus === b.id).length })),
     meters: cfg.meters.map((m) => ({ id: m.id, bus: m.bus, address: m.address ?? String(m.unit), profile: m.profile })),
     database: db,
     uplink: { url: cfg.mqtt.url.replace(/\/\/[^@/]*@/, '//***@'), state: uplinkState },

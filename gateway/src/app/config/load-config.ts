@@ -136,6 +136,10 @@ function cross(cfg: GatewayConfig, problems: Problem[]): void {
     if (typeof b.id !== 'string') return;
     if (busIds.has(b.id)) problems.push({ path: `buses[${i}].id`, message: `duplicate bus id "${b.id}" (also buses[${busIds.get(b.id)}])` });
     busIds.set(b.id, i);
+    const r = b as { type?: unknown; driver?: unknown; maxInFlight?: unknown };
+    if (r.type === 'rtu-over-tcp' && r.driver === 'modbus-serial') problems.push({ path: `buses[${i}].driver`, message: 'modbus-serial cannot speak RTU over TCP; leave driver out (the gateway\'s own master)' });
+    if (r.type === 'rtu-over-tcp' && r.maxInFlight !== undefined && r.maxInFlight !== 1) problems.push({ path: `buses[${i}].maxInFlight`, message: 'RTU over TCP carries one request at a time' });
+    if (r.driver === 'modbus-serial' && r.maxInFlight !== undefined && r.maxInFlight !== 1) problems.push({ path: `buses[${i}].maxInFlight`, message: 'modbus-serial keeps one request in flight' });
   });
   const known = new Set(listProfiles());
   const meterIds = new Map<string, number>();

@@ -102,8 +102,14 @@ export interface SerialBusConfig {
   interFrameDelayMs: number;
 }
 
+/** Which Modbus master a bus uses: the gateway's own (default) or modbus-serial (for a site that needs it). */
+export type ModbusDriverName = 'native' | 'modbus-serial';
+
 export interface RtuBusConfig extends SerialBusConfig {
   type: 'rtu';
+  driver?: ModbusDriverName;
+  /** After a broadcast, ms before the next request (the gateway's master; default 100). */
+  turnaroundMs?: number;
 }
 
 export interface TcpBusConfig {
@@ -113,13 +119,29 @@ export interface TcpBusConfig {
   port: number;
   timeoutMs: number;
   interFrameDelayMs: number;
+  driver?: ModbusDriverName;
+  /** Requests on the connection at once, for a device that allows it (the gateway's master; default 1). */
+  maxInFlight?: number;
+}
+
+/** RTU frames (with CRC) over a TCP socket to an Ethernet-to-RS-485 converter; one request in flight. */
+export interface RtuOverTcpBusConfig {
+  id: string;
+  type: 'rtu-over-tcp';
+  host: string;
+  port: number;
+  timeoutMs: number;
+  interFrameDelayMs: number;
+  /** Quiet time that ends a frame, ms (default 30: the converter and the network add their own gaps). */
+  frameGapMs?: number;
+  turnaroundMs?: number;
 }
 
 export interface Dlt645BusConfig extends SerialBusConfig {
   type: 'dlt645';
 }
 
-export type BusConfig = RtuBusConfig | TcpBusConfig | Dlt645BusConfig;
+export type BusConfig = RtuBusConfig | TcpBusConfig | RtuOverTcpBusConfig | Dlt645BusConfig;
 
 export interface MeterConfig {
   id: string;

@@ -54,7 +54,7 @@ export class Acquisition {
       schedule: (at, fn) => this.clock.at(at, fn),
     };
     for (const bus of config.buses) {
-      const master = deps.master?.(bus) ?? defaultMaster(bus, time);
+      const master = deps.master?.(bus) ?? defaultMaster(bus);
       this.buses.set(bus.id, { config: bus, queue: new BusQueue(bus.interFrameDelayMs, time), master, pollers: [], clock: time });
     }
     for (const m of config.meters) {
@@ -107,10 +107,12 @@ export class Acquisition {
   }
 }
 
-function defaultMaster(bus: BusConfig, clock: Clock): ModbusMaster {
+function defaultMaster(bus: BusConfig): ModbusMaster {
   if (bus.type === 'dlt645') {
     // DL/T 645 buses speak through their own driver (driver-registry); no Modbus master on them.
     return { read: () => Promise.reject(new Error('not a Modbus bus')), writeCoil: () => Promise.reject(new Error('not a Modbus bus')), writeRegisters: () => Promise.reject(new Error('not a Modbus bus')), close: async () => {} };
   }
-  return createModbusMaster(bus, clock);
+  // Reply timeouts and frame gaps are wire time: the bytes cross a real socket or line whatever the
+  // gateway's clock (a simulated or manual clock would never, or too soon, time a reply out).
+  return createModbusMaster(bus);
 }

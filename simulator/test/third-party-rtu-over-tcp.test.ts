@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '@prepaid-edge/protocols';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { run } from '@prepaid-edge/testkit/run';
+import { PYMODBUS_READ } from '@prepaid-edge/testkit/peers';
 import { Simulator } from '../src/simulator.js';
 import { ModbusClient } from './helpers/modbus-client.js';
 import { f32 } from './helpers/sim.js';
 
-const PY = fileURLToPath(new URL('../../test/fixtures/pymodbus_rtu_over_tcp.py', import.meta.url));
+
 
 async function rtuTcpSim(t: { teardown(fn: () => Promise<void> | void): void }, meters: number) {
   const clock = new ManualClock({ now: Date.UTC(2026, 5, 1, 19) });
@@ -27,12 +28,12 @@ async function rtuTcpSim(t: { teardown(fn: () => Promise<void> | void): void }, 
 testWith(['python3-pymodbus'])('pymodbus RTU framer over TCP reads each unit\'s voltages', async (t) => {
   const { sim, port } = await rtuTcpSim(t, 3);
   for (const unit of [1, 3]) {
-    const r = await run('/usr/bin/python3', [PY, '127.0.0.1', String(port), String(unit), 'input', '0', '6']);
+    const r = await run('/usr/bin/python3', [PYMODBUS_READ, 'rtu-over-tcp', '127.0.0.1', String(port), String(unit), 'input', '0', '6']);
     t.is(r.code, 0, r.stdout + r.stderr);
     const floats = JSON.parse(r.stdout).floats as number[];
     t.deepEqual(floats.map((v) => Math.round(v * 10) / 10), sim.trueState(unit).snapshot.voltage);
   }
-  const absent = await run('/usr/bin/python3', [PY, '127.0.0.1', String(port), '9', 'input', '0', '2']);
+  const absent = await run('/usr/bin/python3', [PYMODBUS_READ, 'rtu-over-tcp', '127.0.0.1', String(port), '9', 'input', '0', '2']);
   t.not(absent.code, 0, 'unit 9 is not on the line: silence, as on RS-485 (no 0x0B from a bare converter)');
   t.regex(absent.stdout, /No response|error/i);
   t.is(sim.bus.stats.unknownUnit, 1);
@@ -78,7 +79,7 @@ testWith(['python3-pymodbus'])('prepaid-sim --rtu-over-tcp 0 serves pymodbus fro
     });
     proc.once('exit', (code) => reject(new Error(`prepaid-sim exited ${code}: ${out}`)));
   });
-  const r = await run('/usr/bin/python3', [PY, '127.0.0.1', String(port), '2', 'input', '0', '2']);
+  const r = await run('/usr/bin/python3', [PYMODBUS_READ, 'rtu-over-tcp', '127.0.0.1', String(port), '2', 'input', '0', '2']);
   t.is(r.code, 0, r.stdout + r.stderr);
   const v = (JSON.parse(r.stdout).floats as number[])[0]!;
   t.true(v > 207 && v < 253, `voltage ${v}`);

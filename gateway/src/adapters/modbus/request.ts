@@ -3,6 +3,7 @@
  * and the errors (stable codes) a failed transaction ends in.
  */
 import { EXCEPTION_NAMES, PrepaidError, type ModbusRequest, type ModbusResponse, type RegisterKind } from '@prepaid-edge/protocols';
+import type { ModbusMaster } from '../acquisition/modbus-transport.js';
 
 const READ_FC = { coil: 0x01, discrete: 0x02, holding: 0x03, input: 0x04 } as const;
 
@@ -41,3 +42,21 @@ export interface MasterStats {
 }
 
 export const newStats = (): MasterStats => ({ requests: 0, replies: 0, timeouts: 0, crcErrors: 0, exceptions: 0, stray: 0, reconnects: 0 });
+
+/** The ModbusMaster calls, each one request through the master's own `transact`. */
+export abstract class RequestMaster implements ModbusMaster {
+  abstract transact(unit: number, req: ModbusRequest): Promise<ModbusResponse>;
+  abstract close(): Promise<void>;
+
+  read(unit: number, kind: RegisterKind, address: number, count: number): Promise<number[]> {
+    return this.transact(unit, readRequest(kind, address, count)).then(wordsOf);
+  }
+
+  async writeCoil(unit: number, address: number, value: boolean): Promise<void> {
+    await this.transact(unit, { fc: 0x05, address, value });
+  }
+
+  async writeRegisters(unit: number, address: number, words: number[]): Promise<void> {
+    await this.transact(unit, { fc: 0x10, address, values: words });
+  }
+}

@@ -8,11 +8,10 @@
  * is E_MODBUS_TIMEOUT. After `reconnectAfterTimeouts` timeouts in a row with nothing heard the link
  * is dropped and reopened on the next request (an adapter re-plugged, a converter that restarted).
  */
-import { encodeRequest, encodeRtu, parseResponse, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type RegisterKind, type TimerHandle } from '@prepaid-edge/protocols';
-import type { ModbusMaster } from '../acquisition/modbus-transport.js';
+import { encodeRequest, encodeRtu, parseResponse, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type TimerHandle } from '@prepaid-edge/protocols';
 import type { ByteLink, LinkOpener } from './links.js';
 import { findReply, RxBuffer } from './rtu-matcher.js';
-import { crcError, exceptionError, newStats, readRequest, replyError, timeoutError, unavailable, wordsOf, type MasterStats } from './request.js';
+import { crcError, exceptionError, newStats, RequestMaster, replyError, timeoutError, unavailable, type MasterStats } from './request.js';
 
 export interface RtuMasterOptions {
   bus: string;
@@ -41,7 +40,7 @@ interface Pending {
   reject(e: Error): void;
 }
 
-export class RtuMaster implements ModbusMaster {
+export class RtuMaster extends RequestMaster {
   readonly stats: MasterStats = newStats();
   private link: ByteLink | undefined;
   private opening: Promise<ByteLink> | undefined;
@@ -60,20 +59,9 @@ export class RtuMaster implements ModbusMaster {
   private readonly reconnectAfter: number;
 
   constructor(private readonly o: RtuMasterOptions) {
+    super();
     this.clock = o.clock ?? systemClock;
     this.reconnectAfter = o.reconnectAfterTimeouts ?? 3;
-  }
-
-  read(unit: number, kind: RegisterKind, address: number, count: number): Promise<number[]> {
-    return this.transact(unit, readRequest(kind, address, count)).then(wordsOf);
-  }
-
-  async writeCoil(unit: number, address: number, value: boolean): Promise<void> {
-    await this.transact(unit, { fc: 0x05, address, value });
-  }
-
-  async writeRegisters(unit: number, address: number, words: number[]): Promise<void> {
-    await this.transact(unit, { fc: 0x10, address, values: words });
   }
 
   /** One transaction; callers are served one at a time in call order. */

@@ -7,10 +7,9 @@
  * row with nothing heard (a half-open connection).
  */
 import net from 'node:net';
-import { encodeRequest, encodeTcp, frameError, parseResponse, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type RegisterKind, type TimerHandle } from '@prepaid-edge/protocols';
-import type { ModbusMaster } from '../acquisition/modbus-transport.js';
+import { encodeRequest, encodeTcp, frameError, parseResponse, systemClock, type Clock, type ModbusRequest, type ModbusResponse, type TimerHandle } from '@prepaid-edge/protocols';
 import { RxBuffer } from './rtu-matcher.js';
-import { exceptionError, newStats, readRequest, replyError, timeoutError, unavailable, wordsOf, type MasterStats } from './request.js';
+import { exceptionError, newStats, RequestMaster, replyError, timeoutError, unavailable, type MasterStats } from './request.js';
 
 export interface TcpMasterOptions {
   bus: string;
@@ -43,7 +42,7 @@ interface Pending {
   reject(e: Error): void;
 }
 
-export class TcpMaster implements ModbusMaster {
+export class TcpMaster extends RequestMaster {
   readonly stats: MasterStats = newStats();
   private sock: net.Socket | undefined;
   private opening: Promise<net.Socket> | undefined;
@@ -61,21 +60,10 @@ export class TcpMaster implements ModbusMaster {
   private readonly reconnectAfter: number;
 
   constructor(private readonly o: TcpMasterOptions) {
+    super();
     this.clock = o.clock ?? systemClock;
     this.maxInFlight = Math.max(1, o.maxInFlight ?? 1);
     this.reconnectAfter = o.reconnectAfterTimeouts ?? 3;
-  }
-
-  read(unit: number, kind: RegisterKind, address: number, count: number): Promise<number[]> {
-    return this.transact(unit, readRequest(kind, address, count)).then(wordsOf);
-  }
-
-  async writeCoil(unit: number, address: number, value: boolean): Promise<void> {
-    await this.transact(unit, { fc: 0x05, address, value });
-  }
-
-  async writeRegisters(unit: number, address: number, words: number[]): Promise<void> {
-    await this.transact(unit, { fc: 0x10, address, values: words });
   }
 
   transact(unit: number, req: ModbusRequest): Promise<ModbusResponse> {

@@ -70,6 +70,11 @@ testWith(['util-linux', 'iproute2'])('the release unpacked in an empty directory
   for (const f of ['README.md', 'gateway/deploy/prepaid-gateway.service', 'gateway/schema/gateway-config.schema.json', 'gateway/examples/sim-tcp.yaml', 'gateway/dist/src/app/cli.js', 'protocols/profiles/sdm630.json', 'node_modules/sqlite3/package.json']) {
     t.true(existsSync(join(rel, f)), `${f} is in the release`);
   }
+  // The unit runs what it names under /opt/prepaid-edge (the release's root once installed): each path must be in the release.
+  const unitText = readFileSync(join(rel, 'gateway/deploy/prepaid-gateway.service'), 'utf8');
+  const execPaths = [...unitText.matchAll(/^Exec\w+=.*$/gm)].flatMap((m) => [...m[0].matchAll(/\/opt\/prepaid-edge\/(\S+)/g)].map((p) => p[1]!));
+  t.true(execPaths.includes('gateway/dist/src/app/cli.js'), `the unit starts gateway/dist/src/app/cli.js: ${execPaths.join(', ')}`);
+  for (const f of execPaths) t.true(existsSync(join(rel, f)), `${f}, named by the unit's Exec lines, is in the release`);
   for (const f of ['gateway/dist/test', 'gateway/src/app/cli.ts', 'node_modules/typescript', 'node_modules/ava', 'hw-tests']) t.false(existsSync(join(rel, f)), `${f} is not in the release`);
 
   const [simPort, mqttPort] = [await freePort(), await freePort()];

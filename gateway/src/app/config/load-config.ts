@@ -71,7 +71,12 @@ function yamlError(text: string, source: string, e: unknown): PrepaidError {
 export function parseConfig(text: string, source = 'config', overrides: ConfigOverrides = {}): GatewayConfig {
   let raw: unknown;
   try {
-    raw = YAML.parse(text);
+    // A warning (an unresolved tag such as `!path:` from a typo) is refused like an error, not
+    // printed by the YAML library as a process warning while the config goes on without that key.
+    const doc = YAML.parseDocument(text, { logLevel: 'silent' });
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    raw = doc.toJS();
   } catch (e) {
     throw yamlError(text, source, e);
   }

@@ -43,6 +43,8 @@ const bad: Array<[string, (s: string) => string, string, RegExp]> = [
   ['bad time zone', (s) => s.replace('{ id: gw-01 }', '{ id: gw-01, timezone: Mars/Olympus }'), 'gateway.timezone', /IANA/],
   ['two meters on one address', (s) => s.replace('bus: bus2, unit: 1', 'bus: bus1, unit: 1'), 'meters[1].unit', /same bus and address/],
   ['broken YAML', (s) => s + '\n  - {', '(file)', /not valid YAML/],
+  // A typo that makes a tag (`!path:`) is refused with its line, not a process warning and a lost key.
+  ['an unresolved YAML tag', (s) => s.replace('type: rtu, path:', 'type: rtu,!path:'), '(file)', /^gw\.yaml:6:27: not valid YAML: Unresolved tag: !path:/],
 ];
 for (const [name, mutate, path, message] of bad) {
   test(`bad config: ${name} names ${path}`, (t) => {

@@ -116,7 +116,7 @@ export const mutated = (corpus: readonly Uint8Array[]): fc.Arbitrary<Uint8Array>
 
 const bytesOrMutations = (corpus: readonly Uint8Array[]) => fc.oneof({ arbitrary: fc.uint8Array({ maxLength: 300 }), weight: 1 }, { arbitrary: mutated(corpus), weight: 3 });
 const textMutations = (corpus: readonly string[]) =>
-  fc.oneof({ arbitrary: fc.string({ maxLength: 200, unit: 'binary' }), weight: 1 }, { arbitrary: mutated(corpus.map((s) => Buffer.from(s))).map((b) => Buffer.from(b).toString('utf8')), weight: 3 });
+  fc.oneof({ arbitrary: fc.fullUnicodeString({ maxLength: 200 }), weight: 1 }, { arbitrary: mutated(corpus.map((s) => Buffer.from(s))).map((b) => Buffer.from(b).toString('utf8')), weight: 3 });
 
 // --- Modbus --------------------------------------------------------------------------------------
 

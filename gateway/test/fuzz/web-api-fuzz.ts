@@ -17,7 +17,7 @@ const body = fc.oneof(
   fc.record({ state: fc.oneof(fc.constantFrom('connected', 'disconnected'), fc.anything()), confirm: fc.anything(), holdMinutes: fc.anything() }, { requiredKeys: [] }),
   fc.record({ path: fc.string(), bauds: fc.anything(), units: fc.anything(), parity: fc.anything() }, { requiredKeys: [] }),
 );
-const raw = fc.oneof(body.map((b) => JSON.stringify(b) ?? 'null'), fc.string({ unit: 'binary', maxLength: 200 }));
+const raw = fc.oneof(body.map((b) => JSON.stringify(b) ?? 'null'), fc.fullUnicodeString({ maxLength: 200 }));
 const segment = fc.oneof(fc.constant('m1'), fc.string({ maxLength: 70 }).map(encodeURIComponent));
 const queryString = fc.array(fc.tuple(fc.constantFrom('hours', 'limit', 'after', 'routine', 'user', 'x'), fc.oneof(fc.string({ maxLength: 12 }), fc.integer().map(String), fc.double().map(String))), { maxLength: 3 }).map((kv) => kv.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'));
 

@@ -2,6 +2,7 @@
  * Errors raised by the gateway's outbox and uplink: PrepaidErrors (one registry,
  * protocols/src/errors.ts) with the store's codes and the name GatewayError.
  */
+import { DAMAGED_FILE_HINT } from '../../core/ledger/errors.js';
 import { ERROR_CODES, PrepaidError, type ErrorContext } from '@prepaid-edge/protocols';
 
 export type GatewayErrorCode = 'E_STORE_OPEN' | 'E_STORE_CORRUPT' | 'E_STORE_WRITE' | 'E_STORE_READ' | 'E_STORE_INPUT' | 'E_STORE_CLOSED' | 'E_MQTT_CONFIG';
@@ -42,7 +43,7 @@ export function storeError(code: GatewayErrorCode, what: string, path: string, c
   const sqliteCode = typeof sqlite === 'string' ? sqlite : undefined;
   const detail = cause instanceof Error ? cause.message : String(cause);
   if (sqliteCode && CORRUPT_CODES.has(sqliteCode)) {
-    return new GatewayError('E_STORE_CORRUPT', `${path}: ${what}: the file is damaged or is not a SQLite database (${detail}); it was left untouched`, { path, sqlite: sqliteCode }, { cause });
+    return new GatewayError('E_STORE_CORRUPT', `${path}: ${what}: the file is damaged or is not a SQLite database (${detail}); ${DAMAGED_FILE_HINT}`, { path, sqlite: sqliteCode }, { cause });
   }
   const hint = sqliteCode === 'SQLITE_BUSY' ? ' (is another gateway process using this file?)' : '';
   return new GatewayError(code, `${path}: ${what}: ${detail}${hint}`, { path, ...(sqliteCode ? { sqlite: sqliteCode } : {}) }, { cause });

@@ -1,3 +1,5 @@
+import { DAMAGED_FILE_HINT } from '../../core/ledger/errors.js';
+
 /**
  * SQLite's quick integrity check, shared by the outbox and the ledger (they open the same file on
  * their own connections). Returns what is wrong (empty: healthy) and the message both report.
@@ -8,5 +10,5 @@ export async function quickCheckProblems(db: { all(sql: string): Promise<unknown
 }
 
 export function corruptMessage(path: string, problems: readonly string[]): string {
-  return `${path}: failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: move it aside and keep it for recovery`;
+  return `${path}: failed its integrity check (${problems.slice(0, 3).join('; ')}); ${DAMAGED_FILE_HINT}`;
 }

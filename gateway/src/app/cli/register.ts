@@ -21,6 +21,21 @@ export function registerTechnicianCommands(program: Command): void {
     .option('--out <file>', 'write the buses:/meters: config snippet to this file (default: print it)')
     .action(async (o) => (await import('./scan-command.js')).scanCommand({ ...o, bauds: list(o.bauds), parity: list(o.parity) }));
 
+  const db = program.command('db').description('the gateway database: integrity check and recovery of a damaged file (stop the service first)');
+  db.command('check')
+    .description("SQLite's integrity check of the gateway database, read-only; exit 1 when damaged")
+    .requiredOption('-c, --config <file>', 'gateway configuration (storage.path)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o) => (await import('./db-command.js')).dbCheckCommand(o));
+  db.command('recover')
+    .description('salvage every intact row of a damaged database into a new file beside it, verify the ledger there and report what was lost')
+    .requiredOption('-c, --config <file>', 'gateway configuration (storage.path)')
+    .option('--out <file>', 'where to write the recovered database (default: <storage.path>.recovered-<time>)')
+    .option('--replace', 'then move the damaged file aside (kept as <path>.damaged-<time>) and put the recovered one in its place')
+    .option('-y, --yes', 'with --replace: do not ask for confirmation')
+    .option('--json', 'print the report as JSON')
+    .action(async (o) => (await import('./db-command.js')).dbRecoverCommand(o));
+
   program
     .command('read')
     .description('read one meter now, directly on its bus (stop the gateway service first, or use the web console)')

@@ -6,44 +6,18 @@
  * after), move-in of a new holder (relay closes) kept across a restart of the process; a meter
  * swap charged without a gap.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
-import { tempDir } from '../store/temp-dir.js';
-import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
+import { PREFIX, waitFor } from '../uplink/helpers.js';
 import { openGatewayDb } from './gateway-db.js';
-import { oneMeterCredit, STRICT } from './one-prepaid-meter.js';
-import { CLI, rawConfig, runCli, type CliChild } from './rig.js';
+import { cli, commandBench, oneMeterCredit, STRICT, type CommandResult } from './one-prepaid-meter.js';
+import { rawConfig, runCli, type CliChild } from './rig.js';
 
-const run = promisify(execFile);
-const cli = async (args: string[], input?: string): Promise<string> => {
-  const p = run(process.execPath, [CLI, ...args], { timeout: 60_000 });
-  if (input !== undefined) p.child.stdin!.end(input);
-  return (await p).stdout;
-};
-
-interface Result {
-  status: string;
-  id: string | null;
-  reason?: string;
-  message?: string;
-  balance?: number;
-  detail?: Record<string, unknown>;
-}
+type Result = CommandResult;
 
 testWith(['mosquitto'])('corrections and account lifecycle over mosquitto to prepaid-gateway run: co-sign, once each, move-out / move-in across a restart, meter swap', async (t) => {
   t.timeout(180_000);
-  const dir = tempDir(t);
-  const broker = await startMosquitto(t);
-  const sub = await subscribe(t, broker.url);
-  const sim = new Simulator({ profile: 'prepaid', meters: 2, seed: 'e2e-corrections' });
-  sim.setLoad(1, { type: 'constant', watts: 2000 });
-  sim.setLoad(2, { type: 'constant', watts: 1000 });
-  const port = await sim.listenTcp(0);
-  t.teardown(() => sim.close());
+  const { dir, sub, broker, sim, port } = await commandBench(t, 'e2e-corrections', [2000, 1000]);
 
   const keys = join(dir, 'keys');
   await cli(['command', 'keygen', '--out', keys, '--key-id', 'ops-a']);

@@ -9,7 +9,8 @@
  * holder and class of its command (its STS / OpenPAYGO keys, if any, still come from the YAML).
  */
 import type { Clock } from '@prepaid-edge/protocols';
-import type { AccountSpec, CommandOutcome } from '../../core/credit/contracts.js';
+import type { AccountSpec, CommandOutcome, Policy } from '../../core/credit/contracts.js';
+import { correctionProblem } from '../../core/commands/correction-limits.js';
 import type { AccountCommandRef, MeterMemory } from '../../core/credit/decision.js';
 import type { AccountConfig, CreditConfig } from '../../core/config/gateway-config.js';
 import { initialAccountState } from '../../core/policy/index.js';
@@ -31,6 +32,8 @@ export interface AccountLifecycleDeps {
   desk: CreditDesk;
   memory: AccountMemory;
   readMeter?: (meter: string) => Promise<NewReading | undefined>;
+  /** The policy in force now for a customer class (configured or from a command). */
+  policyOf: (customerClass: string) => Policy;
 }
 
 /** A command refused inside the account's turn (its outcome is published and remembered). */
@@ -82,8 +85,12 @@ export class AccountLifecycle {
     if (before && (before.creditUnit !== spec.creditUnit || (before.currency ?? null) !== (spec.currency ?? null))) {
       throw new Refusal('E_COMMAND_ACCOUNT_STATE', `customerClass: the ledger of ${spec.meter} counts in ${before.currency ?? before.creditUnit}; class ${spec.customerClass} counts in ${spec.currency ?? spec.creditUnit}`);
     }
+    // The opening balance's limits before anything is written (the decision checks them again in the account's turn).
+    const limits = openingBalance > 0 ? correctionProblem({ amount: openingBalance, delta: openingBalance, balance: 0, cosigned, policy: this.deps.policyOf(spec.customerClass) }) : null;
+    if (limits) throw new Refusal(limits.reason, limits.message);
     await ledger.ensureAccount(spec, initialAccountState());
     memory.forget(spec.meter);
+    desk.forget(spec.meter);
     accounts.set(spec.meter, this.configOf(spec));
     memory.track(spec.meter);
     try {
@@ -94,6 +101,7 @@ export class AccountLifecycle {
       // Refused (limits, co-sign): the meter has no account, as before the command.
       accounts.delete(spec.meter);
       memory.forget(spec.meter);
+      desk.forget(spec.meter);
       throw e;
     }
   }
@@ -124,6 +132,7 @@ export class AccountLifecycle {
     if (outcome.status === 'applied') {
       this.deps.accounts.delete(meter);
       this.deps.memory.forget(meter);
+      desk.forget(meter);
     }
     return outcome;
   }

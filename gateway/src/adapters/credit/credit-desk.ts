@@ -43,6 +43,11 @@ export class CreditDesk {
     return settings;
   }
 
+  /** The account's holder or class changed (account-open / close): build its settings afresh. */
+  forget(meter: string): void {
+    this.cache.delete(meter);
+  }
+
   private build(meter: string): MeterSettings {
     const { settings, config, zone } = this.deps;
     const a = this.deps.accounts.get(meter)!;

@@ -76,7 +76,7 @@ export class CreditEngine {
     this.desk = new CreditDesk({ config: deps.config, zone: deps.zone, clock, accounts: this.accounts, memory: this.memory, settings: this.settings, shell, syncsMeter: deps.syncMeter !== undefined });
     this.charging = new Charging(this.desk, this.memory, (m) => this.accounts.has(m), log);
     this.intake = new CreditIntake(this.desk, this.settings);
-    this.lifecycle = new AccountLifecycle({ config: deps.config, ledger, clock, accounts: this.accounts, desk: this.desk, memory: this.memory, ...(deps.readMeter ? { readMeter: deps.readMeter } : {}) });
+    this.lifecycle = new AccountLifecycle({ config: deps.config, ledger, clock, accounts: this.accounts, desk: this.desk, memory: this.memory, policyOf: (c) => policyAt(this.settings.policyVersions(c), clock.now()), ...(deps.readMeter ? { readMeter: deps.readMeter } : {}) });
   }
 
   get postingStats(): { transactions: number; postings: number } {

@@ -23,8 +23,10 @@ const KEYS = [
   { keyId: 'ops-a-again', publicKey: raw(A) },
 ];
 
+const DEAR = { ...FLAT, id: 'dear', periods: [{ id: 'flat', pricePerKwh: 600 }] };
+
 function credit(over: Record<string, unknown> = {}) {
-  return { tariffs: { flat: FLAT }, policies: { p: POLICY }, classes: { residential: { tariff: 'flat', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 20_000 }], keys: KEYS, chargeEveryMs: 60_000, ...over };
+  return { tariffs: { flat: FLAT, dear: DEAR }, policies: { p: POLICY }, classes: { residential: { tariff: 'flat', policy: 'p' }, business: { tariff: 'dear', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 20_000 }], keys: KEYS, chargeEveryMs: 60_000, ...over };
 }
 
 let seq = 0;
@@ -157,8 +159,9 @@ test('account close (final reading, statement, remaining credit, supply off, no 
   t.is((await allEntries(rig.credit.ledger, 'p1')).length, n, 'still closed after a restart (the YAML account does not come back)');
 
   // Move-in: a new holder with an opening balance above the co-sign amount.
-  const open = { type: 'account-open', meter: 'p1', customer: 'C-2', customerClass: 'residential', openingBalance: 15_000 };
+  const open = { type: 'account-open', meter: 'p1', customer: 'C-2', customerClass: 'business', openingBalance: 15_000 };
   t.is(reason(await rig.command(cmd(rig, open))), 'E_COMMAND_COSIGN');
+  t.is((await rig.credit.ledger.account('p1'))!.customer, 'C-1', 'a refused move-in writes nothing');
   t.is(reason(await rig.command(cmd(rig, { ...open, customerClass: 'nope' }))), 'E_COMMAND_ACCOUNT_STATE');
   t.is(reason(await rig.command(cmd(rig, { ...open, meter: 'p9' }))), 'E_COMMAND_ACCOUNT_STATE', 'not a configured meter');
   const opened = await rig.command(cosignCommand(cmd(rig, open), B, 'ops-b'));
@@ -174,6 +177,8 @@ test('account close (final reading, statement, remaining credit, supply off, no 
   const wh2 = after.reduce((s, e) => s + (e.cause.toWh as number) - (e.cause.fromWh as number), 0);
   t.true(wh2 > 1900 && wh2 < 2100, `the new holder is charged from the first reading after the open, through a restart (${wh2} Wh)`);
   t.is(await balance(rig), 15_000 + after.reduce((s, e) => s + e.amount, 0));
+  const paid = -after.reduce((s, e) => s + e.amount, 0);
+  t.true(Math.abs(paid - wh2 * 0.6) <= 1, `charged at the new holder's class (business, 0.6 per Wh): ${paid} for ${wh2} Wh`);
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 

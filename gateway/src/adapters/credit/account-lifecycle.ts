@@ -138,10 +138,14 @@ export class AccountLifecycle {
   }
 
   async swap(meter: string, c: AccountCommandRef, oldFinalReading: number, newStartReading: number, newSerial: string): Promise<CommandOutcome> {
-    const carried = await this.deps.desk.run(meter, { kind: 'swap', command: c, oldFinalReading, newStartReading, newSerial });
+    const carried = await this.deps.desk.runWith(meter, async (m) => {
+      const rebaselined = await this.newMeterReadFirst(meter, m, oldFinalReading, newStartReading);
+      return { kind: 'swap', command: c, oldFinalReading, newStartReading, newSerial, ...(rebaselined ? { rebaselined } : {}) };
+    });
     const outcome = carried.outcome!;
     if (outcome.status === 'rejected') throw new Refusal(outcome.reason, outcome.message);
-    if (outcome.status === 'applied') this.deps.memory.noteSwap(meter, newStartReading, this.deps.clock.now());
+    // The register drop is still to come unless the new meter was read (and re-baselined) already.
+    if (outcome.status === 'applied' && !outcome.detail?.newReadBeforeSwap) this.deps.memory.noteSwap(meter, newStartReading, this.deps.clock.now());
     return outcome;
   }
 
@@ -165,6 +169,24 @@ export class AccountLifecycle {
     const outcome = carried.outcome!;
     if (outcome.status === 'rejected') throw new Refusal(outcome.reason, outcome.message);
     return outcome;
+  }
+
+  /**
+   * Whether the new meter was read before the swap command: the account's latest re-baseline (a
+   * counter reset, within the day, after any earlier swap) went from at most the old final reading
+   * to at least the new start reading, and the cursor is still on that side.
+   */
+  private async newMeterReadFirst(meter: string, m: MeterMemory, oldFinal: number, newStart: number): Promise<{ previousWh: number; wh: number; ts: number } | undefined> {
+    const cursor = m.pending?.cursor ?? m.account.cursor;
+    const rows = await this.audit({ meter, action: 'baseline' });
+    const last = rows.at(-1);
+    const swapped = (await this.audit({ meter, action: 'meter-swap' })).at(-1);
+    if (!last || !cursor || last.cause !== 'counter reset' || (swapped && swapped.id > last.id)) return undefined;
+    const previousWh = Number(last.detail.previousWh);
+    const wh = Number(last.detail.wh);
+    if (!Number.isSafeInteger(previousWh) || !Number.isSafeInteger(wh) || this.deps.clock.now() - last.ts > DAY_MS) return undefined;
+    if (previousWh > oldFinal || wh < newStart || cursor.lastWh < wh) return undefined;
+    return { previousWh, wh, ts: last.ts };
   }
 
   /** Where the current holder's period starts: after the entries before its account-opened posting (0: the whole book). */

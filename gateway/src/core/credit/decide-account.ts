@@ -62,6 +62,7 @@ export function decideAccount(m: MeterMemory, input: AccountInput, s: MeterSetti
       return { ...out, ...(posting ? { posting } : {}), ...(out.after ? { after: { ...out.after, state } } : {}), events: [...out.events, { ts: now, type: 'account-closed', meter, data: { remainingCredit: remaining, command: c.id } }], relay: [{ kind: 'set', target: 'disconnected', cause: 'account closed' }], then: [], wakeAt: null, answer: { kind: 'outcome', fallback: outcome } };
     }
     case 'swap': {
+      if (input.rebaselined) return decideLateSwap(m, input as Required<typeof input>, s, now, d, applied, reject);
       const cursor = m.pending?.cursor ?? m.account.cursor;
       const { oldFinalReading: oldWh, newStartReading: newWh } = input;
       if (cursor && oldWh < cursor.lastWh) return reject('E_COMMAND_AMOUNT', `oldFinalReading: ${oldWh} Wh is below the last reading charged (${cursor.lastWh} Wh)`);
@@ -84,4 +85,34 @@ export function decideAccount(m: MeterMemory, input: AccountInput, s: MeterSetti
       return { ...out, answer: { kind: 'outcome', fallback: outcome } };
     }
   }
+}
+
+type SwapInput = Required<Extract<AccountInput, { kind: 'swap' }>>;
+
+/**
+ * A swap sent after the new meter was already read: the account re-baselined at the new register
+ * (so neither the old meter's last `oldFinal - previousWh` nor the new one's first `wh - newStart`
+ * was charged) and charges from there on. Both are charged now, at the instant of the re-baseline
+ * (tariff period, month and remainder as then), and the cursor goes on as it is: nothing lost,
+ * nothing twice.
+ */
+function decideLateSwap(m: MeterMemory, input: SwapInput, s: MeterSettings, now: number, d: CreditDecision, applied: (detail: Record<string, unknown>) => CommandOutcome, reject: (reason: string, message: string) => CreditDecision): CreditDecision {
+  const c = input.command;
+  const r = input.rebaselined;
+  const cursor = m.pending?.cursor ?? m.account.cursor;
+  if (!cursor) return reject('E_COMMAND_ACCOUNT_STATE', 'meter: the account has no charge cursor');
+  const oldTail = input.oldFinalReading - r.previousWh;
+  const newHead = r.wh - input.newStartReading;
+  if (oldTail < 0) return reject('E_COMMAND_AMOUNT', `oldFinalReading: ${input.oldFinalReading} Wh is below the old meter's last reading (${r.previousWh} Wh)`);
+  if (newHead < 0) return reject('E_COMMAND_AMOUNT', `newStartReading: ${input.newStartReading} Wh is above the new meter's first reading (${r.wh} Wh)`);
+  // Priced as one reading of oldTail + newHead Wh at the instant of the re-baseline, from the cursor's remainder and month.
+  const probe = { ...cursor, lastWh: 0, lastTs: r.ts - 1 };
+  const charged = chargeConsumption(s.versions, s.zone, probe, { ts: r.ts, wh: oldTail + newHead });
+  const carried = { ...cursor, remainderMilli: charged.cursor.remainderMilli, ...(charged.cursor.month === cursor.month ? { monthWh: charged.cursor.monthWh } : {}) };
+  const base = m.pending ?? startPending(m.account.cursor ?? cursor);
+  const pending = withReading(base, charged, 'consumption', { days: [], cursor: carried });
+  const detail = { oldFinalReading: input.oldFinalReading, oldLastCharged: r.previousWh, oldUnbilledWh: oldTail, newSerial: input.newSerial, newStartReading: input.newStartReading, newReadBeforeSwap: { wh: r.wh, ts: r.ts, unbilledWh: newHead }, ...c.detail };
+  const outcome = applied(detail);
+  const out = runRules({ ...d, memory: { ...d.memory, pending } }, m, s, now, now, { force: true, command: { id: c.id, type: c.type, outcome, withBalance: true }, audit: { action: 'meter-swap', cause: c.source, detail: { id: c.id, ...detail } } });
+  return { ...out, answer: { kind: 'outcome', fallback: outcome } };
 }

@@ -91,7 +91,18 @@ export type AccountInput =
   /** Move-out: the remaining balance is taken to zero (reported), supply off. */
   | { kind: 'close'; command: AccountCommandRef; finalReading: { wh: number | null; ts: number | null; source: string }; statement: { sinceEntry: number; openingBalance: number; totals: Record<string, number> } }
   /** The meter was replaced: charge the old one up to its final register, continue from the new one's start. */
-  | { kind: 'swap'; command: AccountCommandRef; oldFinalReading: number; newStartReading: number; newSerial: string };
+  | {
+      kind: 'swap';
+      command: AccountCommandRef;
+      oldFinalReading: number;
+      newStartReading: number;
+      newSerial: string;
+      /**
+       * The new meter was read before the command: the poller saw the register jump and the account
+       * re-baselined at `wh` (the new meter) from `previousWh` (the old meter's last reading), at `ts`.
+       */
+      rebaselined?: { previousWh: number; wh: number; ts: number };
+    };
 
 /** The one input an account's step decides on. */
 export type CreditInput =

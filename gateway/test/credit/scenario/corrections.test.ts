@@ -218,3 +218,34 @@ test('meter swap with the simulator: the old meter charged to its final register
   t.is(rig.eventsOf('counter-rebaselined', 'p2').length, 0, 'the register drop of the swap did not re-baseline (no gap)');
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
+
+test('meter swap sent after the new meter was already read (the poller re-baselined at its register): both unbilled stretches charged, still to the sub-unit', async (t) => {
+  const rig = await creditRig(t, { credit: credit({ accounts: [{ meter: 'p2', customer: 'C-1', class: 'residential', openingBalance: 50_000 }] }), meters: 2, loads: [1500, 2000], pollMs: MIN });
+  await rig.run(20 * MIN);
+  const register = (unit: number): number => {
+    rig.meter(unit).sync();
+    return (rig.sim.trueState(unit) as unknown as { firmware: { energyImportWh: number } }).firmware.energyImportWh;
+  };
+  const baseline = (await allEntries(rig.credit.ledger, 'p2')).find((e) => e.kind === 'consumption')!.cause.fromWh as number;
+  rig.clock.advance(7 * MIN);
+  const oldFinal = register(2);
+  const old = rig.meter(2);
+  const fresh = rig.meter(1);
+  const newStart = register(1);
+  old.handlePdu = (pdu) => fresh.handlePdu(pdu); // fitted, and read, before the command is sent
+  rig.clock.advance(4 * MIN);
+  await rig.run(10 * MIN);
+  t.true(rig.eventsOf('counter-rebaselined', 'p2').length >= 1, 'the account re-baselined at the new meter');
+  const swap = await rig.command(cmd(rig, { type: 'meter-swap', meter: 'p2', oldFinalReading: oldFinal, newSerial: 'SN-LATE', newStartReading: newStart }));
+  t.is(swap.status, 'applied', JSON.stringify(swap));
+  const late = (swap as { detail: { newReadBeforeSwap?: { unbilledWh: number } } }).detail.newReadBeforeSwap;
+  t.truthy(late, 'the outcome says the new meter was read first');
+  t.true(late!.unbilledWh > 100, `the new meter's first ${late!.unbilledWh} Wh were not charged by the re-baseline`);
+  await rig.run(20 * MIN);
+  await rig.restart();
+  const acct = (await rig.credit.ledger.account('p2'))!;
+  const charged = (await allEntries(rig.credit.ledger, 'p2')).filter((e) => e.kind === 'consumption').reduce((s, e) => s - e.amount, 0);
+  const wh = oldFinal - baseline + (acct.cursor!.lastWh - newStart);
+  t.is(charged * 1000 + acct.cursor!.remainderMilli, wh * 300, `(${oldFinal} - ${baseline}) + (${acct.cursor!.lastWh} - ${newStart}) Wh charged exactly once`);
+  await assertLedgerReconciles(t, rig.credit.ledger);
+});

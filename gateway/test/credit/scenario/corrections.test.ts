@@ -164,8 +164,11 @@ test('account close (final reading, statement, remaining credit, supply off, no 
   t.is((await rig.credit.ledger.account('p1'))!.customer, 'C-1', 'a refused move-in writes nothing');
   t.is(reason(await rig.command(cmd(rig, { ...open, customerClass: 'nope' }))), 'E_COMMAND_ACCOUNT_STATE');
   t.is(reason(await rig.command(cmd(rig, { ...open, meter: 'p9' }))), 'E_COMMAND_ACCOUNT_STATE', 'not a configured meter');
-  const opened = await rig.command(cosignCommand(cmd(rig, open), B, 'ops-b'));
+  const openCmd = cosignCommand(cmd(rig, open), B, 'ops-b');
+  const opened = await rig.command(openCmd);
   t.is(opened.status, 'applied', JSON.stringify(opened));
+  t.is(await balance(rig), 15_000);
+  t.is(reason(await rig.command(openCmd)), 'duplicate', 'a replayed move-in applies once');
   t.is(await balance(rig), 15_000);
   t.is((await rig.credit.ledger.account('p1'))!.customer, 'C-2');
   await rig.poll();
@@ -202,8 +205,10 @@ test('meter swap with the simulator: the old meter charged to its final register
   const newStart = register(unit);
   t.true(newStart < oldFinal, `the new register (${newStart}) is below the old (${oldFinal}): a drop the poller sees`);
   t.is(reason(await rig.command(cmd(rig, { type: 'meter-swap', meter: 'p2', oldFinalReading: oldFinal - 5_000, newSerial: 'x', newStartReading: 0 }))), 'E_COMMAND_AMOUNT', 'an old final reading below what was charged');
-  const swap = await rig.command(cmd(rig, { type: 'meter-swap', meter: 'p2', oldFinalReading: oldFinal, newSerial: 'SN-NEW-2', newStartReading: newStart }));
+  const swapCmd = cmd(rig, { type: 'meter-swap', meter: 'p2', oldFinalReading: oldFinal, newSerial: 'SN-NEW-2', newStartReading: newStart });
+  const swap = await rig.command(swapCmd);
   t.is(swap.status, 'applied', JSON.stringify(swap));
+  t.is(reason(await rig.command(swapCmd)), 'duplicate', 'a replayed swap applies once');
   await rig.run(30 * MIN);
   const newLast = register(unit);
   await rig.restart(); // books what is pending

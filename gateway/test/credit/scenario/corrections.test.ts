@@ -3,7 +3,7 @@
  * real SQLite file, simulated time): signed adjustments, refunds and reversals with the policy's
  * limits and co-signatures; account close, open and a meter swap, across a gateway restart.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { cosignCommand, signCommand } from '../../../src/core/commands/index.js';
 import type { CommandOutcome } from '../../../src/core/credit/contracts.js';
@@ -185,13 +185,20 @@ test('account close (final reading, statement, remaining credit, supply off, no 
   await assertLedgerReconciles(t, rig.credit.ledger);
 });
 
-test('meter swap with the simulator: the old meter charged to its final register, the new one from its start, no gap, no double charge (to the sub-unit)', async (t) => {
+/** Account p2 on the simulator's unit 2 (2 kW) charged for 20 minutes; unit 1 (1.5 kW, a lower register) is the new meter to fit. */
+async function swapRig(t: ExecutionContext): Promise<{ rig: Rig; register: (unit: number) => number }> {
   const rig = await creditRig(t, { credit: credit({ accounts: [{ meter: 'p2', customer: 'C-1', class: 'residential', openingBalance: 50_000 }] }), meters: 2, loads: [1500, 2000], pollMs: MIN });
   await rig.run(20 * MIN);
+  /** A meter's register as its display shows it (the firmware's, brought up to now). */
   const register = (unit: number): number => {
     rig.meter(unit).sync();
     return (rig.sim.trueState(unit) as unknown as { firmware: { energyImportWh: number } }).firmware.energyImportWh;
   };
+  return { rig, register };
+}
+
+test('meter swap with the simulator: the old meter charged to its final register, the new one from its start, no gap, no double charge (to the sub-unit)', async (t) => {
+  const { rig, register } = await swapRig(t);
   const first = (await allEntries(rig.credit.ledger, 'p2')).find((e) => e.kind === 'consumption')!;
   const baseline = first.cause.fromWh as number;
   rig.clock.advance(7 * MIN); // the old meter runs on until it is taken out
@@ -225,12 +232,7 @@ test('meter swap with the simulator: the old meter charged to its final register
 });
 
 test('meter swap sent after the new meter was already read (the poller re-baselined at its register): both unbilled stretches charged, still to the sub-unit', async (t) => {
-  const rig = await creditRig(t, { credit: credit({ accounts: [{ meter: 'p2', customer: 'C-1', class: 'residential', openingBalance: 50_000 }] }), meters: 2, loads: [1500, 2000], pollMs: MIN });
-  await rig.run(20 * MIN);
-  const register = (unit: number): number => {
-    rig.meter(unit).sync();
-    return (rig.sim.trueState(unit) as unknown as { firmware: { energyImportWh: number } }).firmware.energyImportWh;
-  };
+  const { rig, register } = await swapRig(t);
   const baseline = (await allEntries(rig.credit.ledger, 'p2')).find((e) => e.kind === 'consumption')!.cause.fromWh as number;
   rig.clock.advance(7 * MIN);
   const oldFinal = register(2);

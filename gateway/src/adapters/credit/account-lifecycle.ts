@@ -8,7 +8,7 @@
  * no such row is open as before; a closed one stays closed; one opened by command is open with the
  * holder and class of its command (its STS / OpenPAYGO keys, if any, still come from the YAML).
  */
-import type { Clock } from '@prepaid-edge/protocols';
+import { PrepaidError, type Clock } from '@prepaid-edge/protocols';
 import type { AccountSpec, CommandOutcome, Policy } from '../../core/credit/contracts.js';
 import { correctionProblem } from '../../core/commands/correction-limits.js';
 import type { AccountCommandRef, MeterMemory } from '../../core/credit/decision.js';
@@ -60,7 +60,11 @@ export class AccountLifecycle {
         continue;
       }
       const a = await this.deps.ledger.account(meter);
-      if (a) this.deps.accounts.set(meter, this.configOf(a));
+      if (!a) continue;
+      if (!this.deps.config.classes[a.customerClass]) {
+        throw new PrepaidError('E_CONFIG_INVALID', `credit.classes: the account on ${meter} (opened by command ${String(r.detail.id)}) is in class ${JSON.stringify(a.customerClass)}, which the configuration no longer has`, { path: 'credit.classes', meter });
+      }
+      this.deps.accounts.set(meter, this.configOf(a));
     }
   }
 

@@ -11,7 +11,7 @@ import { chargeConsumption, standingCharges } from '../tariff/index.js';
 import { inFriendlyPeriod } from '../policy/index.js';
 import type { CommandOutcome, NewEntry } from './contracts.js';
 import { policyAt, type AccountInput, type CreditDecision, type MeterMemory, type MeterSettings } from './decision.js';
-import { pendingTotal, startPending, withReading } from './pending-charges.js';
+import { pendingEntries, pendingTotal, startPending, withReading } from './pending-charges.js';
 import { memoryOf, quiet, runRules } from './rules-step.js';
 
 export function decideAccount(m: MeterMemory, input: AccountInput, s: MeterSettings, now: number): CreditDecision {
@@ -57,9 +57,12 @@ export function decideAccount(m: MeterMemory, input: AccountInput, s: MeterSetti
       const outcome = applied({ finalReading: input.finalReading, remainingCredit: remaining, statement, ...c.detail });
       const state = { ...initialAccountState(), supply: 'disconnected' as const };
       const out = runRules(d, m, s, now, now, { entries, force: true, state, command: { id: c.id, type: c.type, outcome }, audit: { action: 'account-closed', cause: c.source, detail: { id: c.id, remainingCredit: remaining, finalReading: input.finalReading, ...c.detail } } });
-      // Whatever the rules would do with a zero balance: supply off, now, and no timer.
-      const posting = out.posting && { ...out.posting, state };
-      return { ...out, ...(posting ? { posting } : {}), ...(out.after ? { after: { ...out.after, state } } : {}), events: [...out.events, { ts: now, type: 'account-closed', meter, data: { remainingCredit: remaining, command: c.id } }], relay: [{ kind: 'set', target: 'disconnected', cause: 'account closed' }], then: [], wakeAt: null, answer: { kind: 'outcome', fallback: outcome } };
+      // Whatever the rules would do with a zero balance (emergency credit taken, a notice): only the
+      // pending charges and the closing entry are booked; supply off, now, and no timer.
+      const booked = [...(m.pending ? pendingEntries(m.pending, now) : []), ...entries];
+      const posting = out.posting && { ...out.posting, entries: booked, state };
+      const publish = out.publish && { ...out.publish, balance: 0, state: 'disconnected' as const, emergency: state.emergency, daysLeft: null };
+      return { ...out, ...(posting ? { posting } : {}), ...(publish ? { publish } : {}), ...(out.after ? { after: { ...out.after, balance: 0, state } } : {}), ...(out.meterView ? { meterView: { ...out.meterView, balance: 0, spendable: 0, supply: 'disconnected' as const } } : {}), events: [...out.events, { ts: now, type: 'account-closed', meter, data: { remainingCredit: remaining, command: c.id } }], relay: [{ kind: 'set', target: 'disconnected', cause: 'account closed' }], then: [], wakeAt: null, answer: { kind: 'outcome', fallback: outcome } };
     }
     case 'swap': {
       if (input.rebaselined) return decideLateSwap(m, input as Required<typeof input>, s, now, d, applied, reject);

@@ -5,41 +5,20 @@
  * is open because its credit is exhausted. Seen from outside: the result message, the ledger entry
  * in the SQLite file, the relay closing on the meter; then a replay, an expired and a forged command.
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
-import { tempDir } from '../store/temp-dir.js';
-import { PREFIX, subscribe, waitFor } from '../uplink/helpers.js';
+import { PREFIX, waitFor } from '../uplink/helpers.js';
 import { openGatewayDb } from './gateway-db.js';
-import { oneMeterCredit } from './one-prepaid-meter.js';
-import { CLI, rawConfig, runCli } from './rig.js';
-
-const run = promisify(execFile);
-const cli = async (args: string[]): Promise<string> => (await run(process.execPath, [CLI, ...args], { timeout: 60_000 })).stdout;
+import { cli, commandBench, oneMeterCredit, type CommandResult } from './one-prepaid-meter.js';
+import { rawConfig, runCli } from './rig.js';
 
 /** 0.300 EUR/kWh in milli-EUR; trips at 0, reconnects by itself from 0.100 EUR. */
 
-interface Result {
-  status: string;
-  id: string | null;
-  reason?: string;
-  message?: string;
-  balance?: number;
-  original?: { status: string; balance?: number };
-}
+type Result = CommandResult;
 
 testWith(['mosquitto'])('signed top-up over mosquitto to prepaid-gateway run: applied, in the ledger, relay closes; replay duplicate, expired and forged rejected', async (t) => {
   t.timeout(120_000);
-  const dir = tempDir(t);
-  const broker = await startMosquitto(t);
-  const sub = await subscribe(t, broker.url);
-  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: 'e2e-command' });
-  sim.setLoad(1, { type: 'constant', watts: 2000 });
-  const port = await sim.listenTcp(0);
-  t.teardown(() => sim.close());
+  const { dir, sub, broker, sim, port } = await commandBench(t, 'e2e-command', [2000]);
 
   await cli(['command', 'keygen', '--out', join(dir, 'keys'), '--key-id', 'utility-e2e']);
   const gwId = 'e2e-command';

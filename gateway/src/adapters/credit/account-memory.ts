@@ -18,6 +18,8 @@ export class AccountMemory {
   private readonly tamper = new Map<string, readonly string[]>();
   private readonly peakPowerW = new Map<string, number>();
   private readonly usage = new Map<string, UsageWindow>();
+  /** A meter swap's new start register (Wh) and when, until the counter drop it causes is seen. */
+  private readonly swaps = new Map<string, { newStartWh: number; ts: number }>();
 
   constructor(private readonly ledger: Pick<Ledger, 'account'>) {}
 
@@ -98,6 +100,31 @@ export class AccountMemory {
 
   clearTamper(meter: string): void {
     this.tamper.delete(meter);
+  }
+
+  /** A new holder (account-open): nothing of the previous one's memory is kept. */
+  forget(meter: string): void {
+    this.cached.delete(meter);
+    this.pending.delete(meter);
+    this.resetPending.delete(meter);
+    this.usage.delete(meter);
+    this.swaps.delete(meter);
+  }
+
+  noteSwap(meter: string, newStartWh: number, ts: number): void {
+    this.swaps.set(meter, { newStartWh, ts });
+  }
+
+  /**
+   * Whether a counter reset the poller reports (register dropped to `toWh` at `ts`) is the meter
+   * swap already accounted for (the new meter's register, at or above its start reading, within an
+   * hour of the swap): then it must not re-baseline, or the new meter's first Wh would go uncharged.
+   */
+  takeSwap(meter: string, toWh: unknown, ts: number): boolean {
+    const s = this.swaps.get(meter);
+    if (!s) return false;
+    this.swaps.delete(meter);
+    return typeof toWh === 'number' && toWh >= s.newStartWh && ts - s.ts <= 3_600_000;
   }
 
   pendingMeters(): string[] {

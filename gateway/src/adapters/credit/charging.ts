@@ -20,7 +20,7 @@ export class Charging {
 
   /** Acquisition events: a confirmed counter reset means the next reading is a new baseline. */
   onEvent(e: NewEvent): void {
-    if (e.meter && e.type === 'counter-reset' && this.has(e.meter)) this.memory.markReset(e.meter);
+    if (e.meter && e.type === 'counter-reset' && this.has(e.meter) && !this.memory.takeSwap(e.meter, e.data?.to, e.ts)) this.memory.markReset(e.meter);
   }
 
   /** Resolves when the reading is charged and enforced. */

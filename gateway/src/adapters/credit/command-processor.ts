@@ -21,12 +21,15 @@ import { acceptOpenPaygoToken, acceptStsToken } from '../tokens/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { CreditConfig } from '../../core/config/gateway-config.js';
 import type { CreditEngine } from './credit-engine.js';
+import { applyAccountCommand } from './account-commands.js';
 
 export interface CommandProcessorDeps {
   config: CreditConfig;
   engine: CreditEngine;
   ledger: Ledger;
   clock: Clock;
+  /** The meter is in the configuration's `meters:` (account-open); default: any meter. */
+  meterConfigured?: (meter: string) => boolean;
 }
 
 function problemOf(fn: () => unknown): string | null {
@@ -88,6 +91,8 @@ export class CommandProcessor {
     });
     if (!verified.ok) return verified;
     const cmd = verified.command;
+    // Move-in: the meter has no account yet (checked in its turn, account-commands.ts).
+    if (cmd.type === 'account-open') return { ok: true, command: cmd };
     const target = 'meter' in cmd && cmd.meter !== undefined ? engine.commandTarget(cmd.meter) : undefined;
     const facts: CommandTargetFacts | undefined = target && {
       creditUnit: target.account.creditUnit,
@@ -133,6 +138,8 @@ export class CommandProcessor {
         await engine.addPolicyVersion(cmd.customerClass, cmd.activeFrom, policy, cmd.id);
         return this.remember(cmd, { customerClass: cmd.customerClass, policy: policy.id, activeFrom: cmd.activeFrom });
       }
+      default:
+        return applyAccountCommand(cmd, { lifecycle: engine.lifecycle, ledger: this.deps.ledger, hasAccount: (m) => engine.has(m), meterConfigured: this.deps.meterConfigured ?? (() => true) });
     }
   }
 

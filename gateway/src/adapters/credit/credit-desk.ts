@@ -4,7 +4,7 @@
  */
 import type { Clock } from '@prepaid-edge/protocols';
 import type { TariffVersion } from '../../core/credit/contracts.js';
-import type { CreditInput, MeterSettings } from '../../core/credit/decision.js';
+import type { CreditInput, MeterMemory, MeterSettings } from '../../core/credit/decision.js';
 import { decide } from '../../core/credit/decide.js';
 import type { AccountConfig, CreditConfig } from '../../core/config/gateway-config.js';
 import type { AccountMemory } from './account-memory.js';
@@ -43,6 +43,11 @@ export class CreditDesk {
     return settings;
   }
 
+  /** The account's holder or class changed (account-open / close): build its settings afresh. */
+  forget(meter: string): void {
+    this.cache.delete(meter);
+  }
+
   private build(meter: string): MeterSettings {
     const { settings, config, zone } = this.deps;
     const a = this.deps.accounts.get(meter)!;
@@ -72,6 +77,16 @@ export class CreditDesk {
       if (!m) return {};
       const now = this.deps.clock.now();
       return this.deps.shell.post(decide(m, typeof input === 'function' ? input(now) : input, this.settingsFor(meter), now));
+    });
+  }
+
+  /** Like run, with an input made from the account's memory by async look-ups (ledger reads) inside the account's turn, so nothing posts in between. */
+  runWith(meter: string, make: (m: MeterMemory, now: number) => Promise<CreditInput>): Promise<Carried> {
+    return this.queue.run(meter, async () => {
+      const m = await this.deps.memory.mustLoad(meter);
+      const input = await make(m, this.deps.clock.now());
+      const now = this.deps.clock.now();
+      return this.deps.shell.post(decide(m, input, this.settingsFor(meter), now));
     });
   }
 }

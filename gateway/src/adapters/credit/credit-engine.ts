@@ -27,6 +27,7 @@ import { AccountMemory } from './account-memory.js';
 import { Charging } from './charging.js';
 import { CoalescedPostings } from './coalesced-postings.js';
 import { CreditDesk } from './credit-desk.js';
+import { AccountLifecycle } from './account-lifecycle.js';
 import { CreditIntake } from './credit-intake.js';
 import { CreditSettings } from './credit-settings.js';
 import { CreditShell } from './credit-shell.js';
@@ -49,6 +50,8 @@ export interface CreditEngineDeps {
   relayFor: (meter: string) => RelayDriver | undefined;
   /** Write balance, warning levels and the backup disconnect threshold to a meter that keeps them. */
   syncMeter?: (meter: string, view: MeterCreditView) => Promise<void>;
+  /** Read a meter now (account-close's final reading); undefined when it cannot be read. */
+  readMeter?: (meter: string) => Promise<NewReading | undefined>;
 }
 
 export class CreditEngine {
@@ -60,6 +63,7 @@ export class CreditEngine {
   readonly charging: Charging;
   readonly intake: CreditIntake;
   readonly enforcement: Enforcement;
+  readonly lifecycle: AccountLifecycle;
 
   constructor(private readonly deps: CreditEngineDeps) {
     for (const a of deps.config.accounts) this.accounts.set(a.meter, a);
@@ -72,6 +76,7 @@ export class CreditEngine {
     this.desk = new CreditDesk({ config: deps.config, zone: deps.zone, clock, accounts: this.accounts, memory: this.memory, settings: this.settings, shell, syncsMeter: deps.syncMeter !== undefined });
     this.charging = new Charging(this.desk, this.memory, (m) => this.accounts.has(m), log);
     this.intake = new CreditIntake(this.desk, this.settings);
+    this.lifecycle = new AccountLifecycle({ config: deps.config, ledger, clock, accounts: this.accounts, desk: this.desk, memory: this.memory, policyOf: (c) => policyAt(this.settings.policyVersions(c), clock.now()), ...(deps.readMeter ? { readMeter: deps.readMeter } : {}) });
   }
 
   get postingStats(): { transactions: number; postings: number } {
@@ -82,6 +87,8 @@ export class CreditEngine {
   async start(): Promise<void> {
     const { ledger, clock } = this.deps;
     await this.settings.load();
+    // Accounts opened and closed by signed commands (kept in the ledger) win over the YAML list.
+    await this.lifecycle.load();
     for (const a of this.accounts.values()) {
       const spec = { meter: a.meter, customer: a.customer, customerClass: a.customerClass, creditUnit: a.creditUnit, ...(a.currency ? { currency: a.currency } : {}) };
       const existing = await ledger.account(a.meter);

@@ -7,7 +7,7 @@ import type { Board } from 'johnny-five';
 import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig, MeterConfig } from '../../core/config/gateway-config.js';
 import type { Logger } from '../log.js';
-import type { NewEvent } from '../../core/model.js';
+import type { NewEvent, NewReading } from '../../core/model.js';
 import type { Acquisition } from '../acquisition/index.js';
 import { dlt645MasterFor } from '../acquisition/driver-registry.js';
 import { openLedger, type AuditEntry, type Ledger } from '../store/ledger/index.js';
@@ -59,8 +59,9 @@ export class CreditRuntime implements CreditConsole {
       publishCredit: (meter, payload: CreditPayload) => deps.uplink.publishCredit(meter, payload),
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
+      readMeter: (meter) => this.readMeter(meter),
     });
-    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
+    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock, meterConfigured: (m) => this.meterConfig(m) !== undefined });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),
       adoptCredit: (m, amount, id, detail) => this.engine.intake.topUp(m, amount, { id, type: 'topup', source: 'meter (credit found at first sync)', detail }),
     });
@@ -109,6 +110,16 @@ export class CreditRuntime implements CreditConsole {
     this.deps.log.info({ command: outcome.id, status: outcome.status, ...('meter' in o && o.meter ? { meter: o.meter } : {}), ...(outcome.status === 'rejected' ? { reason: outcome.reason } : {}) }, 'command');
     this.deps.uplink.publishResult(resultPayload(outcome, this.deps.clock.now()));
     return outcome;
+  }
+
+  /** Poll a meter once now (account-close's final reading); undefined if it gave no reading. */
+  private async readMeter(meter: string): Promise<NewReading | undefined> {
+    const p = this.deps.acquisition.pollers.get(meter);
+    if (!p) return undefined;
+    const before = this.deps.clock.now();
+    await p.pollOnce();
+    const r = p.latest;
+    return r && r.ts >= before ? r : undefined;
   }
 
   private meterConfig(meter: string): MeterConfig | undefined {

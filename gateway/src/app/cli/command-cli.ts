@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isPrepaidError, systemClock } from '@prepaid-edge/protocols';
 import { parsePublicKey } from '../../core/commands/keys.js';
-import { buildSignedCommand, gitWorkTree, keygen, verifyCommandText, type SignOptions } from './sign-cli.js';
+import { buildSignedCommand, cosignCommandText, gitWorkTree, keygen, verifyCommandText, type SignOptions } from './sign-cli.js';
 
 function fail(e: unknown): never {
   const msg = isPrepaidError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
@@ -53,7 +53,7 @@ export function registerCommandCommands(program: Command): void {
     .requiredOption('--key-id <id>', 'keyId under which the gateway knows the public key')
     .option('--ttl <duration>', 'lifetime from issuedAt: 90s, 30m, 1h, 7d (default 1h)')
     .option('--json <file>', 'command fields as a JSON object, from a file or - for stdin; flags override them')
-    .option('--type <type>', 'topup | tariff | policy | relay-override | token | emergency-credit')
+    .option('--type <type>', 'topup | tariff | policy | relay-override | token | emergency-credit | adjustment | refund | reverse | account-open | account-close | meter-swap')
     .option('--meter <id>', 'meter id')
     .option('--amount <n>', 'top-up amount, integer account sub-units (Wh for energy accounts)')
     .option('--currency <code>', "ISO 4217 code of the account, or 'energy'")
@@ -64,13 +64,39 @@ export function registerCommandCommands(program: Command): void {
     .option('--scheme <scheme>', 'token: sts | openpaygo')
     .option('--token <digits>', 'token digits')
     .option('--note <text>', 'free text kept in the audit trail')
+    .option('--direction <dir>', 'adjustment: credit | debit')
+    .option('--reason <code>', 'adjustment, reverse: billing-error | meter-fault | tariff-error | duplicate-payment | payment-failed | goodwill | fraud-recovery | other')
+    .option('--reference <ref>', "refund: the payout's reference")
+    .option('--entry <id>', 'reverse: the ledger entry id to reverse')
+    .option('--customer <id>', 'account-open: the customer (account holder) id')
+    .option('--opening-balance <n>', 'account-open: opening balance, integer sub-units')
+    .option('--final-reading <wh>', "account-close: the register read at the meter (Wh), used if the gateway cannot read it")
+    .option('--old-final-reading <wh>', "meter-swap: the old meter's final register (Wh)")
+    .option('--new-serial <serial>', "meter-swap: the new meter's serial number")
+    .option('--new-start-reading <wh>', "meter-swap: the new meter's register when fitted (Wh)")
+    .option('--cosign-key <file>', 'a second private key that co-signs the same text (corrections above the policy co-sign amount)')
+    .option('--cosign-key-id <id>', 'keyId of the co-signing key')
     .option('--id <id>', 'command id (default: a random UUID)')
     .option('--issued-at <time>', 'epoch ms or ISO 8601 (default: now)')
-    .action((o: SignOptions & { key: string; json?: string }) => {
+    .action((o: SignOptions & { key: string; json?: string; cosignKey?: string }) => {
       try {
         const json = o.json === undefined ? undefined : readInput(o.json);
-        const signed = buildSignedCommand(o, { now: systemClock.now(), uuid: randomUUID, json, privateKey: readFileSync(o.key, 'utf8') });
+        const cosignKey = o.cosignKey === undefined ? {} : { cosignKey: readFileSync(o.cosignKey, 'utf8') };
+        const signed = buildSignedCommand(o, { now: systemClock.now(), uuid: randomUUID, json, privateKey: readFileSync(o.key, 'utf8'), ...cosignKey });
         process.stdout.write(`${JSON.stringify(signed)}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  cmd
+    .command('cosign [file]')
+    .description('co-sign a signed command (file or stdin) with a second, different key: adds cosig over the same canonical text; prints it as one line')
+    .requiredOption('--key <file>', 'the second private key, PKCS#8 PEM')
+    .requiredOption('--key-id <id>', 'keyId under which the gateway knows it')
+    .action((file: string | undefined, o: { key: string; keyId: string }) => {
+      try {
+        process.stdout.write(`${JSON.stringify(cosignCommandText(readInput(file ?? '-'), readFileSync(o.key, 'utf8'), o.keyId))}\n`);
       } catch (e) {
         fail(e);
       }

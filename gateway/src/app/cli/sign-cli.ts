@@ -9,6 +9,7 @@ import { canonicalJson } from '../../core/commands/canonical-json.js';
 import { generateCommandKeyPair, signCommand, signedBytes, verifySignature } from '../../core/commands/keys.js';
 import type { KeyObject } from 'node:crypto';
 import { checkShape, type ValidCommand } from '../../core/commands/shape.js';
+import { cosignCommand } from '../../core/commands/cosign.js';
 
 export interface KeygenResult {
   privateKeyPath: string;
@@ -68,6 +69,25 @@ export interface SignOptions {
   scheme?: string;
   token?: string;
   note?: string;
+  /** adjustment: credit | debit. */
+  direction?: string;
+  /** adjustment, reverse: a reason code (CORRECTION_REASONS). */
+  reason?: string;
+  /** refund: the payout's reference. */
+  reference?: string;
+  /** reverse: the ledger entry id. */
+  entry?: string;
+  /** account-open. */
+  customer?: string;
+  openingBalance?: string;
+  /** account-close (Wh, optional). */
+  finalReading?: string;
+  /** meter-swap. */
+  oldFinalReading?: string;
+  newSerial?: string;
+  newStartReading?: string;
+  /** keyId of the co-signing key (with SignDeps.cosignKey). */
+  cosignKeyId?: string;
 }
 
 export interface SignDeps {
@@ -76,6 +96,8 @@ export interface SignDeps {
   /** The text of `--json`, already read (file or stdin), or undefined. */
   json?: string;
   privateKey: string | KeyObject;
+  /** A second key that co-signs the same text (corrections above the policy's cosignAbove). */
+  cosignKey?: string | KeyObject;
 }
 
 /** The signed envelope: JSON fields, then flags, then defaults (id, issuedAt, expiresAt); refused if malformed. */
@@ -94,6 +116,16 @@ export function buildSignedCommand(o: SignOptions, deps: SignDeps): ValidCommand
   set('scheme', o.scheme);
   set('token', o.token);
   set('note', o.note);
+  set('direction', o.direction);
+  set('reason', o.reason);
+  set('reference', o.reference);
+  set('entry', o.entry === undefined ? undefined : integer('entry', o.entry));
+  set('customer', o.customer);
+  set('openingBalance', o.openingBalance === undefined ? undefined : integer('openingBalance', o.openingBalance));
+  set('finalReading', o.finalReading === undefined ? undefined : integer('finalReading', o.finalReading));
+  set('oldFinalReading', o.oldFinalReading === undefined ? undefined : integer('oldFinalReading', o.oldFinalReading));
+  set('newSerial', o.newSerial);
+  set('newStartReading', o.newStartReading === undefined ? undefined : integer('newStartReading', o.newStartReading));
   set('id', o.id);
   fields.id ??= deps.uuid();
   if (o.issuedAt !== undefined) fields.issuedAt = parseTime('issuedAt', o.issuedAt, deps.now);
@@ -104,8 +136,26 @@ export function buildSignedCommand(o: SignOptions, deps: SignDeps): ValidCommand
   if (o.ttl !== undefined || fields.expiresAt === undefined) fields.expiresAt = issuedAt + parseDuration('ttl', o.ttl ?? '1h');
   fields.keyId ??= o.keyId;
   delete fields.sig;
+  delete fields.cosig;
   checkShape(fields, { requireSig: false });
-  return signCommand(fields, deps.privateKey, o.keyId) as unknown as ValidCommand & { sig: string };
+  const signed = signCommand(fields, deps.privateKey, o.keyId);
+  if (deps.cosignKey === undefined) return signed as unknown as ValidCommand & { sig: string };
+  return cosign(signed, deps.cosignKey, o.cosignKeyId, o.keyId);
+}
+
+/** A signed command (its text) co-signed by a second key: the second operator's step, without the first one's key. */
+export function cosignCommandText(text: string, privateKey: string | KeyObject, keyId: string): ValidCommand & { sig: string } {
+  const o = parseJsonObject(text);
+  checkShape(o);
+  return cosign(o, privateKey, keyId, typeof o.keyId === 'string' ? o.keyId : '');
+}
+
+function cosign(signed: Record<string, unknown>, key: string | KeyObject, keyId: string | undefined, signerKeyId: string): ValidCommand & { sig: string } {
+  if (!keyId) throw cliError('cosignKeyId', 'a co-signing key needs its keyId (--cosign-key-id)');
+  if (keyId === signerKeyId) throw cliError('cosignKeyId', `${JSON.stringify(keyId)} signed already: a second, different key must co-sign`);
+  const out = cosignCommand(signed, key, keyId);
+  checkShape(out);
+  return out as unknown as ValidCommand & { sig: string };
 }
 
 /** Checks a signed command's shape and signature (not clock, meters or limits); returns the canonical text signed. */

@@ -9,7 +9,9 @@
  *  2. the shape (shape.ts): id, type (E_COMMAND_UNKNOWN_TYPE), common fields, no unknown fields,
  *     the type's own fields (E_COMMAND_MALFORMED, message names the field)
  *  3. keyId is a configured key (E_COMMAND_UNKNOWN_KEY)
- *  4. sig verifies (E_COMMAND_SIGNATURE)
+ *  4. sig verifies (E_COMMAND_SIGNATURE); a `cosig`, when present, is by another configured key
+ *     and verifies over the same text (E_COMMAND_COSIGN, cosign.ts; whether one is required is the
+ *     policy's: correction-limits.ts)
  *  5. validity window: expiresAt > issuedAt, at most maxWindowMs long, issuedAt - maxSkewMs <= now
  *     < expiresAt + maxSkewMs (E_COMMAND_EXPIRED)
  *  6. meter has an account here (E_COMMAND_UNKNOWN_METER)
@@ -27,6 +29,7 @@ import type { CommandEnvelope } from '../credit/contracts.js';
 import { canonicalJson } from './canonical-json.js';
 import { verifySignature } from './keys.js';
 import { checkShape, envelopeId, type ValidCommand } from './shape.js';
+import { cosignProblem } from './cosign.js';
 import { topUpLimitOf } from './top-up-limit.js';
 
 export type CommandErrorCode = Extract<ErrorCode, `E_COMMAND_${string}`>;
@@ -145,6 +148,8 @@ export function verifyCommand(raw: Buffer | string, ctx: VerifyContext): ParseRe
   const key = ctx.keys.get(command.keyId);
   if (!key) return reject(id, 'E_COMMAND_UNKNOWN_KEY', `keyId: no key ${JSON.stringify(command.keyId)} in this gateway's configuration`);
   if (!verifySignature(o, o.sig as string, key)) return reject(id, 'E_COMMAND_SIGNATURE', `sig: does not verify against key ${JSON.stringify(command.keyId)}`);
+  const cosig = cosignProblem(o, command.keyId, ctx.keys);
+  if (cosig) return { ok: false, id, reason: cosig.reason, message: cosig.message, authenticated: true };
 
   const late = windowProblem(command, ctx);
   if (late) return { ...late, id, authenticated: true };

@@ -5,3 +5,6 @@ export * from './shape.js';
 export * from './envelope.js';
 export * from './results.js';
 export * from './top-up-limit.js';
+export * from './account-shape.js';
+export * from './cosign.js';
+export * from './correction-limits.js';

@@ -3,8 +3,10 @@
  *
  * A public key in the configuration is either PEM (SPKI, `-----BEGIN PUBLIC KEY-----`) or the
  * standard base64 of the raw 32-byte key. A signature (`sig`) is the 64-byte Ed25519 signature of
- * the UTF-8 bytes of the RFC 8785 canonical JSON of every envelope field except `sig`, written as
- * base64url without padding; plain base64 (with or without `=`) is accepted too.
+ * the UTF-8 bytes of the RFC 8785 canonical JSON of every envelope field except `sig` and `cosig`,
+ * written as base64url without padding; plain base64 (with or without `=`) is accepted too. A
+ * co-signature (`cosig: {keyId, sig}`, corrections above the policy's co-sign amount) is a second
+ * key's signature of the same bytes (cosign.ts).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
 import { PrepaidError } from '@prepaid-edge/protocols';
@@ -66,9 +68,9 @@ export function decodeSignature(sig: string): Buffer | null {
   return bytes.length === 64 ? bytes : null;
 }
 
-/** The exact bytes a signature covers: canonical JSON of every field but `sig`, UTF-8. */
+/** The exact bytes a signature (and a co-signature) covers: canonical JSON of every field but `sig` and `cosig`, UTF-8. */
 export function signedBytes(fields: Record<string, unknown>): Buffer {
-  const { sig: _sig, ...rest } = fields;
+  const { sig: _sig, cosig: _cosig, ...rest } = fields;
   return Buffer.from(canonicalJson(rest), 'utf8');
 }
 
@@ -93,10 +95,15 @@ export function signCommand<T extends Record<string, unknown>>(fields: T, privat
   }
   const { sig: _old, ...rest } = fields;
   const unsigned = { ...rest, keyId };
+  const sig = signWith(unsigned, privateKey);
+  return { ...unsigned, sig } as unknown as T & { keyId: string; sig: string };
+}
+
+/** base64url Ed25519 signature of signedBytes(fields) (PKCS#8 PEM or KeyObject); throws E_COMMAND_SIGNATURE for a key that is not Ed25519. */
+export function signWith(fields: Record<string, unknown>, privateKey: string | KeyObject): string {
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
   if (key.asymmetricKeyType !== 'ed25519') throw new PrepaidError('E_COMMAND_SIGNATURE', `signing key is ${key.asymmetricKeyType ?? 'unknown'}, not Ed25519`);
-  const sig = sign(null, signedBytes(unsigned), key).toString('base64url');
-  return { ...unsigned, sig } as unknown as T & { keyId: string; sig: string };
+  return sign(null, signedBytes(fields), key).toString('base64url');
 }
 
 /** A fresh Ed25519 key pair: private PKCS#8 PEM, public SPKI PEM and the raw public key in base64. */

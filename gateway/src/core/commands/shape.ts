@@ -7,17 +7,12 @@
 import { PrepaidError } from '@prepaid-edge/protocols';
 import type { CommandType, Policy, Tariff } from '../credit/contracts.js';
 import { decodeSignature } from './keys.js';
+import { malformed, type CommandBase } from './command-base.js';
+import { ACCOUNT_FIELDS, checkAccountShape, type AccountCommand, type AccountCommandType } from './account-shape.js';
 
-export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit'];
+export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', ...(Object.keys(ACCOUNT_FIELDS) as AccountCommandType[])];
 
-/** Fields every command carries. `note` is optional free text for the audit trail (signed like the rest). */
-export interface CommandBase {
-  id: string;
-  issuedAt: number;
-  expiresAt: number;
-  keyId: string;
-  note?: string;
-}
+export type { CommandBase } from './command-base.js';
 
 /** Adds `amount` sub-units of the account's credit unit; `currency` is the account's ISO 4217 code, or 'energy' (amount in Wh). */
 export interface TopUpCommand extends CommandBase {
@@ -68,7 +63,7 @@ export interface EmergencyCreditCommand extends CommandBase {
   meter: string;
 }
 
-export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand;
+export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | AccountCommand;
 
 /** Latest instant a JS Date can hold (ECMAScript 21.4.1.1); keeps every time printable. */
 const MAX_MS = 8.64e15;
@@ -80,6 +75,7 @@ const FIELDS: Record<CommandType, string[]> = {
   'relay-override': ['meter', 'state', 'until'],
   token: ['meter', 'scheme', 'token'],
   'emergency-credit': ['meter'],
+  ...ACCOUNT_FIELDS,
 };
 const OPENPAYGO_DIGITS = [9, 12, 15, 20];
 
@@ -213,6 +209,8 @@ export function checkShape(
     }
     case 'emergency-credit':
       return { ...base, type, meter: f.id('meter') };
+    default:
+      return checkAccountShape(type, base, f, o);
   }
 }
 
@@ -221,6 +219,4 @@ function check(name: string, value: unknown, validate: ((v: unknown) => string |
   if (problem) throw new PrepaidError('E_COMMAND_MALFORMED', `${name}.${problem}`, { path: name });
 }
 
-export function malformed(path: string, why: string): PrepaidError {
-  return new PrepaidError('E_COMMAND_MALFORMED', `${path}: ${why}`, { path });
-}
+export { malformed } from './command-base.js';

@@ -169,6 +169,20 @@ export interface Policy {
   /** Largest top-up per command for this class (sub-units); see commands/top-up-limit.ts for the precedence. */
   maxTopUp?: number;
   reconnect: { mode: 'auto' | 'armed'; threshold: number };
+  /** Limits on signed corrections (adjustment, refund, reverse, opening balances); absent: corrections refused. */
+  corrections?: CorrectionLimits;
+}
+
+/** Sub-units. See core/commands/correction-limits.ts for the order they are checked in. */
+export interface CorrectionLimits {
+  /** Largest single correction, co-signed or not. */
+  maxAmount: number;
+  /** Largest total of corrections (credits and debits alike) on one account per gateway-local day. */
+  maxPerDay: number;
+  /** Above this amount a second, different key must co-sign. */
+  cosignAbove: number;
+  /** How far below zero a debit may take the balance (default 0: not below zero). */
+  maxNegative?: number;
 }
 
 /** DLMS IC 70 disconnect-control states. */
@@ -225,7 +239,7 @@ export interface RelayDriver {
 
 // ───────────────────────────── commands ─────────────────────────────
 
-export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit';
+export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
 
 /** The signed envelope on `{prefix}/{gatewayId}/commands` (RFC 8785 canonical JSON of all but `sig`). */
 export interface CommandEnvelope {

@@ -8,6 +8,7 @@ import type { CreditDecision, CreditInput, MeterMemory, MeterSettings } from './
 import { pendingEntries, pendingTotal } from './pending-charges.js';
 import { memoryOf, quiet, runRules } from './rules-step.js';
 import { compileVersions, stateAt } from '../tariff/compile.js';
+import { decideAccount } from './decide-account.js';
 
 /** The base price (sub-units per kWh) of the tariff period in force at `now`; undefined before any version. */
 function priceNow(s: MeterSettings, now: number): number | undefined {
@@ -90,5 +91,7 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
       if (!p) return d;
       return { ...d, posting: { meter, ts: now, entries: pendingEntries(p, now), cursor: p.cursor, audit: { action: 'charge', cause: 'shutdown' } } };
     }
+    default:
+      return decideAccount(m, input, s, now);
   }
 }

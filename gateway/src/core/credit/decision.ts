@@ -74,6 +74,36 @@ export function policyAt(p: PolicyVersions, ts: number): Policy {
 
 export type TopUpCause = { id: string; type: string; source: string; detail?: Record<string, unknown> };
 
+export interface AccountCommandRef {
+  id: string;
+  type: 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
+  /** `command:{keyId}`. */
+  source: string;
+  /** Kept in the entry's cause, the audit row and the outcome (keyId, cosignedBy, reason, ...). */
+  detail: Record<string, unknown>;
+}
+
+export type AccountInput =
+  /** Money moved by `delta` (credit > 0, debit < 0), checked against the policy's corrections limits. */
+  | { kind: 'correction'; command: AccountCommandRef; delta: number; cosigned: boolean; usedToday: number }
+  /** Move-in: the account was (re)created for the new holder; the opening balance is booked. */
+  | { kind: 'open'; command: AccountCommandRef; openingBalance: number; cosigned: boolean }
+  /** Move-out: the remaining balance is taken to zero (reported), supply off. */
+  | { kind: 'close'; command: AccountCommandRef; finalReading: { wh: number | null; ts: number | null; source: string }; statement: { sinceEntry: number; openingBalance: number; totals: Record<string, number> } }
+  /** The meter was replaced: charge the old one up to its final register, continue from the new one's start. */
+  | {
+      kind: 'swap';
+      command: AccountCommandRef;
+      oldFinalReading: number;
+      newStartReading: number;
+      newSerial: string;
+      /**
+       * The new meter was read before the command: the poller saw the register jump and the account
+       * re-baselined at `wh` (the new meter) from `previousWh` (the old meter's last reading), at `ts`.
+       */
+      rebaselined?: { previousWh: number; wh: number; ts: number };
+    };
+
 /** The one input an account's step decides on. */
 export type CreditInput =
   | { kind: 'reading'; ts: number; values: Readonly<Record<string, number>> }
@@ -84,7 +114,8 @@ export type CreditInput =
   | { kind: 'button' }
   | { kind: 'reevaluate'; cause: 'start' | 'timer' }
   | { kind: 'override'; override: RelayOverride | null; cause: string }
-  | { kind: 'shutdown' };
+  | { kind: 'shutdown' }
+  | AccountInput;
 
 /** What a relay is told: a rules action (perhaps held by an override), or a restore after an override. */
 export type RelayIntent =

@@ -44,6 +44,8 @@ export interface Ledger {
   settings(prefix: string): Promise<Array<{ key: string; value: unknown }>>;
   audit(entry: NewAuditEntry): Promise<AuditEntry>;
   entries(meter: string, opts?: { afterId?: number; limit?: number }): Promise<StoredEntry[]>;
+  /** Sum of the amounts of `meter`'s entries with id > afterId, by kind (an account's statement totals). */
+  kindTotals(meter: string, afterId?: number): Promise<Record<string, number>>;
   auditLog(opts?: AuditQuery): Promise<AuditEntry[]>;
   tokenMemory(meter: string, scheme: TokenScheme): Promise<unknown | undefined>;
   /** Compare each balance with the sum of its entries and each balance_after with the running sum. */
@@ -228,6 +230,13 @@ class SqliteLedger implements Ledger {
     return this.read('cannot read the entries', async () => {
       const rows = await this.db.all<EntryRowDb>(SQL.entries, [meter, opts.afterId ?? 0, opts.limit ?? DEFAULT_LIMIT]);
       return rows.map(toEntry);
+    });
+  }
+
+  kindTotals(meter: string, afterId = 0): Promise<Record<string, number>> {
+    return this.read('cannot total the entries', async () => {
+      const rows = await this.db.all<{ kind: string; total: number }>(SQL.kindTotals, [meter, afterId]);
+      return Object.fromEntries(rows.map((r) => [r.kind, r.total]));
     });
   }
 

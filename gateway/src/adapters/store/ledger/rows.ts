@@ -15,6 +15,7 @@ export const SQL = {
   updateAccount: 'UPDATE ledger_accounts SET balance = ?, state = coalesce(?, state), cursor = CASE WHEN ? THEN ? ELSE cursor END WHERE meter = ?',
   insertEntry: 'INSERT INTO ledger_entries (meter, kind, amount, ts, cause, balance_after) VALUES (?, ?, ?, ?, ?, ?)',
   entries: `SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE meter = ? AND id > ? ORDER BY id LIMIT ?`,
+  kindTotals: 'SELECT kind, SUM(amount) AS total FROM ledger_entries WHERE meter = ? AND id > ? GROUP BY kind ORDER BY kind',
   insertAudit: 'INSERT INTO ledger_audit (ts, meter, action, cause, detail) VALUES (?, ?, ?, ?, ?)',
   auditLog: 'SELECT id, ts, meter, action, cause, detail FROM ledger_audit WHERE id > ? AND (?2 IS NULL OR meter = ?2) AND (?3 IS NULL OR action = ?3) ORDER BY id LIMIT ?4',
   command: 'SELECT outcome FROM ledger_commands WHERE id = ?',

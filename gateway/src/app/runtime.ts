@@ -16,6 +16,7 @@ import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
 import type { MeterEventWalker } from '../adapters/meter-events/index.js';
+import type { FrozenKeeper } from '../adapters/frozen/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -41,6 +42,8 @@ export class Gateway {
   meterClocks: MeterClockKeeper | undefined;
   /** Uploads prepaid meters' own event logs, exactly once (meter-event). */
   meterEvents: MeterEventWalker | undefined;
+  /** Daily and monthly frozen readings of every meter (adapters/frozen). */
+  frozen: FrozenKeeper | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -84,7 +87,9 @@ export class Gateway {
         this.track(
           this.outbox!.appendReadings([r]).then(() => {
             this.meterEvents?.onReading(r);
-            return this.credit?.engine.onReading(r);
+            // Awaited with the charge, so a clean stop commits the frozen readings this reading was due.
+            const frozen = this.frozen?.onReading(r).catch((err: Error) => log.error({ meter: r.meter, err: err.message }, 'could not freeze a reading'));
+            return Promise.all([frozen, this.credit?.engine.onReading(r)]);
           }),
           'reading',
           r.meter,
@@ -127,6 +132,7 @@ export class Gateway {
         clock: this.clock,
       });
     }
+    this.frozen = await (await import('./frozen.js')).frozenKeeper(config, { outbox, log, ...(this.credit ? { balance: (m: string) => this.credit!.ledger.account(m).then((a) => a?.balance) } : {}) });
     this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {
       clock: this.clock,
       log,

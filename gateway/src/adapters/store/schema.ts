@@ -20,6 +20,13 @@ const MIGRATIONS: ReadonlyArray<(db: Db) => Promise<void>> = [
       INSERT INTO meta (key, value) VALUES ('dropped', 0), ('reading_count', 0), ('reading_bytes', 0), ('event_count', 0);
     `);
   },
+  // Frozen readings (daily/monthly register snapshots, adapters/frozen): kept as history, one per
+  // meter, kind and period (the primary key is the "never twice"); each is forwarded as an outbox event.
+  async (db) => {
+    await db.exec(`
+      CREATE TABLE frozen (meter TEXT NOT NULL, kind TEXT NOT NULL, period TEXT NOT NULL, at INTEGER NOT NULL, v TEXT NOT NULL, PRIMARY KEY (meter, kind, period)) WITHOUT ROWID;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

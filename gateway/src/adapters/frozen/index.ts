@@ -1,0 +1,1 @@
+export { FrozenKeeper, type FrozenKeeperDeps, type FrozenPayload } from './frozen-keeper.js';

@@ -1,6 +1,6 @@
 /** The frozen-reading rule: which periods are due, DST-correct (23 h and 25 h days), billing day, never twice. */
 import test from 'ava';
-import { dueFrozen, frozenReading, LATE_AFTER_MS } from '../../src/core/frozen/index.js';
+import { dueFrozen, frozenReading, LATE_AFTER_MS, nextDueAt } from '../../src/core/frozen/index.js';
 
 const BERLIN = 'Europe/Berlin';
 const H = 3_600_000;
@@ -64,4 +64,21 @@ test('a snapshot keeps the energy registers, and is late when read more than LAT
   t.deepEqual(onTime, { meter: 'm1', kind: 'daily', period: '2026-01-02', at: p.at, readingTs: p.at + 30_000, late: false, registers: { energyExport: 5, energyImport: 1234, energyImportT1: 1000, energyImportT2: 234 }, balance: -250 });
   t.true(frozenReading('m1', p, { ts: p.at + LATE_AFTER_MS + 1, values }).late);
   t.false('balance' in frozenReading('m1', p, { ts: p.at, values }));
+});
+
+test('nextDueAt is the first instant anything is due: nothing 1 ms before it, the first period at it', (t) => {
+  const cases = [
+    { zone: BERLIN, billingDay: 1, last: { daily: '2026-03-28', monthly: '2026-03' }, since: 0 },
+    { zone: BERLIN, billingDay: 15, last: { daily: '2026-10-24' }, since: utc('2026-10-20T10:00:00Z') },
+    { zone: 'Asia/Shanghai', billingDay: 3, last: {}, since: utc('2026-02-02T17:00:00Z') },
+    { zone: 'America/New_York', billingDay: 8, last: { daily: '2026-03-07', monthly: '2026-02' }, since: 0 },
+  ];
+  for (const c of cases) {
+    const at = nextDueAt(c);
+    t.deepEqual(dueFrozen({ ...c, now: at - 1 }), [], JSON.stringify(c));
+    const due = dueFrozen({ ...c, now: at });
+    t.true(due.length > 0 && due.every((p) => p.at === at), JSON.stringify(c));
+  }
+  // New York springs forward on 2026-03-08: the billing day's midnight is still 05:00 UTC (EST).
+  t.is(nextDueAt(cases[3]!), utc('2026-03-08T05:00:00Z'));
 });

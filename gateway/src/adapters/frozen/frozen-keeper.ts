@@ -6,7 +6,7 @@
  * first reading after the start (marked `late`); missed periods are frozen once each.
  */
 import type { NewReading } from '../../core/model.js';
-import { dueFrozen, frozenId, frozenReading, type FrozenReading } from '../../core/frozen/index.js';
+import { dueFrozen, frozenId, frozenReading, nextDueAt, type FrozenReading } from '../../core/frozen/index.js';
 import type { FrozenRow, SqliteOutbox } from '../store/sqlite-outbox.js';
 import { FROZEN_EVENT } from '../uplink/payloads.js';
 import type { Logger } from '../log.js';
@@ -34,6 +34,8 @@ export class FrozenKeeper {
   /** First reading seen of a meter never frozen: boundaries after it are due. */
   private readonly since = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per meter: no period is due before this instant (readings before it cost one comparison). */
+  private readonly notBefore = new Map<string, number>();
   frozenCount = 0;
 
   private constructor(private readonly deps: FrozenKeeperDeps) {}
@@ -46,17 +48,25 @@ export class FrozenKeeper {
 
   /** Freeze what is due from this (stored) reading; resolves when those are committed. */
   onReading(r: NewReading): Promise<FrozenPayload[]> {
+    if (r.ts < (this.notBefore.get(r.meter) ?? -Infinity) && !this.chains.has(r.meter)) return Promise.resolve([]);
     const prev = this.chains.get(r.meter) ?? Promise.resolve();
     const next = prev.then(() => this.freeze(r));
-    this.chains.set(r.meter, next.catch(() => undefined));
+    const tail = next.catch(() => undefined).finally(() => {
+      if (this.chains.get(r.meter) === tail) this.chains.delete(r.meter);
+    });
+    this.chains.set(r.meter, tail);
     return next;
   }
 
   private async freeze(r: NewReading): Promise<FrozenPayload[]> {
     const last = this.last.get(r.meter) ?? {};
     if (!this.since.has(r.meter)) this.since.set(r.meter, r.ts);
-    const due = dueFrozen({ zone: this.deps.zone, billingDay: this.deps.billingDay(r.meter), last, since: this.since.get(r.meter)!, now: r.ts });
-    if (due.length === 0) return [];
+    const rule = { zone: this.deps.zone, billingDay: this.deps.billingDay(r.meter), last, since: this.since.get(r.meter)! };
+    const due = dueFrozen({ ...rule, now: r.ts });
+    if (due.length === 0) {
+      this.notBefore.set(r.meter, nextDueAt(rule));
+      return [];
+    }
     const balance = await this.deps.balance?.(r.meter);
     const out: FrozenPayload[] = [];
     for (const p of due) {
@@ -70,6 +80,7 @@ export class FrozenKeeper {
       out.push(payload);
       this.deps.log?.info({ meter: r.meter, kind: p.kind, period: p.period, late: f.late }, 'frozen reading');
     }
+    this.notBefore.set(r.meter, nextDueAt({ ...rule, last: this.last.get(r.meter) ?? {} }));
     return out;
   }
 }

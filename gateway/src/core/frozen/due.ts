@@ -45,10 +45,27 @@ function nextMonth(year: number, month: number): [number, number] {
   return month === 12 ? [year + 1, 1] : [year, month + 1];
 }
 
+/** The first daily period that can be due: the day after the last frozen one, or the first midnight after `since`. */
+function firstDaily(zone: string, after: string | undefined, since: number): string {
+  return after !== undefined ? addDays(after, 1) : addDays(localParts(since, zone).date, 1);
+}
+
+/** The first billing month that can be due: the one after the last frozen, or the first billing-day midnight after `since`. */
+function firstMonthly(zone: string, billingDay: number, after: string | undefined, since: number): [number, number] {
+  if (after !== undefined) return nextMonth(Number(after.slice(0, 4)), Number(after.slice(5, 7)));
+  const p = localParts(since, zone);
+  const here: [number, number] = [p.year, p.month];
+  return monthStart(zone, billingDay, ...here) <= since ? nextMonth(...here) : here;
+}
+
+/** 00:00 local of the billing day of `year-month`. */
+function monthStart(zone: string, billingDay: number, year: number, month: number): number {
+  return dayStart(`${monthPeriod(year, month)}-${pad2(billingDay)}`, zone);
+}
+
 /** Daily boundaries in (after, now], oldest first. */
 function dailyDue(zone: string, afterDate: string | undefined, since: number, now: number, max: number): FrozenPeriod[] {
-  // The first candidate: the day after the last frozen one, or the first midnight after `since`.
-  let date = afterDate !== undefined ? addDays(afterDate, 1) : addDays(localParts(since, zone).date, 1);
+  let date = firstDaily(zone, afterDate, since);
   const out: FrozenPeriod[] = [];
   for (let at = dayStart(date, zone); at <= now; date = addDays(date, 1), at = dayStart(date, zone)) {
     out.push({ kind: 'daily', period: date, at });
@@ -59,25 +76,22 @@ function dailyDue(zone: string, afterDate: string | undefined, since: number, no
 
 /** Monthly boundaries (00:00 local of billingDay) in (after, now], oldest first. */
 function monthlyDue(zone: string, billingDay: number, after: string | undefined, since: number, now: number, max: number): FrozenPeriod[] {
-  let y: number;
-  let m: number;
-  if (after !== undefined) {
-    [y, m] = nextMonth(Number(after.slice(0, 4)), Number(after.slice(5, 7)));
-  } else {
-    // The first billing-day midnight strictly after `since`.
-    const p = localParts(since, zone);
-    [y, m] = [p.year, p.month];
-    if (dayStart(`${monthPeriod(y, m)}-${pad2(billingDay)}`, zone) <= since) [y, m] = nextMonth(y, m);
-  }
+  let [y, m] = firstMonthly(zone, billingDay, after, since);
   const out: FrozenPeriod[] = [];
-  for (;;) {
-    const period = monthPeriod(y, m);
-    const at = dayStart(`${period}-${pad2(billingDay)}`, zone);
-    if (at > now) return out;
-    out.push({ kind: 'monthly', period, at });
+  for (let at = monthStart(zone, billingDay, y, m); at <= now; [y, m] = nextMonth(y, m), at = monthStart(zone, billingDay, y, m)) {
+    out.push({ kind: 'monthly', period: monthPeriod(y, m), at });
     if (out.length > max) out.shift();
-    [y, m] = nextMonth(y, m);
   }
+  return out;
+}
+
+/**
+ * The earliest instant a period of either kind can next be due: a reading before it freezes
+ * nothing, so a caller can skip dueFrozen until then (it costs a few µs; this is one comparison).
+ */
+export function nextDueAt(i: Omit<DueInput, 'now' | 'max'>): number {
+  const daily = dayStart(firstDaily(i.zone, i.last.daily, i.since), i.zone);
+  return Math.min(daily, monthStart(i.zone, i.billingDay, ...firstMonthly(i.zone, i.billingDay, i.last.monthly, i.since)));
 }
 
 /** Every period due at `now`, daily before monthly, each kind oldest first. */

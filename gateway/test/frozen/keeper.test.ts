@@ -9,7 +9,7 @@ import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { openOutbox, type SqliteOutbox } from '../../src/adapters/store/index.js';
 import { createUplink } from '../../src/adapters/uplink/index.js';
-import { FrozenKeeper, type FrozenPayload } from '../../src/adapters/frozen/index.js';
+import { FROZEN_KEEP_MS, FrozenKeeper, type FrozenPayload } from '../../src/adapters/frozen/index.js';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, mqttCfg, quietLog, subscribe, waitFor } from '../uplink/helpers.js';
 
@@ -107,4 +107,21 @@ withBroker('an outage over two midnights: frozen late from the first reading aft
   t.is(got[1]!.readingTs, Date.parse('2026-10-26T07:00:00Z'), 'the first reading after the outage (on the 10 min grid from 18:00)');
   t.is(got[2]!.at - got[1]!.at, 25 * H, 'the fall-back day is 25 h');
   t.false(sub.messages.some((m) => m.topic === `${PREFIX}/${gw}/events` && m.json.type === 'frozen-reading'), 'not on the events topic');
+});
+
+test('retention: a daily frozen reading older than FROZEN_KEEP_MS goes in the transaction that stores a new one; monthly ones stay', async (t) => {
+  const clock = new ManualClock({ now: Date.parse('2025-01-01T12:00:00Z') });
+  const outbox = await openOutbox(storage(join(tempDir(t), 'gw.db')), { clock });
+  t.teardown(() => outbox.close());
+  const k = await keeper(outbox);
+  const wh = { v: 0 };
+  // A reading every 6 h for 403 days: 402 or 403 daily and 13 or 14 monthly periods pass.
+  await drive(clock, outbox, k, Date.parse('2026-02-08T12:00:00Z'), 6 * H, wh);
+  const daily = await outbox.frozen('m1', 'daily');
+  const newest = daily.at(-1)!;
+  t.is(newest.period, '2026-02-08');
+  t.true(daily.every((r) => r.at >= newest.at - FROZEN_KEEP_MS.daily), 'nothing older than 400 days before the newest');
+  t.is(daily.length, 401, '400 days back from the newest, both ends included');
+  t.is((await outbox.frozen('m1', 'monthly'))[0]!.period, '2025-01', 'monthly ones are kept');
+  t.is((await outbox.lastFrozen()).get('m1')?.daily, '2026-02-08');
 });

@@ -29,6 +29,12 @@ export interface FrozenPayload extends FrozenReading {
   timezone: string;
 }
 
+/**
+ * How long frozen readings stay in the gateway's file (they were forwarded long before): daily ones
+ * 400 days, monthly ones 10 years: about 130 KB of daily rows per meter (~330 bytes each).
+ */
+export const FROZEN_KEEP_MS: Readonly<Record<FrozenReading['kind'], number>> = { daily: 400 * 86_400_000, monthly: 3653 * 86_400_000 };
+
 export class FrozenKeeper {
   private last = new Map<string, { daily?: string; monthly?: string }>();
   /** First reading seen of a meter never frozen: boundaries after it are due. */
@@ -72,7 +78,7 @@ export class FrozenKeeper {
     for (const p of due) {
       const f = frozenReading(r.meter, p, r, balance);
       const payload: FrozenPayload = { id: frozenId(this.deps.gatewayId, f), gateway: this.deps.gatewayId, timezone: this.deps.zone, ...f };
-      const row: FrozenRow = { meter: f.meter, kind: f.kind, period: f.period, at: f.at, value: payload as unknown as Record<string, unknown> };
+      const row: FrozenRow = { meter: f.meter, kind: f.kind, period: f.period, at: f.at, value: payload as unknown as Record<string, unknown>, pruneBefore: f.at - FROZEN_KEEP_MS[f.kind] };
       const stored = await this.deps.outbox.appendFrozen(row, { ts: r.ts, type: FROZEN_EVENT, meter: r.meter, data: row.value });
       this.last.set(r.meter, { ...this.last.get(r.meter), [p.kind]: p.period });
       if (!stored) continue; // frozen before (another run): never twice

@@ -1,1 +1,1 @@
-export { FrozenKeeper, type FrozenKeeperDeps, type FrozenPayload } from './frozen-keeper.js';
+export { FROZEN_KEEP_MS, FrozenKeeper, type FrozenKeeperDeps, type FrozenPayload } from './frozen-keeper.js';

@@ -86,6 +86,8 @@ export interface FrozenRow {
   period: string;
   at: number;
   value: Record<string, unknown>;
+  /** Delete this meter's rows of this kind with `at` before this, in the same transaction (retention). */
+  pruneBefore?: number;
 }
 
 type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
@@ -111,6 +113,7 @@ const SQL = {
   measureUpTo: 'SELECT count(*) AS n, total(octet_length(v)) AS b FROM readings WHERE id <= ?',
   frozenExists: 'SELECT 1 AS x FROM frozen WHERE meter = ? AND kind = ? AND period = ?',
   insertFrozen: 'INSERT INTO frozen (meter, kind, period, at, v) VALUES (?, ?, ?, ?, ?)',
+  pruneFrozen: 'DELETE FROM frozen WHERE meter = ? AND kind = ? AND at < ?',
   frozenOf: 'SELECT meter, kind, period, at, v FROM frozen WHERE meter = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY at, kind LIMIT ?3',
   lastFrozen: 'SELECT meter, kind, max(period) AS period FROM frozen GROUP BY meter, kind',
   newestPerMeter: 'SELECT id, meter, seq, ts, v FROM readings WHERE id IN (SELECT max(id) FROM readings WHERE id > ? GROUP BY meter) ORDER BY id',
@@ -576,6 +579,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
       if (f) {
         if (await this.db.get(SQL.frozenExists, [f.meter, f.kind, f.period])) continue;
         await this.db.run(SQL.insertFrozen, [f.meter, f.kind, f.period, f.at, JSON.stringify(f.value)]);
+        if (f.pruneBefore !== undefined) await this.db.run(SQL.pruneFrozen, [f.meter, f.kind, f.pruneBefore]);
       }
       kept.push(op);
     }

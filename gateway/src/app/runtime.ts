@@ -3,7 +3,7 @@
  *                                  outbox -> uplink (MQTT).
  * Acquisition never waits on the uplink; the uplink only ever reads what is committed.
  */
-import { every, systemClock, type Clock } from '@prepaid-edge/protocols';
+import { PrepaidError, every, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
@@ -16,6 +16,8 @@ import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
 import type { MeterEventWalker } from '../adapters/meter-events/index.js';
+import type { FrozenKeeper } from '../adapters/frozen/index.js';
+import type { LedgerVerifier, StatementReport } from '../adapters/store/ledger/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -41,6 +43,10 @@ export class Gateway {
   meterClocks: MeterClockKeeper | undefined;
   /** Uploads prepaid meters' own event logs, exactly once (meter-event). */
   meterEvents: MeterEventWalker | undefined;
+  /** The ledger replay check at start and daily (with credit), for status and /metrics. */
+  ledgerVerifier: LedgerVerifier | undefined;
+  /** Daily and monthly frozen readings of every meter (adapters/frozen). */
+  frozen: FrozenKeeper | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -84,7 +90,9 @@ export class Gateway {
         this.track(
           this.outbox!.appendReadings([r]).then(() => {
             this.meterEvents?.onReading(r);
-            return this.credit?.engine.onReading(r);
+            // Awaited with the charge, so a clean stop commits the frozen readings this reading was due.
+            const frozen = this.frozen?.onReading(r).catch((err: Error) => log.error({ meter: r.meter, err: err.message }, 'could not freeze a reading'));
+            return Promise.all([frozen, this.credit?.engine.onReading(r)]);
           }),
           'reading',
           r.meter,
@@ -127,6 +135,12 @@ export class Gateway {
         clock: this.clock,
       });
     }
+    if (this.credit) {
+      const { LedgerVerifier } = await import('../adapters/store/ledger/index.js');
+      this.ledgerVerifier = new LedgerVerifier(this.credit.ledger, this.clock, log);
+      this.ledgerVerifier.start();
+    }
+    this.frozen = await (await import('./frozen.js')).frozenKeeper(config, { outbox, log, ...(this.credit ? { balance: (m: string) => this.credit!.ledger.account(m).then((a) => a?.balance) } : {}) });
     this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {
       clock: this.clock,
       log,
@@ -183,6 +197,7 @@ export class Gateway {
       outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
       uplink: this.uplink!.state(),
       ...(this.meterClocks ? { meterClocks: this.meterClocks.drifts() } : {}),
+      ...(this.ledgerVerifier?.last ? { ledgerVerify: { ok: this.ledgerVerifier.last.ok, at: this.ledgerVerifier.last.at, mismatches: this.ledgerVerifier.last.mismatches.length } } : {}),
       ...(this.credit
         ? {
             credit: (await this.credit.ledger.accounts()).map((a) => ({
@@ -199,6 +214,13 @@ export class Gateway {
     };
   }
 
+  /** A customer statement (ledger statement, GET /api/meters/:id/statement). */
+  async statement(meter: string, from: string, to: string): Promise<StatementReport> {
+    if (!this.credit) throw new PrepaidError('E_LEDGER_UNKNOWN_ACCOUNT', 'this gateway has no credit section: no ledger accounts', { meter });
+    const { readStatement } = await import('../adapters/store/ledger/index.js');
+    return readStatement(this.credit.ledger, { meter, from, to, zone: this.config.gateway.timezone });
+  }
+
   /** Clean stop: finish the transaction in flight on each bus, commit, flush the uplink, close the DB. */
   async stop(reason = 'stop'): Promise<void> {
     this.stopHealth?.();
@@ -207,6 +229,7 @@ export class Gateway {
     await this.meterEvents?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
+    await this.ledgerVerifier?.stop();
     await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
     await this.sparkplug?.stop();

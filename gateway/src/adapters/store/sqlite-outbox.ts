@@ -68,12 +68,32 @@ export interface SqliteOutbox extends Outbox {
   sparkplugNewest(): Promise<StoredReading[]>;
   /** Sparkplug consumer: everything up to `upToId` is delivered; rows every consumer has are deleted. */
   sparkplugDelivered(upToId: number): Promise<void>;
+  /**
+   * Store a frozen reading and its outbox event (the uplink forwards it) in one transaction; a
+   * second one of the same meter, kind and period stores nothing and resolves to undefined.
+   */
+  appendFrozen(f: FrozenRow, e: NewEvent): Promise<StoredEvent | undefined>;
+  /** Frozen readings of a meter (all kinds unless given), by boundary, oldest first. */
+  frozen(meter: string, kind?: string, limit?: number): Promise<FrozenRow[]>;
+  /** The last period frozen of each kind, per meter. */
+  lastFrozen(): Promise<Map<string, Record<string, string>>>;
+}
+
+/** A row of the `frozen` table: `v` is the JSON the adapter gave. */
+export interface FrozenRow {
+  meter: string;
+  kind: string;
+  period: string;
+  at: number;
+  value: Record<string, unknown>;
+  /** Delete this meter's rows of this kind with `at` before this, in the same transaction (retention). */
+  pruneBefore?: number;
 }
 
 type Pending<T> = { resolve: (v: T) => void; reject: (e: unknown) => void };
 type WriteOp =
   | ({ kind: 'readings'; rows: ReadingRow[] } & Pending<StoredReading[]>)
-  | ({ kind: 'event'; row: EventRow; mark?: { key: string; value: number } } & Pending<StoredEvent>)
+  | ({ kind: 'event'; row: EventRow; mark?: { key: string; value: number }; frozen?: FrozenRow } & Pending<StoredEvent>)
   | ({ kind: 'delete-readings' | 'delete-events'; ids: number[] } & Pending<void>)
   | ({ kind: 'spb-cursor'; upTo: number } & Pending<void>);
 
@@ -91,6 +111,11 @@ const SQL = {
   pendingReadings: 'SELECT id, meter, seq, ts, v FROM readings WHERE id > ? ORDER BY id LIMIT ?',
   pendingEvents: 'SELECT id, ts, type, meter, data FROM events WHERE id > ? ORDER BY id LIMIT ?',
   measureUpTo: 'SELECT count(*) AS n, total(octet_length(v)) AS b FROM readings WHERE id <= ?',
+  frozenExists: 'SELECT 1 AS x FROM frozen WHERE meter = ? AND kind = ? AND period = ?',
+  insertFrozen: 'INSERT INTO frozen (meter, kind, period, at, v) VALUES (?, ?, ?, ?, ?)',
+  pruneFrozen: 'DELETE FROM frozen WHERE meter = ? AND kind = ? AND at < ?',
+  frozenOf: 'SELECT meter, kind, period, at, v FROM frozen WHERE meter = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY at, kind LIMIT ?3',
+  lastFrozen: 'SELECT meter, kind, max(period) AS period FROM frozen GROUP BY meter, kind',
   newestPerMeter: 'SELECT id, meter, seq, ts, v FROM readings WHERE id IN (SELECT max(id) FROM readings WHERE id > ? GROUP BY meter) ORDER BY id',
 } as const;
 
@@ -229,6 +254,34 @@ class SqliteOutboxImpl implements SqliteOutbox {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => this.enqueue({ kind: 'event', row, mark: { key: mark.key, value: mark.value }, resolve, reject }));
+  }
+
+  appendFrozen(f: FrozenRow, e: NewEvent): Promise<StoredEvent | undefined> {
+    let row: EventRow;
+    try {
+      this.assertOpen();
+      row = eventRow(e);
+      if (![f?.meter, f?.kind, f?.period].every((x) => typeof x === 'string' && x.length > 0 && x.length <= 200) || !Number.isSafeInteger(f.at)) throw new GatewayError('E_STORE_INPUT', 'frozen: meter, kind, period (strings) and at (integer) are required', { path: 'frozen' });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Resolves to undefined when the row was there already (resultsFor).
+    return new Promise<StoredEvent | undefined>((resolve, reject) => this.enqueue({ kind: 'event', row, frozen: f, resolve: resolve as (v: StoredEvent) => void, reject }));
+  }
+
+  frozen(meter: string, kind?: string, limit = 10_000): Promise<FrozenRow[]> {
+    return this.read('cannot read frozen readings', async () => {
+      const rows = await this.db.all<{ meter: string; kind: string; period: string; at: number; v: string }>(SQL.frozenOf, [meter, kind ?? null, limit]);
+      return rows.map((r) => ({ meter: r.meter, kind: r.kind, period: r.period, at: r.at, value: JSON.parse(r.v) as Record<string, unknown> }));
+    }, limit);
+  }
+
+  lastFrozen(): Promise<Map<string, Record<string, string>>> {
+    return this.read('cannot read frozen readings', async () => this.db.all<{ meter: string; kind: string; period: string }>(SQL.lastFrozen), 1).then((rows) => {
+      const out = new Map<string, Record<string, string>>();
+      for (const r of rows) out.set(r.meter, { ...out.get(r.meter), [r.kind]: r.period });
+      return out;
+    });
   }
 
   mark(key: string): Promise<number | undefined> {
@@ -429,7 +482,9 @@ class SqliteOutboxImpl implements SqliteOutbox {
       await this.deleteRows(ops);
       const delivered = await this.advanceSparkplug(ops);
       const readings = await this.insertReadings(ops);
-      const eventRows = ops.flatMap((op) => (op.kind === 'event' ? [op.row] : []));
+      // A frozen reading already stored: the op stores nothing (neither row nor event).
+      const kept = await this.insertFrozen(ops);
+      const eventRows = kept.flatMap((op) => (op.kind === 'event' ? [op.row] : []));
       await this.dropOverflow(eventRows); // may add a readings-dropped event, after the callers' ones
       const eventIds = await this.insertEvents(eventRows);
       await this.saveCounters();
@@ -437,9 +492,9 @@ class SqliteOutboxImpl implements SqliteOutbox {
       await this.db.exec('COMMIT');
       this.stats_.commits++;
       this.stats_.readings += readings.length;
-      this.stats_.events += ops.filter((op) => op.kind === 'event').length;
+      this.stats_.events += kept.filter((op) => op.kind === 'event').length;
       for (const id of delivered) this.jsonHeld.delete(id);
-      return resultsFor(ops, readings, eventIds);
+      return resultsFor(kept, readings, eventIds, ops);
     } catch (e) {
       this.counters = before.counters;
       this.seqs = before.seqs;
@@ -515,6 +570,22 @@ class SqliteOutboxImpl implements SqliteOutbox {
     return stored;
   }
 
+  /** Insert the frozen rows of `ops`; returns the ops without those whose row was there already. */
+  private async insertFrozen(ops: readonly WriteOp[]): Promise<readonly WriteOp[]> {
+    if (!ops.some((op) => op.kind === 'event' && op.frozen)) return ops;
+    const kept: WriteOp[] = [];
+    for (const op of ops) {
+      const f = op.kind === 'event' ? op.frozen : undefined;
+      if (f) {
+        if (await this.db.get(SQL.frozenExists, [f.meter, f.kind, f.period])) continue;
+        await this.db.run(SQL.insertFrozen, [f.meter, f.kind, f.period, f.at, JSON.stringify(f.value)]);
+        if (f.pruneBefore !== undefined) await this.db.run(SQL.pruneFrozen, [f.meter, f.kind, f.pruneBefore]);
+      }
+      kept.push(op);
+    }
+    return kept;
+  }
+
   private async insertEvents(rows: readonly EventRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
     const { lastID } = await this.db.run(SQL.insertEvents, [JSON.stringify(rows.map((e) => [e.ts, e.type, e.meter, e.json]))]);
@@ -560,11 +631,16 @@ class SqliteOutboxImpl implements SqliteOutbox {
   }
 }
 
-/** What each op's promise resolves to, in op order: its stored readings, its stored event, or nothing. */
-function resultsFor(ops: readonly WriteOp[], readings: readonly StoredReading[], eventIds: readonly number[]): unknown[] {
+/**
+ * What each op's promise resolves to, in the order of `all`: its stored readings, its stored event,
+ * or nothing (also for an op left out of `ops`, a frozen reading stored before).
+ */
+function resultsFor(ops: readonly WriteOp[], readings: readonly StoredReading[], eventIds: readonly number[], all: readonly WriteOp[] = ops): unknown[] {
   let r = 0;
   let e = 0;
-  return ops.map((op) => {
+  const kept = new Set(ops);
+  return all.map((op) => {
+    if (!kept.has(op)) return undefined;
     if (op.kind === 'readings') return readings.slice(r, (r += op.rows.length));
     if (op.kind !== 'event') return undefined;
     const row = op.row;

@@ -3,6 +3,7 @@
  * are the public contract in docs/mqtt.md.
  */
 import type { StoredEvent, StoredReading } from '../../core/model.js';
+import type { Topics } from './topics.js';
 
 /** Readings of one meter, published as one message and deleted from the outbox after its PUBACK. */
 export interface ReadingBatch {
@@ -35,6 +36,15 @@ export function batchReadings(rows: readonly StoredReading[], batchSize: number,
 
 export function readingsPayload(b: ReadingBatch): string {
   return JSON.stringify({ meter: b.meter, readings: b.readings.map((r) => ({ seq: r.seq, ts: r.ts, values: r.values })), historical: b.historical });
+}
+
+/** Outbox events of this type are frozen readings: `data` is the payload of `meters/{meter}/frozen`. */
+export const FROZEN_EVENT = 'frozen-reading';
+
+/** Topic and payload of an outbox event: a frozen reading on its meter's topic, any other on `events`. */
+export function eventMessage(topics: Pick<Topics, 'events' | 'frozen'>, e: StoredEvent): { topic: string; payload: string } {
+  if (e.type === FROZEN_EVENT && e.meter !== undefined) return { topic: topics.frozen(e.meter), payload: JSON.stringify(e.data) };
+  return { topic: topics.events, payload: eventPayload(e) };
 }
 
 export function eventPayload(e: StoredEvent): string {

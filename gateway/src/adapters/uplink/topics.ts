@@ -6,6 +6,8 @@ export interface Topics {
   readings(meter: string): string;
   health(meter: string): string;
   credit(meter: string): string;
+  /** Frozen readings (daily/monthly register snapshots), QoS 1, not retained. */
+  frozen(meter: string): string;
   /** Signed commands in, their outcomes out. */
   commands: string;
   commandResults: string;
@@ -19,6 +21,7 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     readings: (meter) => `${root}/meters/${meter}/readings`,
     health: (meter) => `${root}/meters/${meter}/health`,
     credit: (meter) => `${root}/meters/${meter}/credit`,
+    frozen: (meter) => `${root}/meters/${meter}/frozen`,
     commands: `${root}/commands`,
     commandResults: `${root}/commands/results`,
   };

@@ -15,7 +15,7 @@ import { backoffDelay } from './backoff.js';
 import type { Duplex } from 'node:stream';
 import { clientOptions, redactUrl } from './client-options.js';
 import { limitIncoming, PacketLimiter } from './packet-limit.js';
-import { batchReadings, eventPayload, healthPayload, offlinePayload, onlinePayload, readingsPayload, type StatusInfo } from './payloads.js';
+import { batchReadings, eventMessage, healthPayload, offlinePayload, onlinePayload, readingsPayload, type StatusInfo } from './payloads.js';
 import { topicsFor, type Topics } from './topics.js';
 
 // mqtt's own connect module, not the package index: the index also loads the client's browser,
@@ -410,7 +410,8 @@ class MqttUplink extends EventEmitter implements Uplink {
     const upTo = this.sendReadings ? this.lingerUpTo(gen, lastReading) : 0;
     const readings = upTo > this.readingsCursor ? await this.outbox.pendingReadings(Math.min(this.readAhead, upTo - this.readingsCursor), this.readingsCursor) : [];
     if (!this.live(gen)) return;
-    for (const e of events) this.prepared.push({ kind: 'event', topic: this.topics.events, payload: eventPayload(e), ids: [e.id] });
+    // A frozen reading travels as an outbox event (durable, in order) on its meter's own topic.
+    for (const e of events) this.prepared.push({ kind: 'event', ...eventMessage(this.topics, e), ids: [e.id] });
     if (events.length > 0) this.eventsCursor = events.at(-1)!.id;
     if (readings.length === 0) return;
     this.readingsCursor = readings.at(-1)!.id;

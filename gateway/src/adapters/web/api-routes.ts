@@ -6,6 +6,7 @@ import type { RequestContext } from './console-host.js';
 import { auditKind, eventKind } from './event-kinds.js';
 import type { ScanRequest } from './scan-jobs.js';
 import { METER_PARAMS, NO_QUERY, query } from './validation.js';
+import { registerStatementRoute } from './statement-route.js';
 
 const RELAY_STATES: Record<number, SupplyState> = { 0: 'disconnected', 1: 'connected', 2: 'ready-for-reconnection' };
 const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
@@ -38,6 +39,8 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
   });
 
   api.get('/api/status', none, async () => host.status());
+
+  registerStatementRoute(api, ctx);
 
   api.get('/api/meters', none, async () => {
     const s = await host.status();

@@ -9,6 +9,7 @@ import type { GatewayObserver, GatewayStatus } from './gateway-status.js';
 import type { HistoryRing } from './history.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ScanJobs } from './scan-jobs.js';
+import type { StatementReport } from '../store/ledger/statement-reader.js';
 
 /** What the console needs from the gateway. */
 export interface ConsoleHost {
@@ -20,6 +21,8 @@ export interface ConsoleHost {
   /** The gateway's clock (the console's default). */
   readonly clock?: Clock;
   status(): Promise<GatewayStatus>;
+  /** A customer statement from the ledger (local dates, inclusive), when credit is configured. */
+  statement?(meter: string, from: string, to: string): Promise<StatementReport>;
 }
 
 /** What every API route handler is given. */

@@ -18,6 +18,8 @@ export interface GatewayStatus {
   uplink: UplinkState;
   /** Prepaid accounts (when credit is configured): balance in sub-units and supply state. */
   credit?: Array<{ meter: string; customer: string; balance: number; creditUnit: string; currency?: string; supply: string; emergencyInUse: boolean }>;
+  /** The last ledger replay check (run at start and daily, not per scrape): ok, when (ms), mismatches found. */
+  ledgerVerify?: { ok: boolean; at: number; mismatches: number };
   /** The last look at each meter clock (meterClocks:): drift ms (meter - gateway) ± uncertainty, whether it was set, or the error. */
   meterClocks?: Array<{ meter?: string; bus: string; kind: string; at: number; set: boolean; driftMs?: number; uncertaintyMs?: number; error?: string }>;
 }

@@ -71,6 +71,9 @@ export class GatewayMetrics {
   private readonly creditEvents: Counter<'meter' | 'type'>;
   private readonly creditBalance: Gauge<'meter' | 'unit'>;
   private readonly logins: Counter<'result'>;
+  private readonly ledgerVerifyOk: Gauge;
+  private readonly ledgerVerifyTime: Gauge;
+  private readonly ledgerVerifyMismatches: Gauge;
   private readonly info: Gauge<'gateway' | 'version'>;
   private readonly uptime: Gauge;
 
@@ -96,6 +99,9 @@ export class GatewayMetrics {
     this.relayActions = new Counter({ name: 'prepaid_relay_actions_total', help: 'Relay commands by target state and result (verified by readback, mismatch, unavailable, failed)', labelNames: ['meter', 'target', 'result'], registers });
     this.creditEvents = new Counter({ name: 'prepaid_credit_events_total', help: 'Credit events (low-credit, disconnect-scheduled, reconnected, ...) by type', labelNames: ['meter', 'type'], registers });
     this.creditBalance = new Gauge({ name: 'prepaid_credit_balance', help: 'Account balance in sub-units of its credit unit', labelNames: ['meter', 'unit'], registers });
+    this.ledgerVerifyOk = new Gauge({ name: 'prepaid_ledger_verify_ok', help: '1 if the last ledger replay check found every balance equal to the sum of its entries, else 0 (absent before the first check or without credit)', registers });
+    this.ledgerVerifyTime = new Gauge({ name: 'prepaid_ledger_verify_timestamp_seconds', help: 'When the last ledger replay check ran (Unix seconds; it runs at start and daily)', registers });
+    this.ledgerVerifyMismatches = new Gauge({ name: 'prepaid_ledger_verify_mismatches', help: 'Mismatches the last ledger replay check found', registers });
     this.logins = new Counter({ name: 'prepaid_console_logins_total', help: 'Web console login attempts by result', labelNames: ['result'], registers });
     this.info = new Gauge({ name: 'prepaid_gateway_info', help: 'Gateway id and version (value 1)', labelNames: ['gateway', 'version'], registers });
     this.uptime = new Gauge({ name: 'prepaid_gateway_uptime_seconds', help: 'Seconds since the gateway started', registers });
@@ -155,6 +161,14 @@ export class GatewayMetrics {
     setCounters(this.mqttPublished, Object.entries(s.uplink.published).map(([kind, n]) => [{ kind }, n] as const));
     this.creditBalance.reset();
     for (const a of s.credit ?? []) this.creditBalance.set({ meter: a.meter, unit: a.currency ?? a.creditUnit }, a.balance);
+    this.ledgerVerifyOk.reset();
+    this.ledgerVerifyTime.reset();
+    this.ledgerVerifyMismatches.reset();
+    if (s.ledgerVerify) {
+      this.ledgerVerifyOk.set(s.ledgerVerify.ok ? 1 : 0);
+      this.ledgerVerifyTime.set(s.ledgerVerify.at / 1000);
+      this.ledgerVerifyMismatches.set(s.ledgerVerify.mismatches);
+    }
     this.info.reset();
     this.info.set({ gateway: s.gateway, version: s.version }, 1);
     this.uptime.set(s.uptimeMs / 1000);

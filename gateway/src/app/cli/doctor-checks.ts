@@ -111,5 +111,6 @@ export async function checkDatabase(cfg: GatewayConfig): Promise<CheckResult> {
 }
 
 export async function runChecks(cfg: GatewayConfig, now = systemClock.now()): Promise<CheckResult[]> {
-  return [...checkSerialPorts(cfg), await checkBroker(cfg), checkClock(now), checkDisk(cfg), await checkDatabase(cfg)];
+  const ledger = await (await import('./ledger-command.js')).ledgerVerdict(cfg);
+  return [...checkSerialPorts(cfg), await checkBroker(cfg), checkClock(now), checkDisk(cfg), await checkDatabase(cfg), ...(ledger ? [{ check: 'ledger', ...ledger }] : [])];
 }

@@ -3,6 +3,7 @@
  * Cheap to import: each action loads its own module when it runs.
  */
 import type { Command } from 'commander';
+import { registerLedgerCommands } from './ledger-register.js';
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -92,4 +93,6 @@ export function registerTechnicianCommands(program: Command): void {
     .description('check serial ports, the broker (TLS), the clock, disk space and the database; exit 1 on a FAIL')
     .requiredOption('-c, --config <file>', 'gateway configuration')
     .action(async (o) => (await import('./doctor-command.js')).doctorCommand(o));
+
+  registerLedgerCommands(program);
 }

@@ -4,7 +4,8 @@ import type { AccountSpec, Policy, TariffVersion } from '../credit/contracts.js'
 
 
 export interface GatewayConfig {
-  gateway: { id: string; timezone: string };
+  /** billingDay: monthly frozen readings of meters without an account (1..28, default 1). */
+  gateway: { id: string; timezone: string; billingDay?: number };
   storage: StorageConfig;
   mqtt: MqttConfig;
   /** Sparkplug B edge node beside the JSON topics (absent: JSON topics only). */

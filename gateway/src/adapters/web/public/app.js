@@ -165,6 +165,7 @@
       );
     });
     $('meters').tBodies[0].replaceChildren(...rows);
+    fillStatementMeters(r.meters);
     const sel = $('chart-meter');
     const ids = r.meters.map((m) => m.id);
     if (sel.options.length !== ids.length) {
@@ -176,6 +177,40 @@
       sel.value = state.chartMeter ?? '';
     }
   }
+
+  // ───── statement (GET /api/meters/:id/statement) ─────
+  function statementUrl(format) {
+    const q = new URLSearchParams({ from: $('statement-from').value, to: $('statement-to').value, format });
+    return `/api/meters/${encodeURIComponent($('statement-meter').value)}/statement?${q}`;
+  }
+  function updateStatementLink() {
+    const ready = $('statement-meter').value && $('statement-from').value && $('statement-to').value;
+    $('statement-csv').href = ready ? statementUrl('csv') : '#';
+  }
+  function fillStatementMeters(meters) {
+    const sel = $('statement-meter');
+    const ids = meters.filter((m) => m.credit).map((m) => m.id);
+    if (sel.options.length === ids.length) return;
+    sel.replaceChildren(...ids.map((id) => el('option', { value: id }, id)));
+    if (!$('statement-from').value) {
+      const today = new Date();
+      $('statement-to').value = today.toISOString().slice(0, 10);
+      $('statement-from').value = new Date(today.getFullYear(), today.getMonth(), 1, 12).toISOString().slice(0, 10);
+    }
+    updateStatementLink();
+  }
+  for (const id of ['statement-meter', 'statement-from', 'statement-to']) $(id).addEventListener('change', updateStatementLink);
+  $('statement-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const s = await api(statementUrl('json'));
+      const rows = [['opening balance', '', '', '', s.opening], ...s.lines.map((l) => [l.kind === 'other' ? `other (${(l.kinds ?? []).join(', ')})` : l.kind, l.band ? `${l.band}${l.tier ? ` tier ${l.tier}` : ''}` : '', l.count, l.wh !== undefined ? fmtNum(l.wh / 1000, 3) : '', l.amount]), ['closing balance', '', '', '', s.closing]];
+      $('statement').tBodies[0].replaceChildren(...rows.map((r) => el('tr', {}, ...r.map((c, i) => el('td', i >= 2 ? { class: 'num' } : {}, String(c))))));
+      $('statement').hidden = false;
+    } catch (e) {
+      toast(e.message, true);
+    }
+  });
 
   function confirmDialog(title, text, okLabel) {
     const d = $('confirm');

@@ -8,7 +8,7 @@ import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
 import { openOutbox, type SqliteOutbox } from '../adapters/store/index.js';
-import { createUplink, type Uplink } from '../adapters/uplink/index.js';
+import { createUplink, topicsFor, type Uplink } from '../adapters/uplink/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
@@ -125,6 +125,13 @@ export class Gateway {
         event: (e) => this.onEvent(e),
         log,
         clock: this.clock,
+        ledgerStream: {
+          publisher: { connected: () => uplink.state().connected, publish: (topic, p) => uplink.publishAcked(topic, p), on: (e, l) => uplink.on(e, l), off: (e, l) => uplink.off(e, l) },
+          gatewayId: config.gateway.id,
+          topic: topicsFor(config.mqtt.topicPrefix, config.gateway.id).ledger,
+          batchSize: config.mqtt.batchSize,
+          inflight: config.mqtt.inflight,
+        },
       });
     }
     this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {

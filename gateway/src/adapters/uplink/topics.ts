@@ -9,6 +9,8 @@ export interface Topics {
   /** Signed commands in, their outcomes out. */
   commands: string;
   commandResults: string;
+  /** Every ledger entry, in seq order (docs/mqtt.md#ledger). */
+  ledger: string;
 }
 
 export function topicsFor(prefix: string, gatewayId: string): Topics {
@@ -21,5 +23,6 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     credit: (meter) => `${root}/meters/${meter}/credit`,
     commands: `${root}/commands`,
     commandResults: `${root}/commands/results`,
+    ledger: `${root}/ledger`,
   };
 }

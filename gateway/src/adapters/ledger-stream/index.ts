@@ -1,0 +1,1 @@
+export { LedgerFeed, type LedgerFeedOptions, type LedgerFeedState, type StreamLedger, type StreamPublisher } from './ledger-feed.js';

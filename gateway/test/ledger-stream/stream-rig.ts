@@ -80,3 +80,17 @@ export function firstArrivals(sub: Subscriber, gw: string): number[] {
 export function teardownLater(t: ExecutionContext, f: () => Promise<unknown>): void {
   t.teardown(() => f().then(() => undefined));
 }
+
+/** Seqs received with different entries (a seq handed out twice): must be none. */
+export function seqConflicts(sub: Subscriber, gw: string): string[] {
+  const byseq = new Map<number, string>();
+  const out: string[] = [];
+  for (const m of ledgerMessages(sub, gw))
+    for (const e of m.entries) {
+      const v = JSON.stringify([e.id, e.meter, e.kind, e.amount, e.balanceAfter, e.ts]);
+      const had = byseq.get(e.seq);
+      if (had === undefined) byseq.set(e.seq, v);
+      else if (had !== v && out.length < 20) out.push(`seq ${e.seq}: ${had} then ${v}`);
+    }
+  return out;
+}

@@ -9,6 +9,7 @@ import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index
 import type { NewEvent, Outbox } from '../core/model.js';
 import { openOutbox, type SqliteOutbox } from '../adapters/store/index.js';
 import { createUplink, topicsFor, type Uplink } from '../adapters/uplink/index.js';
+import { uplinkPublisher } from '../adapters/ledger-stream/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
@@ -126,7 +127,7 @@ export class Gateway {
         log,
         clock: this.clock,
         ledgerStream: {
-          publisher: { connected: () => uplink.state().connected, publish: (topic, p) => uplink.publishAcked(topic, p), on: (e, l) => uplink.on(e, l), off: (e, l) => uplink.off(e, l) },
+          publisher: uplinkPublisher(uplink),
           gatewayId: config.gateway.id,
           topic: topicsFor(config.mqtt.topicPrefix, config.gateway.id).ledger,
           batchSize: config.mqtt.batchSize,

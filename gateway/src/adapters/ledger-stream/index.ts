@@ -1,1 +1,1 @@
-export { LedgerFeed, type LedgerFeedOptions, type LedgerFeedState, type StreamLedger, type StreamPublisher } from './ledger-feed.js';
+export { LedgerFeed, uplinkPublisher, type LedgerFeedOptions, type LedgerFeedState, type StreamLedger, type StreamPublisher } from './ledger-feed.js';

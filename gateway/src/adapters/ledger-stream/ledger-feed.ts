@@ -15,6 +15,7 @@ import type { Clock } from '@prepaid-edge/protocols';
 import { every } from '@prepaid-edge/protocols';
 import { cursorAfter, ledgerPayload, type StreamCursor, type StreamEntry } from '../../core/ledger/stream.js';
 import type { Logger } from '../log.js';
+import type { Uplink } from '../uplink/index.js';
 
 /** What the feed needs of the ledger (store/ledger). */
 export interface StreamLedger {
@@ -31,6 +32,16 @@ export interface StreamPublisher {
   publish(topic: string, payload: string): Promise<boolean>;
   on(event: 'connected' | 'disconnected', listener: () => void): unknown;
   off(event: 'connected' | 'disconnected', listener: () => void): unknown;
+}
+
+/** The JSON uplink as the feed's publisher: its connection, its events, QoS 1 publishes acknowledged by PUBACK. */
+export function uplinkPublisher(uplink: Pick<Uplink, 'state' | 'publishAcked' | 'on' | 'off'>): StreamPublisher {
+  return {
+    connected: () => uplink.state().connected,
+    publish: (topic, payload) => uplink.publishAcked(topic, payload),
+    on: (event, listener) => uplink.on(event, listener),
+    off: (event, listener) => uplink.off(event, listener),
+  };
 }
 
 export interface LedgerFeedOptions {

@@ -9,9 +9,9 @@
  *   entries after the saved cursor go again with the same seqs: the head end drops them as duplicates.
  * - Nothing is published while disconnected; on a reconnect reading starts again at the delivered
  *   cursor, so what was in flight when the connection dropped goes again.
- * - Woken by the ledger's commits (and, for writers on another connection, every `pollMs`).
+ * - Woken `lingerMs` after the ledger's commits (and, for writers on another connection, every `pollMs`).
  */
-import type { Clock } from '@prepaid-edge/protocols';
+import type { Clock, TimerHandle } from '@prepaid-edge/protocols';
 import { every } from '@prepaid-edge/protocols';
 import { cursorAfter, ledgerPayload, type StreamCursor, type StreamEntry } from '../../core/ledger/stream.js';
 import type { Logger } from '../log.js';
@@ -59,6 +59,12 @@ export interface LedgerFeedOptions {
   pollMs?: number;
   /** stop() waits this long at most for what is in flight and pending (ms, default 5000). */
   stopTimeoutMs?: number;
+  /**
+   * After a commit, read this much later (ms, default 25): the postings of a charging burst commit
+   * one after another on the ledger's one connection, and a read between each of them would delay
+   * the next (bench ledger-stream); one read after the burst takes them all.
+   */
+  lingerMs?: number;
 }
 
 export interface LedgerFeedState {
@@ -89,6 +95,7 @@ export class LedgerFeed {
   private saving: Promise<void> = Promise.resolve();
   private readonly cleanups: Array<() => void> = [];
   private readonly idleWaiters = new Set<() => void>();
+  private lingerTimer: TimerHandle | undefined;
   private readonly log: Logger;
 
   constructor(private readonly o: LedgerFeedOptions) {
@@ -104,7 +111,8 @@ export class LedgerFeed {
     this.cleanups.push(
       () => this.o.publisher.off('connected', onConnected),
       () => this.o.publisher.off('disconnected', onDisconnected),
-      this.o.ledger.onCommit(() => this.pump()),
+      this.o.ledger.onCommit(() => this.soon()),
+      () => this.o.clock.clearTimeout(this.lingerTimer),
       every(this.o.clock, this.o.pollMs ?? 1000, () => this.pump(), { unref: true }),
     );
     if (this.o.publisher.connected()) this.beginSession();
@@ -142,6 +150,14 @@ export class LedgerFeed {
     this.inflight = 0;
     this.track = [];
     this.wakeIdle();
+  }
+
+  private soon(): void {
+    if (this.lingerTimer || !this.live) return;
+    this.lingerTimer = this.o.clock.setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.pump();
+    }, this.o.lingerMs ?? 25);
   }
 
   pump(): void {

@@ -55,7 +55,7 @@ export interface LedgerFeedOptions {
   inflight: number;
   clock: Clock;
   log: Logger;
-  /** Look for entries written by another connection this often (ms, default 1000). */
+  /** Look for entries written by another connection this often (ms, default 5000); a technician's offline command runs only while the gateway is stopped, and is read from the cursor at the next start anyway. */
   pollMs?: number;
   /** stop() waits this long at most for what is in flight and pending (ms, default 5000). */
   stopTimeoutMs?: number;
@@ -113,7 +113,7 @@ export class LedgerFeed {
       () => this.o.publisher.off('disconnected', onDisconnected),
       this.o.ledger.onCommit(() => this.soon()),
       () => this.o.clock.clearTimeout(this.lingerTimer),
-      every(this.o.clock, this.o.pollMs ?? 1000, () => this.pump(), { unref: true }),
+      every(this.o.clock, this.o.pollMs ?? 5000, () => this.pump(), { unref: true }),
     );
     if (this.o.publisher.connected()) this.beginSession();
   }

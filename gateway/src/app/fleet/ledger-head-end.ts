@@ -4,7 +4,8 @@
  * seq order, duplicates counted once, holes reported), compared at the end with each gateway's own
  * balances (read from its ledger after it stopped).
  */
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { connectSubscriber } from './subscriber.js';
 import { LedgerRebuild, type BalanceMismatch } from '../../core/ledger/rebuild.js';
 import { parseLedgerMessage } from '../../core/ledger/stream.js';
 
@@ -45,14 +46,7 @@ export class LedgerHeadEnd {
   ) {}
 
   async connect(url: string, clientId: string): Promise<void> {
-    const client = connect(url, { clientId, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
-    this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-    });
-    await client.subscribeAsync(`${this.prefix}/+/ledger`, { qos: 1 });
+    this.client = await connectSubscriber(url, clientId, `${this.prefix}/+/ledger`, (topic, payload) => this.onMessage(topic, payload));
   }
 
   onMessage(topic: string, payload: Buffer): void {

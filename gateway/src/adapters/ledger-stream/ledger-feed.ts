@@ -96,6 +96,7 @@ export class LedgerFeed {
   private readonly cleanups: Array<() => void> = [];
   private readonly idleWaiters = new Set<() => void>();
   private lingerTimer: TimerHandle | undefined;
+  private stopped: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly o: LedgerFeedOptions) {
@@ -123,8 +124,12 @@ export class LedgerFeed {
   }
 
   /** Send what is pending (up to stopTimeoutMs while connected), save the cursor, stop listening. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.live) await this.drained(this.o.stopTimeoutMs ?? 5000);
     this.stopping = true;
     for (const c of this.cleanups.splice(0)) c();

@@ -191,6 +191,7 @@ export class Gateway {
       outbox: (await this.outbox?.stats()) ?? { readings: 0, readingBytes: 0, events: 0, dropped: 0 },
       uplink: this.uplink!.state(),
       ...(this.meterClocks ? { meterClocks: this.meterClocks.drifts() } : {}),
+      ...(this.credit?.stream ? { ledgerStream: this.credit.stream.state() } : {}),
       ...(this.credit
         ? {
             credit: (await this.credit.ledger.accounts()).map((a) => ({

@@ -65,6 +65,8 @@ testWith(['mosquitto'])(`accelerated (${SPEED}x) across midnight with two broker
   const g = await openGatewayDb(t, path);
   const quiet = await ledgerTruth(g);
   await waitFor('the stream caught up', () => rebuildOf(sub, gwId).lastSeq() >= quiet.entries, 20_000).catch(() => undefined);
+  await waitFor('the status shows the stream delivered', async () => (await gw.status()).ledgerStream?.delivered.seq === quiet.entries, 10_000).catch(() => undefined);
+  t.deepEqual((await gw.status()).ledgerStream?.delivered.seq, quiet.entries, "the gateway's status: every entry acknowledged by the broker");
   await sleep(1000);
   await gw.stop('end of test');
   const simulatedMin = Math.round((clock.now() - clock.startMs) / MIN);

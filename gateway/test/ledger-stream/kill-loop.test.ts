@@ -23,7 +23,7 @@ const N = Number(process.env.LEDGER_KILL_N ?? 8);
 const SEED = Number(process.env.LEDGER_KILL_SEED ?? Date.now() % 1_000_000);
 
 testWith(['mosquitto'])(`ledger stream kill loop: ${N} x SIGKILL of prepaid-gateway run while charging and top-ups go on; rebuild = ledger, 0 mismatches, seq gap-free`, async (t) => {
-  t.timeout(Math.max(60_000, N * 6000));
+  t.timeout(Math.max(120_000, N * 12_000));
   t.log(`seed ${SEED} (LEDGER_KILL_SEED=${SEED} replays the delays)`);
   const rnd = seeded(SEED);
   const broker = await startMosquitto(t);

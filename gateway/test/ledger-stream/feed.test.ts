@@ -65,7 +65,7 @@ test('streamAfter numbers entries from the cursor; streamDelivered persists, sur
   t.deepEqual(await again.streamCursor(), { entry: first[2]!.id, seq: 3 }, 'the cursor survives and did not move back');
 });
 
-test('feed: the cursor moves over the acknowledged prefix only; a failed publish goes again in the next session; stop saves the cursor', async (t) => {
+test('feed: the cursor moves over the acknowledged prefix only; a failed publish goes again from the cursor (next session, or a retry while the connection stays up); stop saves the cursor', async (t) => {
   const path = join(tempDir(t), 'gw.db');
   const ledger = await ledgerWith(t, path, ['m1'], 6);
   const pub = new ScriptedPublisher();
@@ -91,7 +91,15 @@ test('feed: the cursor moves over the acknowledged prefix only; a failed publish
   await waitFor('the new entry sent after its commit', () => pub.sent.length === 5);
   t.deepEqual(pub.sent[4]!.seqs, [7]);
   pub.sent[4]!.settle(true);
+  await ledger.post({ meter: 'm1', ts: 10, entries: [{ kind: 'consumption', amount: -6, ts: 10, cause: {} }], audit: { action: 'charge', cause: 'test' } });
+  await waitFor('seq 8 sent', () => pub.sent.length === 6);
+  pub.sent[5]!.settle(false); // refused, and the connection stays up
+  await waitFor('seq 8 sent again from the cursor', () => pub.sent.length === 7, 5000);
+  t.deepEqual(pub.sent[6]!.seqs, [8]);
+  t.is(feed.state().delivered.seq, 7, 'not past the refused message');
+  pub.sent[6]!.settle(true);
+  await waitFor('cursor at 8', () => feed.state().delivered.seq === 8);
   await feed.stop();
   t.deepEqual(await ledger.streamCursor(), feed.state().delivered);
-  t.is(feed.state().delivered.seq, 7);
+  t.is(feed.state().delivered.seq, 8);
 });

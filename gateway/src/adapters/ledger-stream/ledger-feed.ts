@@ -77,6 +77,8 @@ export interface LedgerFeedState {
 
 /** The delivered cursor is saved when nothing is in flight, or once it moved this many entries. */
 const SAVE_EVERY = 2000;
+/** A publish refused on a connection that stays up: the session starts over from the cursor after this long. */
+const RETRY_MS = 1000;
 
 export class LedgerFeed {
   private session = 0;
@@ -199,7 +201,12 @@ export class LedgerFeed {
       void this.o.publisher.publish(this.o.topic, ledgerPayload(this.o.gatewayId, entries)).then((ok) => {
         if (session !== this.session) return;
         this.inflight--;
-        if (!ok) return; // the connection is going: its end resets the session, the next one sends it again
+        if (!ok) {
+          // Usually the connection is going (its end resets the session). If it stays up, start
+          // over from the delivered cursor a little later, so nothing is left behind a hole.
+          if (this.live) this.o.clock.setTimeout(() => session === this.session && this.live && (this.endSession(), this.beginSession()), RETRY_MS, { unref: true });
+          return;
+        }
         item.done = true;
         this.published += entries.length;
         this.advance(false);

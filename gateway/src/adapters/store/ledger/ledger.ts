@@ -358,15 +358,24 @@ class SqliteLedger implements Ledger {
 
   private async transaction<T>(job: () => Promise<T>, notify = true): Promise<T> {
     await this.db.exec('BEGIN IMMEDIATE');
+    let r: T;
     try {
-      const r = await job();
+      r = await job();
       await this.db.exec('COMMIT');
-      if (notify) for (const l of this.commitListeners) l();
-      return r;
     } catch (e) {
       await this.db.exec('ROLLBACK').catch(() => undefined);
       throw e;
     }
+    // After the COMMIT and outside the try: a listener's failure is its own, never the posting's.
+    if (notify)
+      for (const l of this.commitListeners) {
+        try {
+          l();
+        } catch {
+          // ignored
+        }
+      }
+    return r;
   }
 
   /** Queue a job on the lane; validation errors thrown by `job` before any SQL reject the call alone. */

@@ -8,7 +8,8 @@ import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
 import { openOutbox, type SqliteOutbox } from '../adapters/store/index.js';
-import { createUplink, type Uplink } from '../adapters/uplink/index.js';
+import { createUplink, topicsFor, type Uplink } from '../adapters/uplink/index.js';
+import { uplinkPublisher } from '../adapters/ledger-stream/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
@@ -133,6 +134,13 @@ export class Gateway {
         event: (e) => this.onEvent(e),
         log,
         clock: this.clock,
+        ledgerStream: {
+          publisher: uplinkPublisher(uplink),
+          gatewayId: config.gateway.id,
+          topic: topicsFor(config.mqtt.topicPrefix, config.gateway.id).ledger,
+          batchSize: config.mqtt.batchSize,
+          inflight: config.mqtt.inflight,
+        },
       });
     }
     if (this.credit) {
@@ -198,6 +206,7 @@ export class Gateway {
       uplink: this.uplink!.state(),
       ...(this.meterClocks ? { meterClocks: this.meterClocks.drifts() } : {}),
       ...(this.ledgerVerifier?.last ? { ledgerVerify: { ok: this.ledgerVerifier.last.ok, at: this.ledgerVerifier.last.at, mismatches: this.ledgerVerifier.last.mismatches.length } } : {}),
+      ...(this.credit?.stream ? { ledgerStream: this.credit.stream.state() } : {}),
       ...(this.credit
         ? {
             credit: (await this.credit.ledger.accounts()).map((a) => ({

@@ -18,6 +18,7 @@ import { resultPayload } from '../../core/commands/index.js';
 import type { CommandOutcome, RelayDriver } from '../../core/credit/contracts.js';
 import { CommandProcessor } from './command-processor.js';
 import { CreditEngine, type CreditPayload } from './credit-engine.js';
+import { LedgerFeed, type LedgerFeedOptions } from '../ledger-stream/index.js';
 
 /** What credit needs from the uplink (MQTT): commands in, results and retained credit out. */
 export interface CreditUplink {
@@ -35,6 +36,8 @@ export interface CreditRuntimeDeps {
   log: Logger;
   /** Wall time and the credit rules' wake-up timers (tests pass a ManualClock). */
   clock: Clock;
+  /** Forward every ledger entry on `{prefix}/{gw}/ledger` (docs/mqtt.md#ledger). */
+  ledgerStream?: Omit<LedgerFeedOptions, 'ledger' | 'clock' | 'log'>;
 }
 
 export class CreditRuntime implements CreditConsole {
@@ -43,6 +46,8 @@ export class CreditRuntime implements CreditConsole {
   private readonly drivers = new Map<string, RelayDriver | null>();
   private readonly meterSync: MeterCreditSync;
   private readonly console: CreditConsole;
+  /** The ledger stream, when the uplink carries it. */
+  stream: LedgerFeed | undefined;
 
   private constructor(
     readonly ledger: Ledger,
@@ -90,6 +95,10 @@ export class CreditRuntime implements CreditConsole {
     const rt = new CreditRuntime(ledger, deps);
     try {
       await rt.engine.start();
+      if (deps.ledgerStream) {
+        rt.stream = new LedgerFeed({ ...deps.ledgerStream, ledger, clock: deps.clock, log: deps.log });
+        await rt.stream.start();
+      }
     } catch (e) {
       await ledger.close().catch(() => undefined);
       throw e;
@@ -156,6 +165,8 @@ export class CreditRuntime implements CreditConsole {
 
   async stop(): Promise<void> {
     await this.engine.stop();
+    // After the engine's last postings, before the file closes: what is left goes at the next start.
+    await this.stream?.stop();
     await this.ledger.close();
   }
 }

@@ -11,6 +11,8 @@ export interface Topics {
   /** Signed commands in, their outcomes out. */
   commands: string;
   commandResults: string;
+  /** Every ledger entry, in seq order (docs/mqtt.md#ledger). */
+  ledger: string;
 }
 
 export function topicsFor(prefix: string, gatewayId: string): Topics {
@@ -24,5 +26,6 @@ export function topicsFor(prefix: string, gatewayId: string): Topics {
     frozen: (meter) => `${root}/meters/${meter}/frozen`,
     commands: `${root}/commands`,
     commandResults: `${root}/commands/results`,
+    ledger: `${root}/ledger`,
   };
 }

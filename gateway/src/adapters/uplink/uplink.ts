@@ -98,6 +98,8 @@ export interface Uplink {
   publishCredit(meterId: string, credit: object): void;
   /** A command result on `commands/results` (QoS 1, not retained; dropped while disconnected: the sender retries and gets `duplicate`). */
   publishResult(payload: string): void;
+  /** QoS 1, not retained, on the current connection: true at its PUBACK; false (nothing kept) while disconnected or when the connection drops. */
+  publishAcked(topic: string, payload: string): Promise<boolean>;
   on<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
   off<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
 }
@@ -238,6 +240,11 @@ class MqttUplink extends EventEmitter implements Uplink {
 
   publishResult(payload: string): void {
     if (this.connected && !this.stopping) void this.publishRaw(this.gen, this.topics.commandResults, payload, false);
+  }
+
+  publishAcked(topic: string, payload: string): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return this.publishRaw(this.gen, topic, payload, false);
   }
 
   // --- connection -------------------------------------------------------------------------

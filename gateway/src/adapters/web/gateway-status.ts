@@ -5,6 +5,7 @@
 import type { BusHealth, MeterHealth } from '../acquisition/health.js';
 import type { NewEvent, NewReading, OutboxStats } from '../../core/model.js';
 import type { UplinkState } from '../uplink/index.js';
+import type { LedgerFeedState } from '../ledger-stream/index.js';
 
 export interface GatewayStatus {
   gateway: string;
@@ -22,6 +23,8 @@ export interface GatewayStatus {
   ledgerVerify?: { ok: boolean; at: number; mismatches: number };
   /** The last look at each meter clock (meterClocks:): drift ms (meter - gateway) ± uncertainty, whether it was set, or the error. */
   meterClocks?: Array<{ meter?: string; bus: string; kind: string; at: number; set: boolean; driftMs?: number; uncertaintyMs?: number; error?: string }>;
+  /** The ledger stream (credit): every seq up to delivered.seq has the broker's PUBACK (docs/mqtt.md#ledger). */
+  ledgerStream?: LedgerFeedState;
 }
 
 /** Sees each reading (with its meter's health) and each event of the gateway. */

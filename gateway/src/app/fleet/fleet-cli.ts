@@ -21,6 +21,7 @@ export async function fleetMain(argv: string[]): Promise<number> {
     .addOption(new Option('--synchronous <mode>', 'SQLite durability of the simulated gateways').choices(['full', 'normal']).default('normal'))
     .option('--linger-ms <ms>', "the gateways' mqtt.lingerMs (default: the gateway's default)", int('--linger-ms', 0, 60_000))
     .option('--prefix <topic>', 'MQTT topic prefix', 'prepaid-edge')
+    .option('--credit', 'prepaid credit on every meter: the head end rebuilds every balance from the ledger streams and compares')
     .option('--json', 'print the report as one JSON object')
     .option('--log-level <level>', 'pino level of the gateways (stderr)', 'error')
     .exitOverride()
@@ -38,6 +39,7 @@ export async function fleetMain(argv: string[]): Promise<number> {
         synchronous: o.synchronous,
         ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}),
         prefix: o.prefix,
+        ...(o.credit ? { credit: true } : {}),
         logLevel: o.logLevel,
         signal: abort.signal,
         progress: (line) => process.stderr.write(`fleet: ${line}\n`),

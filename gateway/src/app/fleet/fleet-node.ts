@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import { createLogger } from '../../adapters/log.js';
 import { Gateway } from '../runtime.js';
 import { openDb } from '../../adapters/store/sqlite.js';
+import type { GatewayLedger } from './ledger-head-end.js';
 
 export interface FleetNodeSpec {
   gatewayIds: string[];
@@ -24,6 +25,8 @@ export interface FleetNodeSpec {
   synchronous: 'full' | 'normal';
   /** mqtt.lingerMs of every gateway; undefined: the gateway's default. */
   lingerMs?: number;
+  /** Prepaid credit on every meter (FLEET_CREDIT): charging, a ledger, its stream. */
+  credit?: boolean;
   logLevel: string;
 }
 
@@ -32,6 +35,8 @@ export interface GatewayTally {
   id: string;
   /** `unsentInWindow`: seqs still in the outbox of readings taken within the measurement window. */
   meters: Array<{ meter: string; lastSeq: number; unsent: number; unsentInWindow: number[] }>;
+  /** With credit: the ledger's entry count and balances at the end. */
+  ledger?: GatewayLedger;
 }
 
 /** Epoch ms [from, to) of the measurement window. */
@@ -79,9 +84,28 @@ export function fleetGatewayConfig(spec: FleetNodeSpec, id: string, port: number
       `  - { id: bus1, type: tcp, host: 127.0.0.1, port: ${port}, timeoutMs: 1000 }`,
       'meters:',
       ...meters,
+      ...(spec.credit ? fleetCredit(spec) : []),
     ].join('\n'),
     `fleet:${id}`,
   );
+}
+
+/**
+ * `credit:` for a fleet gateway: every meter an account on a flat tariff with a daily standing charge,
+ * charged every 2 polls, so the ledger stream carries a steady flow of consumption entries.
+ */
+function fleetCredit(spec: FleetNodeSpec): string[] {
+  return [
+    'credit:',
+    `  chargeEveryMs: ${spec.pollMs * 2}`,
+    '  tariffs:',
+    '    flat: { id: flat, creditUnit: currency, currency: EUR, subunitsPerUnit: 1000, periods: [{ id: flat, pricePerKwh: 30000 }], tou: [], defaultPeriod: flat, standingChargePerDay: 500 }',
+    '  policies:',
+    '    lenient: { id: lenient, lowCreditThresholds: [2000, 1000], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 1000000000, reconnect: { mode: auto, threshold: 0 } }',
+    '  classes: { residential: { tariff: flat, policy: lenient } }',
+    '  accounts:',
+    ...Array.from({ length: spec.meters }, (_, k) => `    - { meter: ${meterId(k + 1)}, customer: C-${k + 1}, class: residential, openingBalance: 100000 }`),
+  ];
 }
 
 async function tally(id: string, path: string, window: Window = { from: 0, to: 0 }): Promise<GatewayTally> {
@@ -91,7 +115,15 @@ async function tally(id: string, path: string, window: Window = { from: 0, to: 0
     const unsent = new Map((await db.all<{ meter: string; n: number }>('SELECT meter, COUNT(*) AS n FROM readings GROUP BY meter')).map((r) => [r.meter, r.n]));
     const inWindow = new Map<string, number[]>();
     for (const r of await db.all<{ meter: string; seq: number }>('SELECT meter, seq FROM readings WHERE ts >= ? AND ts < ?', [window.from, window.to])) inWindow.set(r.meter, [...(inWindow.get(r.meter) ?? []), r.seq]);
-    return { id, meters: seqs.map((r) => ({ meter: r.meter, lastSeq: r.last_seq, unsent: unsent.get(r.meter) ?? 0, unsentInWindow: inWindow.get(r.meter) ?? [] })) };
+    const hasLedger = (await db.all("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'ledger_accounts'")).length > 0;
+    const ledger: GatewayLedger | undefined = hasLedger
+      ? {
+          id,
+          entries: (await db.all<{ n: number }>('SELECT count(*) AS n FROM ledger_entries'))[0]?.n ?? 0,
+          balances: Object.fromEntries((await db.all<{ meter: string; balance: number }>('SELECT meter, balance FROM ledger_accounts')).map((r) => [r.meter, r.balance])),
+        }
+      : undefined;
+    return { id, meters: seqs.map((r) => ({ meter: r.meter, lastSeq: r.last_seq, unsent: unsent.get(r.meter) ?? 0, unsentInWindow: inWindow.get(r.meter) ?? [] })), ...(ledger ? { ledger } : {}) };
   } finally {
     await db.close();
   }

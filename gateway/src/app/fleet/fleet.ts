@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { ProfileName } from '@prepaid-edge/simulator';
 import { startFleetBroker } from './fleet-broker.js';
 import { HeadEnd } from './head-end.js';
+import { LedgerHeadEnd, type LedgerCheck } from './ledger-head-end.js';
 import { fleetGatewayConfig, startFleetNode, type FleetNodeSpec, type GatewayTally, type Window } from './fleet-node.js';
 import type { FromWorker, ToWorker } from './fleet-worker.js';
 import { sampleProcess, type ProcSample } from './proc-usage.js';
@@ -39,6 +40,8 @@ export interface FleetOptions {
   synchronous?: 'full' | 'normal';
   /** mqtt.lingerMs of the gateways (default: the gateway's own default). */
   lingerMs?: number;
+  /** Prepaid credit on every meter: a ledger per gateway, streamed, rebuilt by the head end and compared (default false). */
+  credit?: boolean;
   /** Where the SQLite files go (a temp dir under it, removed afterwards; default os.tmpdir()). */
   tmpDir?: string;
   logLevel?: string;
@@ -96,7 +99,9 @@ export interface FleetReport {
   cores: number;
   /** 1-minute load average when the window started: other work on the machine skews every number above. */
   loadAvg1: number;
-  /** Every gateway heard, nothing lost, no gaps. */
+  /** With credit: the head end's rebuild of every balance from the ledger streams, against each gateway's ledger. */
+  ledger?: LedgerCheck;
+  /** Every gateway heard, nothing lost, no gaps (with credit: and the ledger check ok). */
   ok: boolean;
 }
 
@@ -133,11 +138,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
 
   const broker = await startFleetBroker(o.broker, dir);
   const head = new HeadEnd(new Set(ids), prefix, () => clock.now());
+  const ledgerHead = o.credit ? new LedgerHeadEnd(new Set(ids), prefix) : undefined;
   const children: ChildProcess[] = [];
   try {
     await head.connect(broker.url, `prepaid-fleet-head-end-${tag}`);
+    await ledgerHead?.connect(broker.url, `prepaid-fleet-ledger-head-end-${tag}`);
     progress(`broker ${broker.kind} ${broker.url}; starting ${o.gateways} gateways x ${o.meters} meters in ${workers || 'this'} process${workers > 1 ? 'es' : ''}`);
-    const spec = (gatewayIds: string[]): FleetNodeSpec => ({ gatewayIds, meters: o.meters, profile, pollMs, brokerUrl: broker.url, prefix, dir, synchronous: o.synchronous ?? 'normal', ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}), logLevel: o.logLevel ?? 'error' });
+    const spec = (gatewayIds: string[]): FleetNodeSpec => ({ gatewayIds, meters: o.meters, profile, pollMs, brokerUrl: broker.url, prefix, dir, synchronous: o.synchronous ?? 'normal', ...(o.lingerMs !== undefined ? { lingerMs: o.lingerMs } : {}), ...(o.credit ? { credit: true } : {}), logLevel: o.logLevel ?? 'error' });
     let stopAll: (window: Window) => Promise<GatewayTally[]>;
     if (workers === 0) {
       const node = await startFleetNode(spec(ids), clock);
@@ -168,6 +175,10 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
     const quietBy = clock.monotonic() + 10_000;
     // lastArrival is wall time (the head end's clock), so the quiet test is too.
     while (clock.now() - head.lastArrival < 500 && clock.monotonic() < quietBy) await sleep(100);
+    const ledgers = tallies.flatMap((t) => (t.ledger ? [t.ledger] : []));
+    // The ledger stream drained at each gateway's stop (PUBACKed): wait until the head end has it all.
+    if (ledgerHead) while (ledgers.some((l) => ledgerHead.lastSeq(l.id) < l.entries) && clock.monotonic() < quietBy) await sleep(100);
+    const ledger = ledgerHead?.check(ledgers);
 
     let stored = 0, received = 0, unsent = 0, lost = 0, gaps = 0, duplicates = 0;
     // Taken within the window: arrived, or still in an outbox (lingering at the stop).
@@ -213,11 +224,13 @@ export async function runFleet(o: FleetOptions): Promise<FleetReport> {
       cpuTotalPct: round(processes.reduce((a, p) => a + p.cpuPct, 0), 1),
       cores: cpus().length,
       loadAvg1: round(loadAvg1, 2),
-      ok: silentGateways.length === 0 && lost === 0 && gaps === 0,
+      ...(ledger ? { ledger } : {}),
+      ok: silentGateways.length === 0 && lost === 0 && gaps === 0 && (ledger?.ok ?? true),
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await head.close();
+    await ledgerHead?.close();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }

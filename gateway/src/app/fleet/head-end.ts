@@ -3,9 +3,10 @@
  * per gateway, checks that each meter's seqs arrive without holes (docs/mqtt.md: a hole is a lost
  * reading) and measures end-to-end latency, reading `ts` (when the gateway polled) -> arrival here.
  */
-import { connect, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { systemClock } from '@prepaid-edge/protocols';
 import { LatencyHistogram } from './latency-histogram.js';
+import { connectSubscriber } from './subscriber.js';
 
 interface MeterTally {
   /** Highest seq received; seqs start at 1 in a fresh outbox. */
@@ -44,14 +45,7 @@ export class HeadEnd {
   ) {}
 
   async connect(url: string, clientId: string): Promise<void> {
-    const client = connect(url, { clientId, clean: true, reconnectPeriod: 1000, protocolVersion: 4 });
-    this.client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-    });
-    await client.subscribeAsync(`${this.prefix}/+/meters/+/readings`, { qos: 1 });
+    this.client = await connectSubscriber(url, clientId, `${this.prefix}/+/meters/+/readings`, (topic, payload) => this.onMessage(topic, payload));
   }
 
   private onMessage(topic: string, payload: Buffer): void {

@@ -14,6 +14,8 @@ import { openSqliteFile, type OpenFileOptions, type SqliteFileKind } from '../op
 import { APPLICATION_ID, LEDGER_SCHEMA_VERSION, migrateLedger, readLedgerVersion } from './schema.js';
 import { SQL, parseOutcome, toAccount, toAudit, toEntry, type AccountRow, type AuditRow, type EntryRowDb } from './rows.js';
 import type { AuditEntry, AuditQuery, Mismatch, NewAuditEntry, Posting, PostManyResult, PostResult, TokenScheme, VerifyReport } from '../../../core/ledger/types.js';
+import type { StreamCursor, StreamEntry } from '../../../core/ledger/stream.js';
+import { readStreamAfter, readStreamCursor, saveStreamCursor } from './stream.js';
 import { bad, checkAudit, checkCommandId, checkCommandType, checkMeter, checkPosting, checkScheme, checkSpec, checkState, isPlainObject, toJson, type ValidPosting } from '../../../core/ledger/validate.js';
 
 export interface LedgerOptions extends OpenFileOptions {
@@ -50,6 +52,12 @@ export interface Ledger {
   tokenMemory(meter: string, scheme: TokenScheme): Promise<unknown | undefined>;
   /** Compare each balance with the sum of its entries and each balance_after with the running sum. */
   verify(meter?: string): Promise<VerifyReport>;
+  /** Ledger stream (stream.ts): the delivered cursor, the entries after a cursor with their seqs, and moving the cursor on. */
+  streamCursor(): Promise<StreamCursor>;
+  streamAfter(cursor: StreamCursor, limit: number): Promise<StreamEntry[]>;
+  streamDelivered(cursor: StreamCursor): Promise<void>;
+  /** Called after every committed write on this connection (entries may have been added); returns the unsubscribe. */
+  onCommit(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -86,6 +94,7 @@ class SqliteLedger implements Ledger {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly commitListeners = new Set<() => void>();
 
   constructor(
     private readonly db: Connection,
@@ -268,6 +277,29 @@ class SqliteLedger implements Ledger {
     });
   }
 
+  streamCursor(): Promise<StreamCursor> {
+    return this.read('cannot read the ledger stream cursor', () => readStreamCursor(this.db));
+  }
+
+  streamAfter(cursor: StreamCursor, limit: number): Promise<StreamEntry[]> {
+    return this.read('cannot read the ledger stream', () => readStreamAfter(this.db, cursor, limit));
+  }
+
+  streamDelivered(cursor: StreamCursor): Promise<void> {
+    return this.write('cannot save the ledger stream cursor', {}, () => {
+      if (!Number.isSafeInteger(cursor?.entry) || !Number.isSafeInteger(cursor?.seq) || cursor.seq < 0 || cursor.entry < cursor.seq) throw bad('cursor', `must be { entry, seq } with entry >= seq >= 0, got ${JSON.stringify(cursor)}`);
+      return this.transaction(async () => {
+        // Never backwards: a late save of an older cursor is ignored.
+        if ((await readStreamCursor(this.db)).seq < cursor.seq) await saveStreamCursor(this.db, cursor);
+      }, false);
+    });
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
@@ -333,16 +365,26 @@ class SqliteLedger implements Ledger {
     return lastID;
   }
 
-  private async transaction<T>(job: () => Promise<T>): Promise<T> {
+  private async transaction<T>(job: () => Promise<T>, notify = true): Promise<T> {
     await this.db.exec('BEGIN IMMEDIATE');
+    let r: T;
     try {
-      const r = await job();
+      r = await job();
       await this.db.exec('COMMIT');
-      return r;
     } catch (e) {
       await this.db.exec('ROLLBACK').catch(() => undefined);
       throw e;
     }
+    // After the COMMIT and outside the try: a listener's failure is its own, never the posting's.
+    if (notify)
+      for (const l of this.commitListeners) {
+        try {
+          l();
+        } catch {
+          // ignored
+        }
+      }
+    return r;
   }
 
   /** Queue a job on the lane; validation errors thrown by `job` before any SQL reject the call alone. */

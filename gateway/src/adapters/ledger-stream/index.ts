@@ -1,0 +1,1 @@
+export { LedgerFeed, uplinkPublisher, type LedgerFeedOptions, type LedgerFeedState, type StreamLedger, type StreamPublisher } from './ledger-feed.js';

@@ -12,6 +12,7 @@ import { createUplink, type Uplink } from '../adapters/uplink/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
+import type { RatingRuntime } from '../adapters/rating/rating-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
@@ -43,6 +44,8 @@ export class Gateway {
   meterEvents: MeterEventWalker | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
+  /** Credit rating, classes and reminders, when the config has `rating:` (with `credit:`). */
+  rating: RatingRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
   readonly observers = new Set<GatewayObserver>();
   private console: WebConsole | undefined;
@@ -127,6 +130,7 @@ export class Gateway {
         clock: this.clock,
       });
     }
+    if (config.rating && this.credit) this.rating = await (await import('../adapters/rating/rating-runtime.js')).startRating(config, this.credit, { clock: this.clock, log, event: (e) => this.onEvent(e) });
     this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {
       clock: this.clock,
       log,
@@ -156,6 +160,7 @@ export class Gateway {
   private onStoredEvent(e: NewEvent): void {
     this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
     this.credit?.engine.onEvent(e);
+    this.rating?.onEvent(e);
     for (const o of this.observers) o.event?.(e);
   }
 
@@ -207,6 +212,7 @@ export class Gateway {
     await this.meterEvents?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
+    await this.rating?.stop();
     await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
     await this.sparkplug?.stop();

@@ -180,6 +180,17 @@ export class CreditEngine {
     return this.settings.addPolicy(customerClass, { activeFrom, policy }, { ts: this.deps.clock.now(), cause: `command ${commandId}` });
   }
 
+  /**
+   * The credit rating moved the account to a band: its policy from now on is `policy` (a key of
+   * credit.policies), evaluated at once (queued behind the account's other work).
+   */
+  async setPolicyBand(meter: string, policy: string, cause: string, detail: Record<string, unknown> = {}): Promise<void> {
+    if (!this.accounts.has(meter) || !this.deps.config.policies[policy]) return;
+    if (this.settings.bands.get(meter) === policy) return;
+    await this.desk.queue.run(meter, () => this.settings.setBand(meter, policy, { ts: this.deps.clock.now(), cause, detail }));
+    await this.desk.run(meter, { kind: 'reevaluate', cause: 'timer' }, false);
+  }
+
   /** Wait until every queued charge and command has been handled (tests, shutdown). */
   idle(): Promise<void> {
     return this.desk.queue.idle();

@@ -28,6 +28,8 @@ export class CreditSettings {
   readonly overrides = new Map<string, RelayOverride>();
   readonly timeCredit = new Map<string, TimeCredit>();
   readonly tamper = new Map<string, string[]>();
+  /** Per meter: the policy its credit-rating band chose (core/rating), instead of its class's. */
+  readonly bands = new Map<string, string>();
   /** Bumped by every change, so a look-up built from these settings knows when it is stale. */
   changes = 0;
 
@@ -45,6 +47,7 @@ export class CreditSettings {
       else if (kind === 'override') this.overrides.set(id, value as RelayOverride);
       else if (kind === 'time-credit') this.timeCredit.set(id, value as TimeCredit);
       else if (kind === 'tamper') this.tamper.set(id, value as string[]);
+      else if (kind === 'band') this.bands.set(id, value as string);
     }
     this.changes++;
   }
@@ -63,8 +66,14 @@ export class CreditSettings {
     return policyAt(this.policyVersions(customerClass), now);
   }
 
-  /** A class's policy versions as data, for the decision step. */
-  policyVersions(customerClass: string): PolicyVersions {
+  /**
+   * A class's policy versions as data, for the decision step. A meter moved to a band by its
+   * credit rating gets the band's policy (a configured one; command versions are per class).
+   */
+  policyVersions(customerClass: string, meter?: string): PolicyVersions {
+    const band = meter === undefined ? undefined : this.bands.get(meter);
+    const banded = band === undefined ? undefined : this.config.policies[band];
+    if (banded) return { configured: banded, versions: [] };
     return { configured: this.config.policies[this.config.classes[customerClass]!.policy]!, versions: this.classPolicies.get(customerClass) ?? [] };
   }
 
@@ -111,6 +120,14 @@ export class CreditSettings {
     await this.ledger.saveSetting(`tamper/${meter}`, [...kinds], { ts: audit.ts, meter, action: kinds.length ? 'tamper-latched' : 'tamper-cleared', cause: audit.cause, detail: { kinds: [...kinds] } });
     if (kinds.length) this.tamper.set(meter, [...kinds]);
     else this.tamper.delete(meter);
+    this.changes++;
+  }
+
+  /** Move a meter to a band's policy (a key of credit.policies), or back to its class's (null). */
+  async setBand(meter: string, policy: string | null, audit: { ts: number; cause: string; detail?: Record<string, unknown> }): Promise<void> {
+    await this.ledger.saveSetting(`band/${meter}`, policy, { ts: audit.ts, meter, action: 'policy-band', cause: audit.cause, detail: { policy, ...(audit.detail ?? {}) } });
+    if (policy === null) this.bands.delete(meter);
+    else this.bands.set(meter, policy);
     this.changes++;
   }
 

@@ -56,6 +56,8 @@ export interface RatingServiceDeps {
   setBand?: (meter: string, band: string, b: Band) => Promise<void>;
   /** New reminders were queued (wake the webhook). */
   queued?: () => void;
+  /** Compute only: nothing stored, audited or forwarded (the CLI on a database it does not own). */
+  dryRun?: boolean;
 }
 
 const CHUNK = 20_000;
@@ -183,6 +185,7 @@ export class RatingService {
         if (!before || before.score !== r.score || before.grade !== r.grade) changed.push({ a, from: before, to: r });
         this.last.set(a.meter, r);
       }
+      if (this.deps.dryRun) return ratings;
       await this.persist(now, touched, ratings, reminders);
       for (const { a, from, to } of changed) await this.forward(a, from, to);
       return ratings;
@@ -212,6 +215,7 @@ export class RatingService {
 
   private async persist(now: number, touched: ReadonlySet<string>, ratings: Rating[], reminders: Reminder[]): Promise<void> {
     const accounts = new Map([...touched].map((m) => [m, this.work.get(m)!]));
+    if (this.deps.dryRun) return;
     if (accounts.size === 0 && ratings.length === 0 && reminders.length === 0) return;
     await this.deps.store.save({ cursor: { ...this.cursor }, accounts, ratings, notifications: this.notifications(reminders), now });
     this.announce(reminders);

@@ -62,7 +62,7 @@ test('the rules file: defaults filled, unknown keys and a conditional last class
 
 test('a known history: each factor counted, the points add up to the score, explained', (t) => {
   const l = ledger('m1');
-  l.add('topup', 10_000, T0); // balance 0 before: after empty
+  l.add('topup', 10_000, T0); // the first credit, nothing charged yet: not counted
   l.add('consumption', -4_000, T0 + DAY_MS);
   l.add('topup', 5_000, T0 + 2 * DAY_MS); // before empty (6000 > 0)
   l.add('consumption', -12_000, T0 + 3 * DAY_MS); // -1000: in debt
@@ -78,12 +78,12 @@ test('a known history: each factor counted, the points add up to the score, expl
   const f = newFacts(T0);
   foldAll(f, l.entries, audit, rules.score.halfLifeDays * DAY_MS);
   t.is(f.balance, 17_000);
-  t.deepEqual(f.total, { topUpBeforeEmpty: 1, topUpAfterEmpty: 2, daysInDebt: 2, emergencyCreditTaken: 1, emergencyCreditRepaid: 1, disconnections: 1, tamper: 1 });
+  t.deepEqual(f.total, { topUpBeforeEmpty: 1, topUpAfterEmpty: 1, daysInDebt: 2, emergencyCreditTaken: 1, emergencyCreditRepaid: 1, disconnections: 1, tamper: 1 });
   const r = rate('m1', 'residential', f, rules, T0 + 7 * DAY_MS);
   const points = Object.fromEntries(r.factors.map((x) => [x.factor, x.points]));
   // Half-life 100000 days: fading is below rounding over a week.
-  t.deepEqual(points, { topUpBeforeEmpty: 5, topUpAfterEmpty: -30, daysInDebt: -8, emergencyCreditTaken: -10, emergencyCreditRepaid: 6, disconnections: -40, tamper: -150 });
-  t.is(r.score, 600 + 5 - 30 - 8 - 10 + 6 - 40 - 150);
+  t.deepEqual(points, { topUpBeforeEmpty: 5, topUpAfterEmpty: -15, daysInDebt: -8, emergencyCreditTaken: -10, emergencyCreditRepaid: 6, disconnections: -40, tamper: -150 });
+  t.is(r.score, 600 + 5 - 15 - 8 - 10 + 6 - 40 - 150);
   t.is(r.grade, 'C');
   t.is(r.band, 'strict');
   t.is(r.monthlyUse, 18_000);
@@ -94,6 +94,7 @@ test('history fades with the half-life, caps bound a factor, and a good payer is
   const fading = parseRating({ ...RAW, score: { ...RAW.score, halfLifeDays: 30 } });
   const l = ledger('m2');
   l.add('adjustment', 100_000, T0);
+  l.add('consumption', -10, T0);
   for (let d = 0; d < 10; d++) l.add('topup', 1_000, T0 + d * DAY_MS + 1);
   const f = newFacts(T0);
   foldAll(f, l.entries, [{ id: 1, meter: 'm2', ts: T0, action: 'tamper-latched', detail: {} }], 30 * DAY_MS);

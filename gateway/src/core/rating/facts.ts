@@ -3,7 +3,8 @@
  * a pass folds only the rows after the ones already folded. Counts fade exponentially with the
  * rules' half-life, so old history weighs less and a customer who pays on time recovers.
  *
- * - topUpBeforeEmpty / topUpAfterEmpty: a top-up with the balance before it > 0 / <= 0
+ * - topUpBeforeEmpty / topUpAfterEmpty: a top-up with the balance before it > 0 / <= 0 (not
+ *   counted before the account's first charge)
  * - daysInDebt: time with a negative balance, in days (faded continuously)
  * - emergencyCreditTaken: each advance; emergencyCreditRepaid: each advance repaid in full
  * - disconnections: audit `relay-disconnected` with result `verified` (a confirmed trip)
@@ -68,7 +69,8 @@ export function foldEntry(f: AccountFacts, e: RatingEntry, halfLifeMs: number): 
   const before = e.balanceAfter - e.amount;
   switch (e.kind) {
     case 'topup':
-      count(f, before > 0 ? 'topUpBeforeEmpty' : 'topUpAfterEmpty');
+      // A new account's first credit, before anything was charged, is neither.
+      if (f.usage.amounts.length > 0) count(f, before > 0 ? 'topUpBeforeEmpty' : 'topUpAfterEmpty');
       break;
     case 'emergency-credit-taken':
       count(f, 'emergencyCreditTaken');

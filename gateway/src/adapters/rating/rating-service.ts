@@ -61,6 +61,11 @@ export interface RatingServiceDeps {
 }
 
 const CHUNK = 20_000;
+/**
+ * A top-up older than this when first folded gets no receipt: the first start on a ledger with
+ * history would otherwise send one for every top-up ever booked.
+ */
+export const RECEIPT_MAX_AGE_MS = 86_400_000;
 
 export class RatingService {
   private work = new Map<string, AccountWork>();
@@ -114,6 +119,7 @@ export class RatingService {
   /** Fold everything new in the ledger; top-up receipts for the new top-ups. */
   private async fold(touched: Set<string>, reminders: Reminder[]): Promise<void> {
     const { store } = this.deps;
+    const receiptsFrom = this.deps.clock.now() - RECEIPT_MAX_AGE_MS;
     const auditUpto = await store.maxAuditId();
     for (;;) {
       const entries = await store.entriesAfter(this.cursor.entry, CHUNK);
@@ -127,7 +133,7 @@ export class RatingService {
         const w = this.workFor(e.meter, e.ts);
         foldEntry(w.facts, e, this.hl);
         touched.add(e.meter);
-        if (e.kind === 'topup') reminders.push(topUpReceipt(e.meter, e.id, e.ts, e.amount, e.balanceAfter));
+        if (e.kind === 'topup' && e.ts >= receiptsFrom) reminders.push(topUpReceipt(e.meter, e.id, e.ts, e.amount, e.balanceAfter));
         this.cursor.entry = e.id;
       }
       while (j < audit.length) this.foldAuditRow(audit[j++]!, touched);

@@ -6,6 +6,7 @@
 import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import type { NewEvent } from '../../core/model.js';
+import type { Rating } from '../../core/rating/index.js';
 import type { CreditEngine } from '../credit/credit-engine.js';
 import type { Ledger } from '../store/ledger/index.js';
 import type { Logger } from '../log.js';
@@ -19,6 +20,8 @@ export interface RatingRuntime {
   store: RatingStore;
   webhook: WebhookDeliverer | undefined;
   onEvent(e: NewEvent): void;
+  /** The latest rating of each account (the web console's meter table). */
+  ratings(): Rating[];
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function startRating(config: GatewayConfig, credit: { engine: Credi
     store,
     webhook,
     onEvent: (e) => service.onEvent(e),
+    ratings: () => service.ratings(),
     async stop() {
       await service.stop();
       await webhook?.stop();

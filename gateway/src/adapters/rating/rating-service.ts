@@ -85,6 +85,11 @@ export class RatingService {
     this.last = new Map((await this.deps.store.latest()).map((r) => [r.meter, r]));
   }
 
+  /** The latest rating of each account (in memory, as stored). */
+  ratings(): Rating[] {
+    return [...this.last.values()];
+  }
+
   /** Load, catch up (a rating now when the last is older than a day), then on schedule. */
   async start(): Promise<void> {
     await this.load();

@@ -66,12 +66,21 @@ const CHUNK = 20_000;
  * history would otherwise send one for every top-up ever booked.
  */
 export const RECEIPT_MAX_AGE_MS = 86_400_000;
+/**
+ * Facts and the cursor are written at most this often (and at the daily pass, at stop, and with
+ * every reminder for its account): writing 10,000 accounts' facts every minute would double what
+ * the ledger writes to the SD card. A crash re-folds the rows since the last write.
+ */
+export const PERSIST_EVERY_MS = 3_600_000;
 
 export class RatingService {
   private work = new Map<string, AccountWork>();
   private cursor = { entry: 0, audit: 0 };
   private last = new Map<string, Rating>();
   private stops: Array<() => void> = [];
+  /** Accounts folded since the cursor was last written. */
+  private readonly dirty = new Set<string>();
+  private persistedAt = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly hl: number;
 
@@ -80,6 +89,7 @@ export class RatingService {
   }
 
   async load(): Promise<void> {
+    this.persistedAt = this.deps.clock.monotonic();
     this.work = await this.deps.store.accounts();
     this.cursor = await this.deps.store.cursor();
     this.last = new Map((await this.deps.store.latest()).map((r) => [r.meter, r]));
@@ -104,6 +114,7 @@ export class RatingService {
     for (const s of this.stops) s();
     this.stops = [];
     await this.tail.catch(() => undefined);
+    if (this.dirty.size && !this.deps.dryRun) await this.serial(() => this.persist(this.deps.clock.now(), new Set(), [], [], true)).catch((e: Error) => this.deps.log.error({ err: e.message }, 'could not store the rating facts'));
   }
 
   private serial<T>(job: () => Promise<T>): Promise<T> {
@@ -161,9 +172,10 @@ export class RatingService {
   check(): Promise<Reminder[]> {
     return this.serial(async () => {
       const now = this.deps.clock.now();
-      const touched = new Set<string>();
       const reminders: Reminder[] = [];
-      await this.fold(touched, reminders);
+      await this.fold(this.dirty, reminders);
+      // Accounts whose reminder state changed: written now, with their reminders.
+      const touched = new Set(reminders.map((r) => r.meter));
       for (const a of this.deps.accounts()) {
         const w = this.work.get(a.meter);
         if (!w) continue;
@@ -174,7 +186,7 @@ export class RatingService {
           reminders.push(...r.reminders);
         }
       }
-      await this.persist(now, touched, [], reminders);
+      await this.persist(now, touched, [], reminders, this.deps.clock.monotonic() - this.persistedAt >= PERSIST_EVERY_MS);
       return reminders;
     });
   }
@@ -183,9 +195,8 @@ export class RatingService {
   regrade(): Promise<Rating[]> {
     const job = async (): Promise<Rating[]> => {
       const now = this.deps.clock.now();
-      const touched = new Set<string>();
       const reminders: Reminder[] = [];
-      await this.fold(touched, reminders);
+      await this.fold(this.dirty, reminders);
       const ratings: Rating[] = [];
       const changed: Array<{ a: RatedAccount; from: Rating | undefined; to: Rating }> = [];
       for (const a of this.deps.accounts()) {
@@ -197,7 +208,7 @@ export class RatingService {
         this.last.set(a.meter, r);
       }
       if (this.deps.dryRun) return ratings;
-      await this.persist(now, touched, ratings, reminders);
+      await this.persist(now, new Set(reminders.map((r) => r.meter)), ratings, reminders, true);
       for (const { a, from, to } of changed) await this.forward(a, from, to);
       return ratings;
     };
@@ -224,11 +235,20 @@ export class RatingService {
     }).catch((err: Error) => this.deps.log.error({ meter: e.meter, err: err.message }, 'could not queue the disconnection notice'));
   }
 
-  private async persist(now: number, touched: ReadonlySet<string>, ratings: Rating[], reminders: Reminder[]): Promise<void> {
-    const accounts = new Map([...touched].map((m) => [m, this.work.get(m)!]));
+  /**
+   * Write `touched` accounts (facts and reminder state), the ratings and the reminders in one
+   * transaction; with `full`, also every account folded since the last full write and the cursor.
+   */
+  private async persist(now: number, touched: ReadonlySet<string>, ratings: Rating[], reminders: Reminder[], full: boolean): Promise<void> {
     if (this.deps.dryRun) return;
-    if (accounts.size === 0 && ratings.length === 0 && reminders.length === 0) return;
-    await this.deps.store.save({ cursor: { ...this.cursor }, accounts, ratings, notifications: this.notifications(reminders), now });
+    const meters = full ? new Set([...touched, ...this.dirty]) : touched;
+    const accounts = new Map([...meters].filter((m) => this.work.has(m)).map((m) => [m, this.work.get(m)!]));
+    if (accounts.size === 0 && ratings.length === 0 && reminders.length === 0 && !full) return;
+    await this.deps.store.save({ ...(full ? { cursor: { ...this.cursor } } : {}), accounts, ratings, notifications: this.notifications(reminders), now });
+    if (full) {
+      this.dirty.clear();
+      this.persistedAt = this.deps.clock.monotonic();
+    }
     this.announce(reminders);
   }
 

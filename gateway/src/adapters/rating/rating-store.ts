@@ -9,9 +9,10 @@
  * | `rating_scores` | every rating computed: meter, ts, score, grade, band, monthly use, factors (JSON) |
  * | `notify_outbox` | reminders to deliver: id (the receiver's de-dup key), payload, attempts, next try, delivered_at |
  *
- * A fold's cursor, facts, reminder state and the reminders it produced are written in one
- * transaction, so a crash either keeps all of them or none (and the next fold derives the same
- * reminders, with the same ids, again).
+ * Reminders are written with their accounts' facts and reminder state in one transaction; the
+ * cursor with every account folded since (hourly, at the daily pass and at stop). Each account's
+ * facts carry the ids of the last rows folded into them, so after a crash the fold from the older
+ * cursor skips what an account already has, and derives the same reminders, with the same ids.
  */
 import { PrepaidError } from '@prepaid-edge/protocols';
 import { openConnection, type Connection } from '../store/ledger/connection.js';
@@ -169,12 +170,13 @@ export class RatingStore {
   }
 
   /**
-   * One transaction: the accounts' facts and reminder state, the cursor, the new ratings and the
-   * reminders (INSERT OR IGNORE: an id already queued or delivered stays as it is).
+   * One transaction: the accounts' facts and reminder state, the cursor (when given: every account
+   * folded since the last cursor must be among `accounts`), the new ratings and the reminders
+   * (INSERT OR IGNORE: an id already queued or delivered stays as it is).
    */
-  save(o: { cursor: { entry: number; audit: number }; accounts: ReadonlyMap<string, AccountWork>; ratings?: readonly Rating[]; notifications?: ReadonlyArray<Pick<Notification, 'id' | 'meter' | 'kind' | 'createdAt' | 'payload'>>; now: number }): Promise<void> {
+  save(o: { cursor?: { entry: number; audit: number }; accounts: ReadonlyMap<string, AccountWork>; ratings?: readonly Rating[]; notifications?: ReadonlyArray<Pick<Notification, 'id' | 'meter' | 'kind' | 'createdAt' | 'payload'>>; now: number }): Promise<void> {
     return this.tx(async () => {
-      await this.db.run("INSERT INTO rating_cursor (key, value) VALUES ('entry', ?), ('audit', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [o.cursor.entry, o.cursor.audit]);
+      if (o.cursor) await this.db.run("INSERT INTO rating_cursor (key, value) VALUES ('entry', ?), ('audit', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [o.cursor.entry, o.cursor.audit]);
       await this.batch(
         'INSERT INTO rating_accounts (meter, facts, reminders, updated_at) VALUES',
         '(?, ?, ?, ?)',

@@ -19,7 +19,7 @@ export const USAGE_DAYS = 35;
 const zeros = (): FactorCounts => Object.fromEntries(FACTORS.map((f) => [f, 0])) as FactorCounts;
 
 export function newFacts(ts: number): AccountFacts {
-  return { weighted: zeros(), total: zeros(), asOf: ts, balance: 0, outstanding: 0, usage: { lastDay: Math.floor(ts / DAY_MS), amounts: [] }, entries: 0 };
+  return { weighted: zeros(), total: zeros(), asOf: ts, balance: 0, outstanding: 0, usage: { lastDay: Math.floor(ts / DAY_MS), amounts: [] }, entries: 0, lastEntry: 0, lastAudit: 0 };
 }
 
 export function utcDay(ts: number): number {
@@ -63,8 +63,13 @@ function addUsage(f: AccountFacts, day: number, amount: number): void {
   if (i >= 0) u.amounts[i] = u.amounts[i]! + amount;
 }
 
-/** Fold one ledger entry (in place). Entries must come in id order; each moves the balance. */
+/**
+ * Fold one ledger entry (in place). Entries must come in id order; each moves the balance. An
+ * entry already folded (id <= lastEntry) is skipped.
+ */
 export function foldEntry(f: AccountFacts, e: RatingEntry, halfLifeMs: number): void {
+  if (e.id <= f.lastEntry) return;
+  f.lastEntry = e.id;
   advance(f, e.ts, halfLifeMs);
   const before = e.balanceAfter - e.amount;
   switch (e.kind) {
@@ -97,6 +102,8 @@ export function foldEntry(f: AccountFacts, e: RatingEntry, halfLifeMs: number): 
 export const RATED_ACTIONS = ['relay-disconnected', 'tamper-latched'] as const;
 
 export function foldAudit(f: AccountFacts, a: RatingAudit, halfLifeMs: number): void {
+  if (a.id <= f.lastAudit) return;
+  f.lastAudit = a.id;
   if (a.action === 'relay-disconnected' && a.detail.result !== 'verified') return;
   if (!(RATED_ACTIONS as readonly string[]).includes(a.action)) return;
   advance(f, a.ts, halfLifeMs);

@@ -92,6 +92,9 @@ export interface AccountFacts {
   usage: { lastDay: number; amounts: number[] };
   /** Entries folded (0 = none yet). */
   entries: number;
+  /** Ids of the last ledger entry and audit row folded: a row at or below is skipped, so folding twice is harmless. */
+  lastEntry: number;
+  lastAudit: number;
 }
 
 export interface FactorPoints {

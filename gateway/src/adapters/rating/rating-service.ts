@@ -21,6 +21,7 @@ import {
   rate,
   render,
   topUpReceipt,
+  utcDay,
   type Band,
   type Rating,
   type RatingRules,
@@ -81,6 +82,8 @@ export class RatingService {
   /** Accounts folded since the cursor was last written. */
   private readonly dirty = new Set<string>();
   private persistedAt = 0;
+  /** UTC day of the last reminder check (every account is looked at on a new day). */
+  private checkedDay = -1;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly hl: number;
 
@@ -173,10 +176,17 @@ export class RatingService {
     return this.serial(async () => {
       const now = this.deps.clock.now();
       const reminders: Reminder[] = [];
-      await this.fold(this.dirty, reminders);
+      const folded = new Set<string>();
+      await this.fold(folded, reminders);
+      for (const m of folded) this.dirty.add(m);
+      // A forecast changes with the account's rows or with the day: all accounts once a day, else the folded ones.
+      const day = utcDay(now);
+      const all = day !== this.checkedDay;
+      this.checkedDay = day;
       // Accounts whose reminder state changed: written now, with their reminders.
       const touched = new Set(reminders.map((r) => r.meter));
       for (const a of this.deps.accounts()) {
+        if (!all && !folded.has(a.meter)) continue;
         const w = this.work.get(a.meter);
         if (!w) continue;
         const r = balanceReminders({ meter: a.meter, balance: w.facts.balance, daily: dailyCharges(w.facts, now, 7), band: this.bandOf(a.meter), now }, w.reminders);

@@ -15,7 +15,7 @@
  * cursor skips what an account already has, and derives the same reminders, with the same ids.
  */
 import { PrepaidError } from '@prepaid-edge/protocols';
-import { openConnection, type Connection } from '../store/ledger/connection.js';
+import { inTransaction, openConnection, type Connection } from '../store/ledger/connection.js';
 import { APPLICATION_ID } from '../store/ledger/schema.js';
 import type { AccountFacts, Rating, RatingAudit, RatingEntry, ReminderState } from '../../core/rating/index.js';
 import { RATED_ACTIONS } from '../../core/rating/index.js';
@@ -113,17 +113,11 @@ export class RatingStore {
   }
 
   private async tx<T>(job: () => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      await this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const r = await job();
-        await this.db.exec('COMMIT');
-        return r;
-      } catch (e) {
-        await this.db.exec('ROLLBACK').catch(() => undefined);
-        throw new PrepaidError('E_STORE_WRITE', `${this.path}: rating write failed: ${(e as Error).message}`, { path: this.path }, { cause: e });
-      }
-    });
+    return this.serial(() =>
+      inTransaction(this.db, job).catch((e: Error) => {
+        throw new PrepaidError('E_STORE_WRITE', `${this.path}: rating write failed: ${e.message}`, { path: this.path }, { cause: e });
+      }),
+    );
   }
 
   private async hasTable(name: string): Promise<boolean> {

@@ -6,7 +6,7 @@
  */
 import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { Account, AccountSpec, AccountState, CommandOutcome, StoredEntry } from '../../../core/credit/contracts.js';
-import { openConnection, type Connection } from './connection.js';
+import { inTransaction, openConnection, type Connection } from './connection.js';
 import { writeBatch } from './batch.js';
 import { settle } from '../../../core/ledger/settle.js';
 import { closedError, sqliteCode, storeError } from '../../../core/ledger/errors.js';
@@ -324,16 +324,8 @@ class SqliteLedger implements Ledger {
     return lastID;
   }
 
-  private async transaction<T>(job: () => Promise<T>): Promise<T> {
-    await this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const r = await job();
-      await this.db.exec('COMMIT');
-      return r;
-    } catch (e) {
-      await this.db.exec('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+  private transaction<T>(job: () => Promise<T>): Promise<T> {
+    return inTransaction(this.db, job);
   }
 
   /** Queue a job on the lane; validation errors thrown by `job` before any SQL reject the call alone. */

@@ -144,7 +144,10 @@ export class RatingService {
       const entries = await store.entriesAfter(this.cursor.entry, CHUNK);
       const lastTs = entries.at(-1)?.ts ?? Infinity;
       // Audit rows up to the last entry's time go in first, in time order with the entries.
-      const audit = this.cursor.audit < auditUpto ? (await store.auditAfter(this.cursor.audit, CHUNK)).filter((a) => a.id <= auditUpto && (entries.length === CHUNK ? a.ts <= lastTs : true)) : [];
+      // (a prefix in id order, so the audit cursor never passes a row left for the next chunk).
+      const read = this.cursor.audit < auditUpto ? await store.auditAfter(this.cursor.audit, CHUNK) : [];
+      const stop = read.findIndex((a) => a.id > auditUpto || (entries.length === CHUNK && a.ts > lastTs));
+      const audit = stop < 0 ? read : read.slice(0, stop);
       if (entries.length === 0 && audit.length === 0) return;
       let j = 0;
       for (const e of entries) {
@@ -156,7 +159,7 @@ export class RatingService {
         this.cursor.entry = e.id;
       }
       while (j < audit.length) this.foldAuditRow(audit[j++]!, touched);
-      if (entries.length < CHUNK && audit.length < CHUNK) return;
+      if (entries.length < CHUNK && read.length < CHUNK) return;
     }
   }
 

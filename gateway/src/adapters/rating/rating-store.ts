@@ -133,6 +133,8 @@ export class RatingStore {
 
   /** Ledger entries after `afterId`, oldest first, at most `limit`. */
   async entriesAfter(afterId: number, limit: number): Promise<RatingEntry[]> {
+    // A file the outbox created before the ledger ever opened it has no ledger tables yet.
+    if (afterId === 0 && !(await this.hasTable('ledger_entries'))) return [];
     const rows = await this.db.all<{ id: number; meter: string; kind: EntryKind; amount: number; ts: number; balance_after: number }>(
       'SELECT id, meter, kind, amount, ts, balance_after FROM ledger_entries WHERE id > ? ORDER BY id LIMIT ?',
       [afterId, limit],
@@ -151,6 +153,7 @@ export class RatingStore {
   }
 
   async maxAuditId(): Promise<number> {
+    if (!(await this.hasTable('ledger_audit'))) return 0;
     return (await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM ledger_audit'))?.id ?? 0;
   }
 

@@ -8,6 +8,8 @@ import { parsePolicy } from '../../src/core/policy/index.js';
 import { parseTariff } from '../../src/core/tariff/index.js';
 import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import type { NewEvent } from '../../src/core/model.js';
+import type { RelayDriver } from '../../src/core/credit/contracts.js';
+import { initialAccountState } from '../../src/core/policy/index.js';
 import { quietLog } from '../uplink/helpers.js';
 import { tempDir } from '../store/temp-dir.js';
 
@@ -35,15 +37,15 @@ test('setPolicyBand: the band policy applies at once (its warnings), is audited 
   const a = await on(events);
   t.is(a.engine.commandTarget('m1')!.policy.id, 'gentle');
   t.deepEqual(events.filter((e) => e.type === 'low-credit'), [], '300 is above both gentle thresholds');
-  await a.engine.setPolicyBand('m1', 'strict', 'credit rating', { band: 'strict' });
+  await a.engine.setPolicyBand('m1', { policy: 'strict', reconnectPriority: 2 }, 'credit rating', { band: 'strict' });
   t.is(a.engine.commandTarget('m1')!.policy.id, 'strict');
   t.deepEqual(events.filter((e) => e.type === 'low-credit').map((e) => e.data?.threshold), [5000, 1000], 'the strict warnings, at once');
   const audit = await a.ledger.auditLog({ meter: 'm1', action: 'policy-band' });
   t.is(audit.length, 1);
-  t.deepEqual(audit[0]!.detail, { policy: 'strict', band: 'strict' });
-  await a.engine.setPolicyBand('m1', 'strict', 'credit rating');
+  t.deepEqual(audit[0]!.detail, { policy: 'strict', reconnectPriority: 2, band: 'strict' });
+  await a.engine.setPolicyBand('m1', { policy: 'strict', reconnectPriority: 2 }, 'credit rating');
   t.is((await a.ledger.auditLog({ meter: 'm1', action: 'policy-band' })).length, 1, 'the same band again changes nothing');
-  await a.engine.setPolicyBand('m1', 'no-such-policy', 'credit rating');
+  await a.engine.setPolicyBand('m1', { policy: 'no-such-policy', reconnectPriority: 0 }, 'credit rating');
   t.is(a.engine.commandTarget('m1')!.policy.id, 'strict', 'an unknown policy is ignored');
   await a.engine.stop();
   await a.ledger.close();
@@ -51,4 +53,26 @@ test('setPolicyBand: the band policy applies at once (its warnings), is audited 
   t.is(b.engine.commandTarget('m1')!.policy.id, 'strict', 'kept in the ledger settings');
   await b.engine.stop();
   await b.ledger.close();
+});
+
+test('reconnect priority: at start, disconnected accounts with credit are reconnected best band first (config order without bands)', async (t) => {
+  const two: CreditConfig = { ...config, accounts: ['m1', 'm2', 'm3'].map((meter) => ({ meter, customer: meter, customerClass: 'c', creditUnit: 'currency' as const, currency: 'EUR', openingBalance: 0 })) };
+  const closed = async (bands: Record<string, number>): Promise<string[]> => {
+    const path = join(tempDir(t), 'gw.db');
+    const ledger = await openLedger(path);
+    for (const a of two.accounts) {
+      await ledger.ensureAccount({ meter: a.meter, customer: a.customer, customerClass: 'c', creditUnit: 'currency', currency: 'EUR' }, { ...initialAccountState(), supply: 'disconnected' });
+      await ledger.post({ meter: a.meter, ts: Date.now(), entries: [{ kind: 'topup', amount: 5_000, ts: Date.now(), cause: {} }], audit: { action: 'topup', cause: 'test' } });
+    }
+    for (const [meter, reconnectPriority] of Object.entries(bands)) await ledger.saveSetting(`band/${meter}`, { policy: 'gentle', reconnectPriority }, { ts: Date.now(), meter, action: 'policy-band', cause: 'test' });
+    const order: string[] = [];
+    const relay = (meter: string): RelayDriver => ({ meter, read: async () => ({ state: 'disconnected' }), set: async (s) => (s === 'connected' && order.push(meter), { state: s }) });
+    const engine = new CreditEngine({ config: two, zone: 'UTC', ledger, clock: systemClock, log: quietLog(), event: () => {}, publishCredit: () => {}, relayFor: relay });
+    await engine.start();
+    await engine.stop();
+    await ledger.close();
+    return order;
+  };
+  t.deepEqual(await closed({}), ['m1', 'm2', 'm3']);
+  t.deepEqual(await closed({ m1: 2, m2: 0, m3: 1 }), ['m2', 'm3', 'm1']);
 });

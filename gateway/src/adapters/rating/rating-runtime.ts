@@ -44,7 +44,7 @@ export async function startRating(config: GatewayConfig, credit: { engine: Credi
     subunitsPerUnit: (m) => credit.engine.subunitsPerUnit(m),
     event: deps.event,
     audit: (a) => credit.ledger.audit(a).then(() => undefined),
-    setBand: (meter, band, b) => credit.engine.setPolicyBand(meter, b.policy, 'credit rating', { band }),
+    setBand: (meter, band, b) => credit.engine.setPolicyBand(meter, { policy: b.policy, reconnectPriority: b.reconnectPriority }, 'credit rating', { band }),
     queued: () => webhook?.kick(),
   });
   try {

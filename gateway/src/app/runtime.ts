@@ -13,6 +13,7 @@ import { uplinkPublisher } from '../adapters/ledger-stream/index.js';
 import type { Logger } from '../adapters/log.js';
 import { VERSION } from './version.js';
 import type { CreditRuntime } from '../adapters/credit/credit-runtime.js';
+import type { RatingRuntime } from '../adapters/rating/rating-runtime.js';
 import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.js';
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
@@ -50,6 +51,8 @@ export class Gateway {
   frozen: FrozenKeeper | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
+  /** Credit rating, classes and reminders, when the config has `rating:` (with `credit:`). */
+  rating: RatingRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
   readonly observers = new Set<GatewayObserver>();
   private console: WebConsole | undefined;
@@ -149,6 +152,7 @@ export class Gateway {
       this.ledgerVerifier.start();
     }
     this.frozen = await (await import('./frozen.js')).frozenKeeper(config, { outbox, log, ...(this.credit ? { balance: (m: string) => this.credit!.ledger.account(m).then((a) => a?.balance) } : {}) });
+    if (config.rating && this.credit) this.rating = await (await import('../adapters/rating/rating-runtime.js')).startRating(config, this.credit, { clock: this.clock, log, event: (e) => this.onEvent(e) });
     this.meterEvents = (await import('./meter-events.js')).meterEventWalker(config, this.acquisition, {
       clock: this.clock,
       log,
@@ -178,6 +182,7 @@ export class Gateway {
   private onStoredEvent(e: NewEvent): void {
     this.log.info({ meter: e.meter, event: e.type, data: e.data }, 'event');
     this.credit?.engine.onEvent(e);
+    this.rating?.onEvent(e);
     for (const o of this.observers) o.event?.(e);
   }
 
@@ -239,6 +244,7 @@ export class Gateway {
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.ledgerVerifier?.stop();
+    await this.rating?.stop();
     await this.credit?.stop();
     await this.outbox?.appendEvent({ ts: this.now(), type: 'gateway-stopped', data: { reason } }).catch(() => undefined);
     await this.sparkplug?.stop();

@@ -61,7 +61,7 @@ export class CreditDesk {
       ...(a.currency ? { currency: a.currency } : {}),
       timeCredited: Boolean(a.openpaygo),
       versions: this.tariffFor(meter),
-      policies: settings.policyVersions(a.customerClass),
+      policies: settings.policyVersions(a.customerClass, meter),
       ...(override ? { override } : {}),
       ...(timeCredit ? { timeCredit } : {}),
     };

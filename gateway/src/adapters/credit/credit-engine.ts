@@ -29,7 +29,7 @@ import { CoalescedPostings } from './coalesced-postings.js';
 import { CreditDesk } from './credit-desk.js';
 import { AccountLifecycle } from './account-lifecycle.js';
 import { CreditIntake } from './credit-intake.js';
-import { CreditSettings } from './credit-settings.js';
+import { CreditSettings, type PolicyBand } from './credit-settings.js';
 import { CreditShell } from './credit-shell.js';
 import { Enforcement } from './enforcement.js';
 
@@ -104,7 +104,10 @@ export class CreditEngine {
       this.memory.track(a.meter);
       this.memory.restoreTamper(a.meter, this.settings.tamper.get(a.meter) ?? []);
     }
-    for (const meter of this.accounts.keys()) await this.desk.run(meter, { kind: 'reevaluate', cause: 'start' }, false);
+    // By reconnect priority (the rating band's; 0 first, config order within one), so after an outage
+    // the relays of the best-rated customers close first.
+    const order = [...this.accounts.keys()].sort((a, b) => this.settings.reconnectPriority(a) - this.settings.reconnectPriority(b));
+    for (const meter of order) await this.desk.run(meter, { kind: 'reevaluate', cause: 'start' }, false);
   }
 
   async stop(): Promise<void> {
@@ -185,6 +188,19 @@ export class CreditEngine {
 
   addPolicyVersion(customerClass: string, activeFrom: number, policy: Policy, commandId: string): Promise<void> {
     return this.settings.addPolicy(customerClass, { activeFrom, policy }, { ts: this.deps.clock.now(), cause: `command ${commandId}` });
+  }
+
+  /**
+   * The credit rating moved the account to a band: its policy from now on is `band.policy` (a key
+   * of credit.policies), evaluated at once (queued behind the account's other work); its
+   * `reconnectPriority` orders the re-evaluation at start.
+   */
+  async setPolicyBand(meter: string, band: PolicyBand, cause: string, detail: Record<string, unknown> = {}): Promise<void> {
+    if (!this.accounts.has(meter) || !this.deps.config.policies[band.policy]) return;
+    const now = this.settings.bands.get(meter);
+    if (now?.policy === band.policy && now.reconnectPriority === band.reconnectPriority) return;
+    await this.desk.queue.run(meter, () => this.settings.setBand(meter, band, { ts: this.deps.clock.now(), cause, detail }));
+    await this.desk.run(meter, { kind: 'reevaluate', cause: 'timer' }, false);
   }
 
   /** Wait until every queued charge and command has been handled (tests, shutdown). */

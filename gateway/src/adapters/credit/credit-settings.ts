@@ -16,6 +16,12 @@ import { policyAt, type PolicyVersions, type RelayOverride } from '../../core/cr
 
 export type { RelayOverride } from '../../core/credit/decision.js';
 
+/** What a credit-rating band sets on an account (core/rating). */
+export interface PolicyBand {
+  policy: string;
+  reconnectPriority: number;
+}
+
 export interface PolicyVersion {
   activeFrom: number;
   policy: Policy;
@@ -28,6 +34,8 @@ export class CreditSettings {
   readonly overrides = new Map<string, RelayOverride>();
   readonly timeCredit = new Map<string, TimeCredit>();
   readonly tamper = new Map<string, string[]>();
+  /** Per meter: the policy its credit-rating band chose (core/rating), instead of its class's, and its reconnect priority. */
+  readonly bands = new Map<string, PolicyBand>();
   /** Bumped by every change, so a look-up built from these settings knows when it is stale. */
   changes = 0;
 
@@ -45,6 +53,7 @@ export class CreditSettings {
       else if (kind === 'override') this.overrides.set(id, value as RelayOverride);
       else if (kind === 'time-credit') this.timeCredit.set(id, value as TimeCredit);
       else if (kind === 'tamper') this.tamper.set(id, value as string[]);
+      else if (kind === 'band' && value) this.bands.set(id, value as PolicyBand);
     }
     this.changes++;
   }
@@ -63,8 +72,14 @@ export class CreditSettings {
     return policyAt(this.policyVersions(customerClass), now);
   }
 
-  /** A class's policy versions as data, for the decision step. */
-  policyVersions(customerClass: string): PolicyVersions {
+  /**
+   * A class's policy versions as data, for the decision step. A meter moved to a band by its
+   * credit rating gets the band's policy (a configured one; command versions are per class).
+   */
+  policyVersions(customerClass: string, meter?: string): PolicyVersions {
+    const band = meter === undefined ? undefined : this.bands.get(meter);
+    const banded = band === undefined ? undefined : this.config.policies[band.policy];
+    if (banded) return { configured: banded, versions: [] };
     return { configured: this.config.policies[this.config.classes[customerClass]!.policy]!, versions: this.classPolicies.get(customerClass) ?? [] };
   }
 
@@ -112,6 +127,19 @@ export class CreditSettings {
     if (kinds.length) this.tamper.set(meter, [...kinds]);
     else this.tamper.delete(meter);
     this.changes++;
+  }
+
+  /** Move a meter to a band's policy (a key of credit.policies), or back to its class's (null). */
+  async setBand(meter: string, band: PolicyBand | null, audit: { ts: number; cause: string; detail?: Record<string, unknown> }): Promise<void> {
+    await this.ledger.saveSetting(`band/${meter}`, band, { ts: audit.ts, meter, action: 'policy-band', cause: audit.cause, detail: { policy: band?.policy ?? null, reconnectPriority: band?.reconnectPriority ?? null, ...(audit.detail ?? {}) } });
+    if (band === null) this.bands.delete(meter);
+    else this.bands.set(meter, { ...band });
+    this.changes++;
+  }
+
+  /** 0 first: the order accounts are re-evaluated (and reconnected) at start; unbanded accounts 0. */
+  reconnectPriority(meter: string): number {
+    return this.bands.get(meter)?.reconnectPriority ?? 0;
   }
 
   async setTimeCredit(meter: string, credit: TimeCredit, audit: { ts: number; cause: string; detail: Record<string, unknown> }): Promise<void> {

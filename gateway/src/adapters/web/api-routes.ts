@@ -1,6 +1,7 @@
 /** The JSON control API (all routes need a session or a bearer token; see README.md). */
 import type { FastifyInstance } from 'fastify';
 import type { SupplyState } from '../../core/credit/contracts.js';
+import type { Rating } from '../../core/rating/index.js';
 import { httpError } from './http-error.js';
 import type { RequestContext } from './console-host.js';
 import { auditKind, eventKind } from './event-kinds.js';
@@ -46,6 +47,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
     const s = await host.status();
     const credit = host.credit;
     const accounts = new Map((credit ? await credit.accounts(ctx.now()) : []).map((a) => [a.meter, a]));
+    const ratings = new Map((host.rating?.ratings() ?? []).map((r) => [r.meter, r]));
     return {
       ts: s.clock.now,
       buses: s.buses,
@@ -75,6 +77,7 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
                 override: a.override,
               }
             : null,
+          ...(ratings.has(m.id) ? { rating: ratingView(ratings.get(m.id)!) } : {}),
         };
       }),
     };
@@ -196,4 +199,9 @@ export function registerApiRoutes(api: FastifyInstance, ctx: RequestContext): vo
 function knownMeter(ctx: RequestContext, id: string): string {
   if (!ctx.host.config.meters.some((m) => m.id === id)) throw httpError(404, 'E_CONTROL_REQUEST', `no meter with id ${id}`);
   return id;
+}
+
+/** A meter's credit rating as the console shows it: score, class, band and the factors with points. */
+function ratingView(r: Rating): { score: number; grade: string; band: string; ts: number; factors: Array<{ factor: string; points: number }> } {
+  return { score: r.score, grade: r.grade, band: r.band, ts: r.ts, factors: r.factors.map((f) => ({ factor: f.factor, points: f.points })) };
 }

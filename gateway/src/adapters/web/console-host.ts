@@ -2,6 +2,7 @@
 import type { Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../../core/config/gateway-config.js';
 import type { CreditConsole } from '../credit/credit-console.js';
+import type { Rating } from '../../core/rating/index.js';
 import type { Logger } from '../log.js';
 import type { ConsoleAuth } from './auth.js';
 import type { EventRing } from './event-ring.js';
@@ -17,6 +18,8 @@ export interface ConsoleHost {
   readonly log: Logger;
   /** The narrow credit interface (views and controls), when credit is configured. */
   readonly credit: CreditConsole | undefined;
+  /** The latest credit ratings, when the config has `rating:`. */
+  readonly rating?: { ratings(): readonly Rating[] } | undefined;
   readonly observers: Set<GatewayObserver>;
   /** The gateway's clock (the console's default). */
   readonly clock?: Clock;

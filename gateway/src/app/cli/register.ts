@@ -1,5 +1,5 @@
 /**
- * The technician commands: scan, read, watch, relay, topup, token <TOKEN>, status, doctor.
+ * The technician commands: scan, read, watch, relay, topup, token <TOKEN>, credit rating, status, doctor.
  * Cheap to import: each action loads its own module when it runs.
  */
 import type { Command } from 'commander';
@@ -80,6 +80,17 @@ export function registerTechnicianCommands(program: Command): void {
     .option('--meter <id>', 'meter id: enter TOKEN for this meter, signed with the technician key')
     .option('--scheme <s>', 'sts | openpaygo (default: from the account and the token length)')
     .action(async (digits: string | undefined, o) => (await import('./credit-command.js')).tokenCommand(digits, o, token));
+
+  program
+    .command('credit')
+    .description('prepaid credit tools: credit rating')
+    .command('rating')
+    .description("each account's credit score, class and policy band, with the factors behind the score (stored by the daily pass, else computed from the ledger)")
+    .requiredOption('-c, --config <file>', 'gateway configuration (credit: and rating:)')
+    .option('--meter <id>', 'only this meter')
+    .option('--json', 'print as JSON')
+    .option('--now', 'compute from the ledger now instead of showing the stored ratings')
+    .action(async (o) => (await import('./rating-command.js')).ratingCommand(o));
 
   program
     .command('status')

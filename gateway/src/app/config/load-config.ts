@@ -12,6 +12,7 @@ import validate from '#schema/gateway-config';
 import { parseCreditConfig } from '../../adapters/credit/credit-config.js';
 import { listDlt645Profiles } from '../../adapters/acquisition/dlt645-profile.js';
 import { listenAddress } from '../../adapters/web/console-config.js';
+import { checkRating } from './rating-config.js';
 
 
 
@@ -105,7 +106,15 @@ export function parseConfig(text: string, source = 'config', overrides: ConfigOv
       problems.push(...inner);
     }
   }
+  let ratingFile: string | undefined;
+  const ratingRef = (raw as { rating?: { file?: unknown } }).rating;
+  if (ratingRef && typeof ratingRef.file === 'string' && !problems.some((p) => p.path.startsWith('rating'))) {
+    const r = checkRating({ file: ratingRef.file }, credit, source);
+    problems.push(...r.problems);
+    ratingFile = r.file;
+  }
   if (problems.length) fail(source, problems);
+  if (ratingFile) cfg.rating = { file: ratingFile };
   cfg.log ??= { level: 'info' };
   cfg.mqtt.clientId ??= `prepaid-gw-${cfg.gateway.id}`;
   if (credit) cfg.credit = credit;

@@ -16,6 +16,8 @@ export interface GatewayConfig {
   boards: BoardConfig[];
   /** Prepaid credit (absent: the gateway only reads and forwards). */
   credit?: CreditConfig;
+  /** Credit rating, classes and reminders: the rating file, resolved against the config's folder (needs credit). */
+  rating?: { file: string };
   /** Local web console, control API and /metrics (absent: no HTTP server). */
   console?: ConsoleConfig;
   /** The technician's command key for `topup` / `token` (its public key goes in credit.keys). */

@@ -11,12 +11,12 @@ import type { Policy } from '../credit/contracts.js';
 
 const validate = (): ValidateFunction => validator;
 
-interface Problem {
+export interface Problem {
   path: string;
   message: string;
 }
 
-function join(base: string, key: string | number): string {
+export function join(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
   return base ? `${base}.${key}` : key;
 }
@@ -30,7 +30,7 @@ function pointerToPath(at: string, pointer: string): string {
     .reduce<string>((acc, p) => join(acc, /^\d+$/.test(p) ? Number(p) : p), at);
 }
 
-function describe(at: string, e: ErrorObject): Problem {
+export function describe(at: string, e: ErrorObject): Problem {
   const base = pointerToPath(at, e.instancePath);
   if (e.keyword === 'additionalProperties') return { path: join(base, (e.params as { additionalProperty: string }).additionalProperty), message: 'unknown key' };
   if (e.keyword === 'required') return { path: join(base, (e.params as { missingProperty: string }).missingProperty), message: 'is required' };
@@ -72,7 +72,7 @@ function fail(at: string, problems: Problem[]): never {
   throw new PrepaidError('E_TARIFF_INVALID', `${at || 'policy'}: invalid policy\n${text}`, { path: first.path, problems });
 }
 
-function deepFreeze<T>(o: T): T {
+export function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);

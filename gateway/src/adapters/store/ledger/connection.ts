@@ -21,6 +21,19 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** Run `job` between BEGIN IMMEDIATE and COMMIT; on an error roll back and rethrow it unchanged. */
+export async function inTransaction<T>(db: Connection, job: () => Promise<T>): Promise<T> {
+  await db.exec('BEGIN IMMEDIATE');
+  try {
+    const r = await job();
+    await db.exec('COMMIT');
+    return r;
+  } catch (e) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
 /** `create` false refuses to create the file (SQLITE_CANTOPEN), so a typo never makes an empty ledger. */
 export function openConnection(path: string, create: boolean): Promise<Connection> {
   const mode = sqlite3.OPEN_READWRITE | (create ? sqlite3.OPEN_CREATE : 0);

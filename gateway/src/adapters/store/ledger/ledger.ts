@@ -6,7 +6,7 @@
  */
 import { PrepaidError, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { Account, AccountSpec, AccountState, CommandOutcome, StoredEntry } from '../../../core/credit/contracts.js';
-import { openConnection, type Connection } from './connection.js';
+import { inTransaction, openConnection, type Connection } from './connection.js';
 import { writeBatch } from './batch.js';
 import { settle } from '../../../core/ledger/settle.js';
 import { closedError, sqliteCode, storeError } from '../../../core/ledger/errors.js';
@@ -366,16 +366,8 @@ class SqliteLedger implements Ledger {
   }
 
   private async transaction<T>(job: () => Promise<T>, notify = true): Promise<T> {
-    await this.db.exec('BEGIN IMMEDIATE');
-    let r: T;
-    try {
-      r = await job();
-      await this.db.exec('COMMIT');
-    } catch (e) {
-      await this.db.exec('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
-    // After the COMMIT and outside the try: a listener's failure is its own, never the posting's.
+    const r = await inTransaction(this.db, job);
+    // After the COMMIT and outside the transaction: a listener's failure is its own, never the posting's.
     if (notify)
       for (const l of this.commitListeners) {
         try {

@@ -58,6 +58,9 @@
   };
   const fmtNum = (v, digits = 0) => (typeof v === 'number' ? v.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—');
   const fmtBytes = (b) => (b < 1024 ? `${b} B` : b < 1048576 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 1048576).toFixed(1)} MiB`);
+  // The credit rating (rating: in the config): class and score, the factors in the tooltip.
+  const ratingLine = (r) =>
+    r ? [el('br'), el('small', { class: 'rating', title: r.factors.filter((f) => f.points !== 0).map((f) => `${f.factor} ${f.points > 0 ? '+' : ''}${f.points}`).join('\n') || 'no history yet' }, `class ${r.grade} · ${r.score}`)] : [];
   const fmtCredit = (c) => {
     if (!c) return '—';
     if (c.creditUnit === 'energy') return `${fmtNum(c.balance / 1000, 1)} kWh`;
@@ -151,7 +154,7 @@
         el('td', { 'data-label': 'Health' }, healthBadge(m.health), el('br'), el('small', {}, m.health ? `${fmtAgo(m.health.lastSeen)}${m.health.lastLatencyMs !== null ? ` · ${m.health.lastLatencyMs} ms` : ''}` : '')),
         el('td', { class: 'num', 'data-label': 'Power' }, typeof v.power === 'number' ? `${fmtNum(v.power)} W` : '—'),
         el('td', { class: 'num', 'data-label': 'Energy' }, typeof v.energyImport === 'number' ? `${fmtNum(v.energyImport / 1000, 2)} kWh` : '—'),
-        el('td', { class: 'num', 'data-label': 'Credit', title: m.credit?.customer ?? '' }, fmtCredit(m.credit)),
+        el('td', { class: 'num', 'data-label': 'Credit', title: m.credit?.customer ?? '' }, fmtCredit(m.credit), ...ratingLine(m.rating)),
         el('td', { 'data-label': 'Supply' }, supplyBadge(m)),
         el(
           'td',

@@ -1,0 +1,5 @@
+export * from './types.js';
+export { parseAnomalyConfig } from './parse-config.js';
+export { AnomalyEngine, sampleOf, type AnomalyChange, type ActiveAlarm } from './engine.js';
+export { stepAlarm, idleAlarm, type AlarmState } from './alarm.js';
+export type { Sample } from './use-window.js';

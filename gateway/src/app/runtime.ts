@@ -16,6 +16,7 @@ import type { ConsoleOptions, WebConsole } from '../adapters/web/console-server.
 import type { EdgeNode } from '../adapters/sparkplug/index.js';
 import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
 import type { MeterEventWalker } from '../adapters/meter-events/index.js';
+import type { AnomalyWatch } from '../adapters/anomaly/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -41,6 +42,8 @@ export class Gateway {
   meterClocks: MeterClockKeeper | undefined;
   /** Uploads prepaid meters' own event logs, exactly once (meter-event). */
   meterEvents: MeterEventWalker | undefined;
+  /** Early warning of abnormal use, when the config has `anomaly:`. */
+  anomaly: AnomalyWatch | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Sees every reading and event (the web console's charts, event log and metrics). */
@@ -84,6 +87,7 @@ export class Gateway {
         this.track(
           this.outbox!.appendReadings([r]).then(() => {
             this.meterEvents?.onReading(r);
+            this.anomaly?.onReading(r);
             return this.credit?.engine.onReading(r);
           }),
           'reading',
@@ -135,6 +139,11 @@ export class Gateway {
       stored: (e) => this.onStoredEvent(e),
     });
     await this.meterEvents?.start();
+    if (config.anomaly) {
+      const { AnomalyWatch } = await import('../adapters/anomaly/index.js');
+      this.anomaly = new AnomalyWatch({ config: config.anomaly, zone: config.gateway.timezone, clock: this.clock, log, event: (e) => this.onEvent(e) });
+      this.anomaly.start();
+    }
     this.acquisition.start();
     this.meterClocks = (await import('./meter-clocks.js')).meterClockKeeper(config, this.acquisition, { clock: this.clock, log, event: (e) => this.onEvent(e) });
     this.meterClocks?.start();
@@ -205,6 +214,7 @@ export class Gateway {
     await this.console?.close();
     await this.meterClocks?.stop();
     await this.meterEvents?.stop();
+    this.anomaly?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.credit?.stop();

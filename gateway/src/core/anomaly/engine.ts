@@ -43,7 +43,8 @@ interface Track {
   win: UseWindow;
   day: UseWindow;
   ctx: IntervalContext;
-  baseline: DayTotals[];
+  /** Complete normal days, oldest first, by day type: weekdays and weekends are judged apart (a shop is shut on Sunday). */
+  baseline: { weekday: DayTotals[]; weekend: DayTotals[] };
   /** By rule index. */
   alarms: Map<number, AlarmState>;
 }
@@ -109,7 +110,7 @@ export class AnomalyEngine {
         win: new UseWindow(n, k),
         day: new UseWindow(n, k),
         ctx: { probes: this.plan.probes, nights: this.plan.nights, supplyPresentV: this.config.supplyPresentV, contractedW: facts?.contractedW, phases: facts?.phases ?? 1 },
-        baseline: [],
+        baseline: { weekday: [], weekend: [] },
         alarms: new Map(),
       };
       this.tracks.set(meter, t);
@@ -169,20 +170,24 @@ export class AnomalyEngine {
     const dayMs = now - from;
     this.dayStart = now;
     const out: AnomalyChange[] = [];
+    const weekday = new Date(from + offsetPiece(from, this.zone).offset + 3_600_000).getUTCDay();
+    const type = weekday === 0 || weekday === 6 ? 'weekend' : 'weekday';
     for (const [meter, t] of this.tracks) {
       const d = t.day;
       const complete = d.coveredMs * 100 >= this.config.minCoveragePct * dayMs;
       const totals: DayTotals = { importWh: scaledWh(d.importWh, d, dayMs), nightWh: Array.from(d.nightWh, (wh) => scaledWh(wh, d, dayMs)) };
-      let anyActive = false;
+      const history = t.baseline[type];
+      let normal = true;
       for (const [i, rule] of this.dayRules) {
-        const v: Verdict = complete ? judgeDay(rule, totals, t.baseline, this.plan.night[i]!) : { state: 'unknown', detail: `readings cover ${Math.round((d.coveredMs * 100) / Math.max(1, dayMs))}% of the day` };
+        const v: Verdict = complete ? judgeDay(rule, totals, history, this.plan.night[i]!) : { state: 'unknown', detail: `readings cover ${Math.round((d.coveredMs * 100) / Math.max(1, dayMs))}% of the day` };
         this.step(out, t.alarms, i, rule, meter, v, from, now);
-        if (t.alarms.get(i)?.active) anyActive = true;
+        if (v.state === 'raise' || v.state === 'hold' || t.alarms.get(i)?.active) normal = false;
       }
-      // the baseline learns only normal, complete days: an alarm holds until use returns to it
-      if (complete && !anyActive && this.baselineKeep > 0) {
-        t.baseline.push(totals);
-        if (t.baseline.length > this.baselineKeep) t.baseline.shift();
+      // The baseline learns only complete days every day rule found normal: a change holds its
+      // alarm until use returns, and days in the hysteresis band do not drag the median along.
+      if (complete && normal && this.baselineKeep > 0) {
+        history.push(totals);
+        if (history.length > this.baselineKeep) history.shift();
       }
       d.reset();
     }
@@ -212,6 +217,18 @@ export class AnomalyEngine {
       ...(change === 'cleared' && since !== null ? { since } : {}),
       ...(subMeters ? { subMeters } : {}),
     });
+  }
+
+  /** Restore a meter's baseline of complete, normal days (oldest first) for both day types, e.g. kept across a restart. */
+  seedBaseline(meter: string, days: readonly DayTotals[]): void {
+    const t = this.track(meter);
+    const copy = (): DayTotals[] => days.slice(-this.baselineKeep).map((d) => ({ importWh: d.importWh, nightWh: [...d.nightWh] }));
+    t.baseline = { weekday: copy(), weekend: copy() };
+  }
+
+  /** Night windows of the rule set, in the order DayTotals.nightWh lists them. */
+  get nightWindows(): number {
+    return this.plan.nights.length;
   }
 
   /** Alarms up now. */

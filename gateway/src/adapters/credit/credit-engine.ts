@@ -31,6 +31,7 @@ import { CreditIntake } from './credit-intake.js';
 import { CreditSettings } from './credit-settings.js';
 import { CreditShell } from './credit-shell.js';
 import { Enforcement } from './enforcement.js';
+import { DemandLimiter } from './demand-limiter.js';
 
 export type { RelayOverride } from './credit-settings.js';
 export type { CreditPayload, MeterCreditView } from '../../core/credit/decision.js';
@@ -60,6 +61,8 @@ export class CreditEngine {
   readonly charging: Charging;
   readonly intake: CreditIntake;
   readonly enforcement: Enforcement;
+  /** Load limiting (policy maxDemand). */
+  readonly limiter: DemandLimiter;
 
   constructor(private readonly deps: CreditEngineDeps) {
     for (const a of deps.config.accounts) this.accounts.set(a.meter, a);
@@ -72,6 +75,7 @@ export class CreditEngine {
     this.desk = new CreditDesk({ config: deps.config, zone: deps.zone, clock, accounts: this.accounts, memory: this.memory, settings: this.settings, shell, syncsMeter: deps.syncMeter !== undefined });
     this.charging = new Charging(this.desk, this.memory, (m) => this.accounts.has(m), log);
     this.intake = new CreditIntake(this.desk, this.settings);
+    this.limiter = new DemandLimiter({ clock, log, event, policyOf: (m) => this.commandTarget(m)?.policy, overrideOf: (m, now) => this.settings.override(m, now), override: (m, ov, cause) => this.override(m, ov, cause) });
   }
 
   get postingStats(): { transactions: number; postings: number } {
@@ -145,7 +149,7 @@ export class CreditEngine {
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */
   onReading(r: NewReading): Promise<void> {
-    return this.charging.onReading(r);
+    return this.charging.onReading(r).then(() => this.limiter.onReading(r));
   }
 
   /** Drive the relay directly (a meter without an account), verified by readback and audited. */

@@ -169,6 +169,8 @@ export interface Policy {
   /** Largest top-up per command for this class (sub-units); see commands/top-up-limit.ts for the precedence. */
   maxTopUp?: number;
   reconnect: { mode: 'auto' | 'armed'; threshold: number };
+  /** Load limiting (core/policy/max-demand.ts); null or absent = none. */
+  maxDemand?: { limitW: number; overSeconds: number; reconnectSeconds: number } | null;
 }
 
 /** DLMS IC 70 disconnect-control states. */

@@ -8,7 +8,7 @@ import { PrepaidError } from '@prepaid-edge/protocols';
 import type { CommandType, Policy, Tariff } from '../credit/contracts.js';
 import { decodeSignature } from './keys.js';
 
-export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit'];
+export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', 'points-redeem'];
 
 /** Fields every command carries. `note` is optional free text for the audit trail (signed like the rest). */
 export interface CommandBase {
@@ -68,7 +68,14 @@ export interface EmergencyCreditCommand extends CommandBase {
   meter: string;
 }
 
-export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand;
+/** Turn loyalty points into credit (policy points; exactly once by id, audited). */
+export interface PointsRedeemCommand extends CommandBase {
+  type: 'points-redeem';
+  meter: string;
+  points: number;
+}
+
+export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | PointsRedeemCommand;
 
 /** Latest instant a JS Date can hold (ECMAScript 21.4.1.1); keeps every time printable. */
 const MAX_MS = 8.64e15;
@@ -80,6 +87,7 @@ const FIELDS: Record<CommandType, string[]> = {
   'relay-override': ['meter', 'state', 'until'],
   token: ['meter', 'scheme', 'token'],
   'emergency-credit': ['meter'],
+  'points-redeem': ['meter', 'points'],
 };
 const OPENPAYGO_DIGITS = [9, 12, 15, 20];
 
@@ -213,6 +221,8 @@ export function checkShape(
     }
     case 'emergency-credit':
       return { ...base, type, meter: f.id('meter') };
+    case 'points-redeem':
+      return { ...base, type, meter: f.id('meter'), points: f.positiveInt('points') };
   }
 }
 

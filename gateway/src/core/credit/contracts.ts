@@ -169,6 +169,8 @@ export interface Policy {
   /** Largest top-up per command for this class (sub-units); see commands/top-up-limit.ts for the precedence. */
   maxTopUp?: number;
   reconnect: { mode: 'auto' | 'armed'; threshold: number };
+  /** On-time top-ups earn points, redeemable as credit (core/policy/points.ts); null or absent = none. */
+  points?: { perTopUp: number; minBalance: number; subunitsPerPoint: number } | null;
   /** Load limiting (core/policy/max-demand.ts); null or absent = none. */
   maxDemand?: { limitW: number; overSeconds: number; reconnectSeconds: number } | null;
 }
@@ -185,6 +187,8 @@ export interface AccountState {
   disconnectAt: number | null;
   /** True while inside a friendly period with no credit (announced once). */
   friendlyZero: boolean;
+  /** Loyalty points (policy `points`): earned by on-time top-ups, spent by points-redeem; absent = 0. */
+  points?: number;
 }
 
 export type PolicyAction =
@@ -227,7 +231,7 @@ export interface RelayDriver {
 
 // ───────────────────────────── commands ─────────────────────────────
 
-export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit';
+export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'points-redeem';
 
 /** The signed envelope on `{prefix}/{gatewayId}/commands` (RFC 8785 canonical JSON of all but `sig`). */
 export interface CommandEnvelope {

@@ -60,6 +60,8 @@ export interface Tariff {
   billingDay?: number;
   /** Charged once per local calendar day, in sub-units. */
   standingChargePerDay: number;
+  /** Charged when a billing month ends: sub-units per kW of its maximum demand (core/tariff/demand.ts). */
+  demandCharge?: { pricePerKw: number; periodMinutes?: number };
   /** Local dates YYYY-MM-DD that count as 'holiday' for the ToU rules. */
   holidays?: string[];
 }
@@ -82,6 +84,8 @@ export interface ChargeCursor {
   monthWh: number;
   /** Last local day (YYYY-MM-DD) whose standing charge was posted. */
   standingDay: string;
+  /** Maximum-demand measurement of the billing month, with a demand charge in the tariff. */
+  demand?: { block: number; fromWh: number; fromTs: number; maxW: number; month: string };
 }
 
 /** One priced piece of consumption (a charge splits at period, tier, month and tariff boundaries). */

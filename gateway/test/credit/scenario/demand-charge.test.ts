@@ -5,17 +5,17 @@
 import test from 'ava';
 import { assertLedgerReconciles, creditRig } from './rig.js';
 import { demandStep } from '../../../src/core/tariff/demand.js';
+import { oneAccount, policyWith } from './one-account.js';
 
 const MIN = 60_000;
 const TARIFF = { id: 'dem', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 100 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0, demandCharge: { pricePerKw: 2000, periodMinutes: 15 } };
-const POLICY = { id: 'p', lowCreditThresholds: [1500, 600], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 100 } };
 
 test('demand charge: the month\'s highest 15-min average (6 kW for 30 min) is charged at 2000 per kW when the month ends', async (t) => {
   const rig = await creditRig(t, {
     start: Date.UTC(2026, 0, 31, 22, 0, 30),
     pollMs: MIN,
     watts: 3000,
-    credit: { tariffs: { dem: TARIFF }, policies: { p: POLICY }, classes: { r: { tariff: 'dem', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 1_000_000 }] },
+    credit: oneAccount(policyWith(), 1_000_000, TARIFF),
   });
   await rig.poll();
   await rig.run(60 * MIN);

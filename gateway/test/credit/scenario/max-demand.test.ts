@@ -5,24 +5,11 @@
  */
 import test from 'ava';
 import { assertLedgerReconciles, creditRig } from './rig.js';
+import { oneAccount, policyWith } from './one-account.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
-const FLAT = { id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 300 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 };
-
-function credit() {
-  const policy = {
-    id: 'p',
-    lowCreditThresholds: [1500, 600],
-    emergencyCredit: null,
-    friendly: { windows: [{ days: ['holiday'], from: '00:00', to: '00:00' }], holidays: [] },
-    disconnectNoticeMs: 0,
-    maxDebt: 0,
-    reconnect: { mode: 'auto', threshold: 100 },
-    maxDemand: { limitW: 3000, overSeconds: 60, reconnectSeconds: 300 },
-  };
-  return { tariffs: { flat: FLAT }, policies: { p: policy }, classes: { r: { tariff: 'flat', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 100_000 }] };
-}
+const credit = () => oneAccount(policyWith({ maxDemand: { limitW: 3000, overSeconds: 60, reconnectSeconds: 300 } }), 100_000);
 
 test('max demand: 60 s over 3 kW opens the relay (max-demand), 5 min later it closes again', async (t) => {
   const rig = await creditRig(t, { credit: credit(), pollMs: 20 * SEC, watts: 2000 });

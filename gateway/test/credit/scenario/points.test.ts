@@ -6,21 +6,12 @@
  */
 import test from 'ava';
 import { assertLedgerReconciles, creditRig } from './rig.js';
-import { KEYS, signed, topUpCmd } from './signer.js';
+import { signed, topUpCmd } from './signer.js';
+import { oneAccount, policyWith } from './one-account.js';
 
 const MIN = 60_000;
-const FLAT = { id: 'flat', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'flat', pricePerKwh: 300 }], tou: [], defaultPeriod: 'flat', standingChargePerDay: 0 };
-const POLICY = {
-  id: 'p',
-  lowCreditThresholds: [1500, 600],
-  emergencyCredit: null,
-  friendly: { windows: [{ days: ['holiday'], from: '00:00', to: '00:00' }], holidays: [] },
-  disconnectNoticeMs: 0,
-  maxDebt: 0,
-  reconnect: { mode: 'auto', threshold: 100 },
-  points: { perTopUp: 10, subunitsPerPoint: 50 },
-};
-const credit = { tariffs: { flat: FLAT }, policies: { p: POLICY }, classes: { r: { tariff: 'flat', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 300 }], keys: KEYS };
+const POINTS = { perTopUp: 10, subunitsPerPoint: 50 };
+const credit = oneAccount(policyWith({ points: POINTS }), 300);
 
 test('points: on-time top-ups earn, a late one does not; points-redeem books credit exactly once', async (t) => {
   const rig = await creditRig(t, { credit, watts: 2000 });
@@ -65,9 +56,7 @@ test('points: on-time top-ups earn, a late one does not; points-redeem books cre
 });
 
 test('points: a policy without a points rule earns none and refuses points-redeem', async (t) => {
-  const { points: _none, ...plain } = POLICY;
-  void _none;
-  const rig = await creditRig(t, { credit: { ...credit, policies: { p: plain } } });
+  const rig = await creditRig(t, { credit: oneAccount(policyWith(), 300) });
   await rig.poll();
   t.like(await rig.command(topUpCmd(rig, 'p1', 5000)), { status: 'applied' });
   t.is((await rig.credit.ledger.account('p1'))!.state.points, undefined);

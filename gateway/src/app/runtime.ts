@@ -140,8 +140,8 @@ export class Gateway {
     });
     await this.meterEvents?.start();
     if (config.anomaly) {
-      const { AnomalyWatch } = await import('../adapters/anomaly/index.js');
-      this.anomaly = new AnomalyWatch({ config: config.anomaly, zone: config.gateway.timezone, clock: this.clock, log, event: (e) => this.onEvent(e) });
+      const { AnomalyWatch, anomalyStatePath } = await import('../adapters/anomaly/index.js');
+      this.anomaly = new AnomalyWatch({ config: config.anomaly, zone: config.gateway.timezone, clock: this.clock, log, event: (e) => this.onEvent(e), stateFile: anomalyStatePath(config.storage.path) });
       this.anomaly.start();
     }
     this.acquisition.start();

@@ -9,6 +9,7 @@ import type { NewEvent, NewReading } from '../../core/model.js';
 import { AnomalyEngine, type ActiveAlarm, type AnomalyChange, type AnomalyConfig } from '../../core/anomaly/index.js';
 import { localDate } from '../../core/tariff/local-time.js';
 import type { Logger } from '../log.js';
+import { readAnomalyState, writeAnomalyState } from './state-file.js';
 
 export interface AnomalyWatchDeps {
   config: AnomalyConfig;
@@ -17,6 +18,8 @@ export interface AnomalyWatchDeps {
   clock: Clock;
   log: Logger;
   event: (e: NewEvent) => void;
+  /** Where the engine's memory survives restarts (state-file.ts); absent: in memory only. */
+  stateFile?: string;
 }
 
 /** The event one change becomes. */
@@ -36,6 +39,8 @@ export class AnomalyWatch {
     const now = deps.clock.now();
     this.engine = new AnomalyEngine(deps.config, deps.zone, now);
     this.date = localDate(now, deps.zone);
+    const kept = deps.stateFile ? readAnomalyState(deps.stateFile) : undefined;
+    if (kept) this.engine.restore(kept);
   }
 
   start(): void {
@@ -62,6 +67,13 @@ export class AnomalyWatch {
     for (const c of changes) {
       this.deps.log.warn({ meter: c.meter, rule: c.rule, change: c.change, value: c.value, detail: c.detail }, 'abnormal use');
       this.deps.event(anomalyEvent(c));
+    }
+    if (this.deps.stateFile) {
+      try {
+        writeAnomalyState(this.deps.stateFile, this.engine.snapshot());
+      } catch (e) {
+        this.deps.log.error({ file: this.deps.stateFile, err: (e as Error).message }, 'could not keep the anomaly state');
+      }
     }
     return changes;
   }

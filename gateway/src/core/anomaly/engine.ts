@@ -31,6 +31,13 @@ export interface AnomalyChange {
   subMeters?: string[];
 }
 
+/** The engine's memory worth keeping across a restart (JSON). */
+export interface EngineSnapshot {
+  version: 1;
+  alarms: Array<{ meter: string; rule: string } & AlarmState>;
+  baselines: Record<string, { weekday: DayTotals[]; weekend: DayTotals[] }>;
+}
+
 export interface ActiveAlarm {
   meter: string;
   rule: string;
@@ -217,6 +224,43 @@ export class AnomalyEngine {
       ...(change === 'cleared' && since !== null ? { since } : {}),
       ...(subMeters ? { subMeters } : {}),
     });
+  }
+
+  /** What survives a restart: alarms up (or on a streak) and the baselines, keyed by rule id. */
+  snapshot(): EngineSnapshot {
+    const alarms: EngineSnapshot['alarms'] = [];
+    const put = (meter: string, m: Map<number, AlarmState>): void => {
+      for (const [i, a] of m) if (a.active || a.streak > 0) alarms.push({ meter, rule: this.config.rules[i]!.id, ...a });
+    };
+    const baselines: EngineSnapshot['baselines'] = {};
+    for (const [meter, t] of this.tracks) {
+      put(meter, t.alarms);
+      if (t.baseline.weekday.length || t.baseline.weekend.length) baselines[meter] = t.baseline;
+    }
+    for (const [meter, m] of this.balanceAlarms) put(meter, m);
+    return { version: 1, alarms, baselines };
+  }
+
+  /** Take a snapshot back (rules that no longer exist are dropped); call before the first reading. */
+  restore(snap: EngineSnapshot): void {
+    if (snap.version !== 1) return;
+    const index = new Map(this.config.rules.map((r, i) => [r.id, i]));
+    const balance = new Set(this.config.feeders.map((f) => f.meter));
+    for (const a of snap.alarms) {
+      const i = index.get(a.rule);
+      if (i === undefined) continue;
+      const state: AlarmState = { active: a.active, streak: a.streak, since: a.since };
+      if (this.config.rules[i]!.kind === 'energy-balance') {
+        if (!balance.has(a.meter)) continue;
+        let m = this.balanceAlarms.get(a.meter);
+        if (!m) this.balanceAlarms.set(a.meter, (m = new Map()));
+        m.set(i, state);
+      } else this.track(a.meter).alarms.set(i, state);
+    }
+    for (const [meter, b] of Object.entries(snap.baselines)) {
+      const keep = (xs: DayTotals[]): DayTotals[] => xs.filter((d) => d.nightWh.length === this.plan.nights.length).slice(-this.baselineKeep);
+      this.track(meter).baseline = { weekday: keep(b.weekday), weekend: keep(b.weekend) };
+    }
   }
 
   /** Restore a meter's baseline of complete, normal days (oldest first) for both day types, e.g. kept across a restart. */

@@ -28,6 +28,7 @@ export const TARGETS = [
   { schema: 'gateway/schema/policy.schema.json', out: 'gateway/schema/compiled/policy.js', options: { allErrors: true, useDefaults: true, strict: false } },
   { schema: 'gateway/schema/rating.schema.json', out: 'gateway/schema/compiled/rating.js', options: { allErrors: true, useDefaults: true, strict: false } },
   { schema: 'gateway/schema/relay.schema.json', out: 'gateway/schema/compiled/relay.js', options: { allErrors: true, useDefaults: true, strict: false } },
+  { schema: 'gateway/schema/anomaly.schema.json', out: 'gateway/schema/compiled/anomaly.js', options: { allErrors: true, useDefaults: true, strict: false } },
   { schema: 'gateway/schema/tariff.schema.json', out: 'gateway/schema/compiled/tariff.js', options: { allErrors: true, strict: false }, exports: { validateTariff: '', validateVersions: '#/definitions/versions' } },
   { schema: 'protocols/schema/profile.schema.json', out: 'protocols/schema/compiled/profile.js', options: { allErrors: false, verbose: true, strict: true } },
 ];

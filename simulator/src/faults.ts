@@ -6,7 +6,7 @@
 import type { Rng } from './physics/random.js';
 
 export const REPLY_FAULTS = ['noReply', 'lateReply', 'badCrc', 'wrongUnit', 'exception'] as const;
-export const STATE_FAULTS = ['powerLoss', 'counterReset', 'clockDrift', 'coverOpen', 'bypass'] as const;
+export const STATE_FAULTS = ['powerLoss', 'counterReset', 'clockDrift', 'coverOpen', 'bypass', 'slowMeter', 'tap', 'phaseLoss', 'voltageSag'] as const;
 export type ReplyFaultType = (typeof REPLY_FAULTS)[number];
 export type StateFaultType = (typeof STATE_FAULTS)[number];
 export type FaultType = ReplyFaultType | StateFaultType;
@@ -26,6 +26,14 @@ export interface FaultSpec {
   driftPpm?: number;
   /** counterReset: the register value after the reset (default 0). */
   toWh?: number;
+  /** slowMeter: the share of the energy the meter registers (default 0.8: 20% low). */
+  factor?: number;
+  /** tap: the share of the load drawn around the meter, unmetered; a feeder upstream still sees it (default 1). */
+  fraction?: number;
+  /** phaseLoss: the phase without supply, 1..3 (default 3; three-phase meters). */
+  phase?: number;
+  /** voltageSag: supply voltage in % of nominal (default 80; above 100 is a swell). */
+  voltagePct?: number;
 }
 
 export interface ReplyFaultDecision {

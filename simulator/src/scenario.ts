@@ -19,6 +19,10 @@ export interface ScenarioMeter {
   baudRate?: number;
   parity?: 'none' | 'even' | 'odd';
   faults?: FaultSpec[];
+  /** A feeder meter: it measures what these units draw (their flow, metered or not) plus lossPct. */
+  feeds?: number[];
+  /** Technical losses between the feeder and its sub-meters, % of what they draw (default 0). */
+  lossPct?: number;
 }
 
 export interface ScenarioEvent {

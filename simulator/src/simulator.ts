@@ -12,7 +12,7 @@ import type { LineSettings, SimMeter, SimMeterOptions, TrueState } from './meter
 import { createRng } from './physics/random.js';
 import type { LoadSpec } from './physics/load-profiles.js';
 import type { FaultSpec } from './faults.js';
-import { unitsOf, type Scenario, type ScenarioEvent } from './scenario.js';
+import { unitsOf, type Scenario, type ScenarioEvent, type Units } from './scenario.js';
 import { WireTiming } from './wire-timing.js';
 import { ModbusTcpServer } from './transports/tcp-server.js';
 import { openOwnedPty, type OwnedPty } from './transports/owned-pty.js';
@@ -96,7 +96,27 @@ export class Simulator {
       };
       this.bus.add(this.createMeter(profile, meterOpts));
     }
+    for (const spec of sc.meters ?? []) if (spec.feeds) this.wireFeeder(spec.units, spec.feeds, spec.lossPct ?? 0, sorted);
     if (this.bus.all.some((m) => m instanceof Dlt645SimMeter)) this.bus.dialect = dlt645Dialect;
+  }
+
+  /** A feeder's demand each tick: what its sub-meters draw at that instant (metered or not), plus losses. */
+  private wireFeeder(units: Units, feeds: number[], lossPct: number, all: number[]): void {
+    const subs = feeds.map((u) => this.meter(u));
+    for (const unit of unitsOf(units, all)) {
+      const feeder = this.meter(unit);
+      if (subs.includes(feeder)) throw new RangeError(`meter ${unit} cannot feed itself`);
+      feeder.physics.demandSource = (t) => {
+        let sum = 0;
+        for (const s of subs) {
+          s.sync(t);
+          sum += s.physics.flowPowerW;
+        }
+        return Math.round(sum * (1 + lossPct / 100));
+      };
+      // the first tick was drawn before the feeder knew its sub-meters
+      feeder.physics.setLoad(feeder.physics.loadSpec, this.startMs);
+    }
   }
 
   private createMeter(profile: ProfileName, o: SimMeterOptions): SimMeter {
@@ -128,6 +148,8 @@ export class Simulator {
         if (e.clearFaults) m.faults = [];
         if (e.fault) m.faults.push({ ...e.fault, from: e.fault.from ?? e.at });
         if (e.relay) m.physics.relayClosed = e.relay === 'close';
+        // state faults take effect at the event's instant, not at the next request
+        m.sync(this.startMs + e.at);
       }
     }
   }

@@ -20,6 +20,7 @@ import type { MeterClockKeeper } from '../adapters/meter-clock/index.js';
 import type { MeterEventWalker } from '../adapters/meter-events/index.js';
 import type { FrozenKeeper } from '../adapters/frozen/index.js';
 import type { LedgerVerifier, StatementReport } from '../adapters/store/ledger/index.js';
+import type { AnomalyWatch } from '../adapters/anomaly/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 
@@ -49,6 +50,8 @@ export class Gateway {
   ledgerVerifier: LedgerVerifier | undefined;
   /** Daily and monthly frozen readings of every meter (adapters/frozen). */
   frozen: FrozenKeeper | undefined;
+  /** Early warning of abnormal use, when the config has `anomaly:`. */
+  anomaly: AnomalyWatch | undefined;
   /** Prepaid credit (ledger, rules, relays, commands), when the config has `credit:`. */
   credit: CreditRuntime | undefined;
   /** Credit rating, classes and reminders, when the config has `rating:` (with `credit:`). */
@@ -96,6 +99,7 @@ export class Gateway {
             this.meterEvents?.onReading(r);
             // Awaited with the charge, so a clean stop commits the frozen readings this reading was due.
             const frozen = this.frozen?.onReading(r).catch((err: Error) => log.error({ meter: r.meter, err: err.message }, 'could not freeze a reading'));
+            this.anomaly?.onReading(r);
             return Promise.all([frozen, this.credit?.engine.onReading(r)]);
           }),
           'reading',
@@ -161,6 +165,11 @@ export class Gateway {
       stored: (e) => this.onStoredEvent(e),
     });
     await this.meterEvents?.start();
+    if (config.anomaly) {
+      const { AnomalyWatch, anomalyStatePath } = await import('../adapters/anomaly/index.js');
+      this.anomaly = new AnomalyWatch({ config: config.anomaly, zone: config.gateway.timezone, clock: this.clock, log, event: (e) => this.onEvent(e), stateFile: anomalyStatePath(config.storage.path) });
+      this.anomaly.start();
+    }
     this.acquisition.start();
     this.meterClocks = (await import('./meter-clocks.js')).meterClockKeeper(config, this.acquisition, { clock: this.clock, log, event: (e) => this.onEvent(e) });
     this.meterClocks?.start();
@@ -241,6 +250,7 @@ export class Gateway {
     await this.console?.close();
     await this.meterClocks?.stop();
     await this.meterEvents?.stop();
+    this.anomaly?.stop();
     await this.acquisition?.stop();
     await Promise.all(this.pendingWrites);
     await this.ledgerVerifier?.stop();

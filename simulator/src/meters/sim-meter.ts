@@ -103,10 +103,17 @@ export abstract class SimMeter {
     const since = at - this.simStartMs;
     let powerLoss = false;
     let bypass = false;
+    let metered = 1;
+    let lostPhase: number | null = null;
+    let voltageFactor = 1;
     for (const f of this.faults) {
       if (!isActive(f, since)) continue;
       if (f.type === 'powerLoss') powerLoss = true;
       if (f.type === 'bypass') bypass = true;
+      if (f.type === 'slowMeter') metered *= f.factor ?? 0.8;
+      if (f.type === 'tap') metered *= 1 - (f.fraction ?? 1);
+      if (f.type === 'phaseLoss') lostPhase = (f.phase ?? 3) - 1;
+      if (f.type === 'voltageSag') voltageFactor = (f.voltagePct ?? 80) / 100;
       if (f.type === 'coverOpen') this.tamperLatched = true;
       if (f.type === 'counterReset' && !this.resetsDone.has(f)) {
         this.resetsDone.add(f);
@@ -115,6 +122,9 @@ export abstract class SimMeter {
     }
     this.physics.powered = !powerLoss;
     this.physics.bypass = bypass;
+    this.physics.meteredFraction = metered;
+    this.physics.lostPhase = lostPhase;
+    this.physics.voltageFactor = voltageFactor;
   }
 
   /** What a master's clock setting added to the meter's clock, ms. */

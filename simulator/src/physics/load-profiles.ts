@@ -4,12 +4,16 @@
  */
 import { symmetric, type Rng } from './random.js';
 
-export type LoadSpec =
+export type LoadSpec = (
   | { type: 'constant'; watts: number; noise?: number }
   | { type: 'residential'; peakW?: number; baseW?: number; noise?: number }
   | { type: 'commercial'; peakW?: number; baseW?: number; noise?: number }
   | { type: 'ev'; chargerW?: number; baseW?: number; sessionsPerDay?: number; noise?: number }
-  | { type: 'off' };
+  | { type: 'off' }
+) & {
+  /** Extra load between local 00:00 and 05:00, W (a night-use pattern change: a grow lamp, a pump, a heater). */
+  nightW?: number;
+};
 
 export interface LoadModel {
   /** Power in W for the tick starting at `tickStartMs` (epoch ms UTC; hour of day taken in UTC+offset). */
@@ -47,6 +51,13 @@ export function commercialShape(h: number, dow: number): number {
 const withNoise = (watts: number, noise: number, rng: Rng): number => Math.max(0, Math.round(watts * (1 + noise * symmetric(rng))));
 
 export function createLoadModel(spec: LoadSpec, utcOffsetMin = 0): LoadModel {
+  const base = baseLoadModel(spec, utcOffsetMin);
+  const night = spec.nightW ?? 0;
+  if (!(night > 0)) return base;
+  return { next: (t, tickMs, rng) => base.next(t, tickMs, rng) + (hourOfDay(t, utcOffsetMin) < 5 ? Math.round(night) : 0) };
+}
+
+function baseLoadModel(spec: LoadSpec, utcOffsetMin: number): LoadModel {
   switch (spec.type) {
     case 'off':
       return { next: () => 0 };

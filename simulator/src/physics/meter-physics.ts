@@ -68,6 +68,14 @@ export class MeterPhysics {
   /** Theft: the load keeps running (and is metered) with the relay open. */
   bypass = false;
   powered = true;
+  /** Share of the flowing power the meter registers: < 1 for a slow meter or a tap around it (faults slowMeter, tap). */
+  meteredFraction = 1;
+  /** Phase index (0-based) without supply (fault phaseLoss), or null. Its share of the load stops. */
+  lostPhase: number | null = null;
+  /** Supply voltage as a share of nominal (fault voltageSag: 0.8 = a 20% sag, 1.1 = a swell). */
+  voltageFactor = 1;
+  /** A feeder meter: its demand each tick is what its sub-meters draw (set by the Simulator), not its load model. */
+  demandSource: ((tickStartMs: number) => number) | undefined;
 
   constructor(opts: PhysicsOptions) {
     this.phases = opts.phases;
@@ -97,14 +105,22 @@ export class MeterPhysics {
     this.loadSpecValue = spec;
     this.load = createLoadModel(spec, this.utcOffsetMin);
     // Takes effect now, not at the next tick: redraw this tick's demand from the new load.
-    this.demandW = this.load.next(atMs, this.tickMs, this.rng);
+    const own = this.load.next(atMs, this.tickMs, this.rng);
+    this.demandW = this.demandSource ? this.demandSource(atMs) : own;
   }
 
-  /** Power actually flowing through the meter now. */
-  get effectivePowerW(): number {
+  /** Power flowing to the load now (what a feeder meter upstream sees), W. */
+  get flowPowerW(): number {
     if (!this.powered) return 0;
     if (!this.relayClosed && !this.bypass) return 0;
+    if (this.lostPhase !== null && this.phases === 3) return this.demandW - splitPower(this.demandW, 3)[this.lostPhase]!;
     return this.demandW;
+  }
+
+  /** Power the meter measures now (the flow, less what a slow meter or a tap hides), W. */
+  get effectivePowerW(): number {
+    const flow = this.flowPowerW;
+    return this.meteredFraction === 1 ? flow : Math.round(flow * this.meteredFraction);
   }
 
   /** Integrate up to `t` (never backwards: an earlier t is a no-op). */
@@ -133,8 +149,8 @@ export class MeterPhysics {
     this.advanceTo(t);
     const p = this.effectivePowerW;
     const n = this.phases;
-    const voltage = this.voltageNoise.map((v) => (this.powered ? Math.round((this.nominalV + v) * 10) / 10 : 0));
-    const powerPhase = splitPower(p, n);
+    const voltage = this.voltageNoise.map((v, i) => (this.powered && i !== this.lostPhase ? Math.round((this.nominalV * this.voltageFactor + v) * 10) / 10 : 0));
+    const powerPhase = this.phasePowers(p);
     const current = powerPhase.map((pw, i) => (voltage[i]! > 0 ? Math.round((Math.abs(pw) / (voltage[i]! * this.pf)) * 1000) / 1000 : 0));
     return {
       atMs: t,
@@ -170,7 +186,7 @@ export class MeterPhysics {
       const whole = Math.floor(this.importRemWms / WMS_PER_WH);
       this.importWh += whole;
       this.importRemWms -= whole * WMS_PER_WH;
-      splitPower(p, this.phases).forEach((pp, i) => {
+      this.phasePowers(p).forEach((pp, i) => {
         this.phaseRemWms[i]! += pp * dt;
         const w = Math.floor(this.phaseRemWms[i]! / WMS_PER_WH);
         this.phaseWh[i]! += w;
@@ -184,8 +200,17 @@ export class MeterPhysics {
     }
   }
 
+  /** Split the meter's power over its phases; a lost phase carries none. */
+  private phasePowers(p: number): number[] {
+    if (this.lostPhase === null || this.phases !== 3) return splitPower(p, this.phases);
+    const parts = splitPower(p, 2);
+    let j = 0;
+    return [0, 1, 2].map((i) => (i === this.lostPhase ? 0 : parts[j++]!));
+  }
+
   private drawTick(tickStart: number): void {
-    this.demandW = this.load.next(tickStart, this.tickMs, this.rng);
+    const own = this.load.next(tickStart, this.tickMs, this.rng);
+    this.demandW = this.demandSource ? this.demandSource(tickStart) : own;
     this.voltageNoise = Array.from({ length: this.phases }, () => 4 * symmetric(this.rng));
     this.freqNoise = 0.05 * symmetric(this.rng);
     this.pf = 0.9 + 0.09 * this.rng();

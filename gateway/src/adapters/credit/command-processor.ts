@@ -119,6 +119,11 @@ export class CommandProcessor {
         return intake.topUp(cmd.meter, cmd.amount, { id: cmd.id, type: 'topup', source, detail: { keyId: cmd.keyId, currency: cmd.currency, ...(cmd.note ? { note: cmd.note } : {}) } });
       case 'token':
         return this.token(cmd.id, cmd.meter, cmd.scheme, cmd.token, source);
+      case 'points-redeem': {
+        const outcome = await intake.redeemPoints(cmd.meter, cmd.points, cmd.id, source);
+        // a refusal is remembered too: the same id gets the same answer
+        return outcome.status === 'rejected' ? this.deps.ledger.recordRejected(cmd.id, cmd.type, outcome) : outcome;
+      }
       case 'emergency-credit': {
         await intake.requestEmergencyCredit(cmd.meter, source);
         return this.remember(cmd, { meter: cmd.meter });

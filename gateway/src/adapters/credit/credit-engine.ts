@@ -32,6 +32,7 @@ import { CreditIntake } from './credit-intake.js';
 import { CreditSettings, type PolicyBand } from './credit-settings.js';
 import { CreditShell } from './credit-shell.js';
 import { Enforcement } from './enforcement.js';
+import { DemandLimiter } from './demand-limiter.js';
 
 export type { RelayOverride } from './credit-settings.js';
 export type { CreditPayload, MeterCreditView } from '../../core/credit/decision.js';
@@ -64,6 +65,8 @@ export class CreditEngine {
   readonly intake: CreditIntake;
   readonly enforcement: Enforcement;
   readonly lifecycle: AccountLifecycle;
+  /** Load limiting (policy maxDemand). */
+  readonly limiter: DemandLimiter;
 
   constructor(private readonly deps: CreditEngineDeps) {
     for (const a of deps.config.accounts) this.accounts.set(a.meter, a);
@@ -77,6 +80,7 @@ export class CreditEngine {
     this.charging = new Charging(this.desk, this.memory, (m) => this.accounts.has(m), log);
     this.intake = new CreditIntake(this.desk, this.settings);
     this.lifecycle = new AccountLifecycle({ config: deps.config, ledger, clock, accounts: this.accounts, desk: this.desk, memory: this.memory, policyOf: (c) => policyAt(this.settings.policyVersions(c), clock.now()), ...(deps.readMeter ? { readMeter: deps.readMeter } : {}) });
+    this.limiter = new DemandLimiter({ clock, log, event, policyOf: (m) => this.commandTarget(m)?.policy, overrideOf: (m, now) => this.settings.override(m, now), override: (m, ov, cause) => this.override(m, ov, cause) });
   }
 
   get postingStats(): { transactions: number; postings: number } {
@@ -155,7 +159,7 @@ export class CreditEngine {
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */
   onReading(r: NewReading): Promise<void> {
-    return this.charging.onReading(r);
+    return this.charging.onReading(r).then(() => this.limiter.onReading(r));
   }
 
   /** Drive the relay directly (a meter without an account), verified by readback and audited. */

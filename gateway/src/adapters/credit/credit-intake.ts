@@ -42,6 +42,11 @@ export class CreditIntake {
   }
 
   /** The customer asked for emergency credit (button, keypad or command). */
+  /** A points-redeem command: the points become credit in one posting, or the command is refused (E_COMMAND_POINTS). */
+  async redeemPoints(meter: string, points: number, id: string, source: string): Promise<CommandOutcome> {
+    return (await this.desk.run(meter, { kind: 'points-redeem', id, points, source })).outcome!;
+  }
+
   async requestEmergencyCredit(meter: string, cause: string): Promise<void> {
     await this.desk.run(meter, { kind: 'emergency-request', cause });
   }

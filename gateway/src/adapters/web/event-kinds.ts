@@ -6,7 +6,7 @@
  */
 export type EventKind = 'alarm' | 'change' | 'routine';
 
-const ALARM_EVENTS = new Set(['comm-lost', 'read-rejected', 'readings-dropped', 'counter-reset', 'relay-mismatch', 'relay-unavailable', 'relay-opened-by-meter', 'tamper', 'alarm', 'keypad-token-unbooked']);
+const ALARM_EVENTS = new Set(['comm-lost', 'read-rejected', 'readings-dropped', 'counter-reset', 'relay-mismatch', 'relay-unavailable', 'relay-opened-by-meter', 'tamper', 'alarm', 'keypad-token-unbooked', 'anomaly', 'max-demand-exceeded']);
 const ROUTINE_AUDIT = new Set(['charge', 'meter-credit-sync']);
 /** The daily rating pass: one per account whose score moved (a class change is `customer-grade-changed`). */
 const ROUTINE_EVENTS = new Set(['credit-rating']);

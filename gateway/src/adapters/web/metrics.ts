@@ -25,6 +25,7 @@ export const CREDIT_EVENT_TYPES: ReadonlySet<string> = new Set([
   'button-reconnect',
   'relay-opened-by-meter',
   'tamper',
+  'max-demand-exceeded',
 ]);
 
 /** Relay events -> the target they were for and how it went. */

@@ -13,6 +13,8 @@ import { parseCreditConfig } from '../../adapters/credit/credit-config.js';
 import { listDlt645Profiles } from '../../adapters/acquisition/dlt645-profile.js';
 import { listenAddress } from '../../adapters/web/console-config.js';
 import { checkRating } from './rating-config.js';
+import { parseAnomalyConfig, type AnomalyConfig } from '../../core/anomaly/index.js';
+import { defaultAnomalyRules } from '../../adapters/anomaly/default-rules.js';
 
 
 
@@ -113,8 +115,19 @@ export function parseConfig(text: string, source = 'config', overrides: ConfigOv
     problems.push(...r.problems);
     ratingFile = r.file;
   }
+  let anomaly: AnomalyConfig | undefined;
+  if ((raw as { anomaly?: unknown }).anomaly !== undefined && !problems.some((p) => p.path === 'anomaly')) {
+    try {
+      anomaly = parseAnomalyConfig((raw as { anomaly?: unknown }).anomaly, { at: 'anomaly', defaults: defaultAnomalyRules(), meterIds: new Set(objects<{ id: unknown }>(cfg.meters).map((m) => String(m.id))) });
+    } catch (e) {
+      const inner = (e as PrepaidError).context?.problems as Problem[] | undefined;
+      if (!inner) throw e;
+      problems.push(...inner);
+    }
+  }
   if (problems.length) fail(source, problems);
   if (ratingFile) cfg.rating = { file: ratingFile };
+  if (anomaly) cfg.anomaly = anomaly;
   cfg.log ??= { level: 'info' };
   cfg.mqtt.clientId ??= `prepaid-gw-${cfg.gateway.id}`;
   if (credit) cfg.credit = credit;

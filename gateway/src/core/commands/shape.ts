@@ -10,7 +10,7 @@ import { decodeSignature } from './keys.js';
 import { malformed, type CommandBase } from './command-base.js';
 import { ACCOUNT_FIELDS, checkAccountShape, type AccountCommand, type AccountCommandType } from './account-shape.js';
 
-export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', ...(Object.keys(ACCOUNT_FIELDS) as AccountCommandType[])];
+export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', 'points-redeem', ...(Object.keys(ACCOUNT_FIELDS) as AccountCommandType[])];
 
 export type { CommandBase } from './command-base.js';
 
@@ -63,7 +63,14 @@ export interface EmergencyCreditCommand extends CommandBase {
   meter: string;
 }
 
-export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | AccountCommand;
+/** Turn loyalty points into credit (policy points; exactly once by id, audited). */
+export interface PointsRedeemCommand extends CommandBase {
+  type: 'points-redeem';
+  meter: string;
+  points: number;
+}
+
+export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | PointsRedeemCommand | AccountCommand;
 
 /** Latest instant a JS Date can hold (ECMAScript 21.4.1.1); keeps every time printable. */
 const MAX_MS = 8.64e15;
@@ -75,6 +82,7 @@ const FIELDS: Record<CommandType, string[]> = {
   'relay-override': ['meter', 'state', 'until'],
   token: ['meter', 'scheme', 'token'],
   'emergency-credit': ['meter'],
+  'points-redeem': ['meter', 'points'],
   ...ACCOUNT_FIELDS,
 };
 const OPENPAYGO_DIGITS = [9, 12, 15, 20];
@@ -209,6 +217,8 @@ export function checkShape(
     }
     case 'emergency-credit':
       return { ...base, type, meter: f.id('meter') };
+    case 'points-redeem':
+      return { ...base, type, meter: f.id('meter'), points: f.positiveInt('points') };
     default:
       return checkAccountShape(type, base, f, o);
   }

@@ -1,6 +1,7 @@
 /** The gateway's configuration after validation and defaults (see schema/gateway-config.schema.json). */
 
 import type { AccountSpec, Policy, TariffVersion } from '../credit/contracts.js';
+import type { AnomalyConfig } from '../anomaly/types.js';
 
 
 export interface GatewayConfig {
@@ -24,6 +25,8 @@ export interface GatewayConfig {
   technician?: { keyId: string; privateKeyPath: string };
   /** Keeping the meters' clocks (defaults: on, daily, and after a step of the gateway's clock). */
   meterClocks: MeterClocksConfig;
+  /** Early warning of abnormal use (absent: none). */
+  anomaly?: AnomalyConfig;
   log: { level: string };
 }
 

@@ -60,6 +60,8 @@ export interface Tariff {
   billingDay?: number;
   /** Charged once per local calendar day, in sub-units. */
   standingChargePerDay: number;
+  /** Charged when a billing month ends: sub-units per kW of its maximum demand (core/tariff/demand.ts). */
+  demandCharge?: { pricePerKw: number; periodMinutes?: number };
   /** Local dates YYYY-MM-DD that count as 'holiday' for the ToU rules. */
   holidays?: string[];
 }
@@ -82,6 +84,8 @@ export interface ChargeCursor {
   monthWh: number;
   /** Last local day (YYYY-MM-DD) whose standing charge was posted. */
   standingDay: string;
+  /** Maximum-demand measurement of the billing month, with a demand charge in the tariff. */
+  demand?: { block: number; fromWh: number; fromTs: number; maxW: number; month: string };
 }
 
 /** One priced piece of consumption (a charge splits at period, tier, month and tariff boundaries). */
@@ -171,6 +175,10 @@ export interface Policy {
   reconnect: { mode: 'auto' | 'armed'; threshold: number };
   /** Limits on signed corrections (adjustment, refund, reverse, opening balances); absent: corrections refused. */
   corrections?: CorrectionLimits;
+  /** On-time top-ups earn points, redeemable as credit (core/policy/points.ts); null or absent = none. */
+  points?: { perTopUp: number; minBalance: number; subunitsPerPoint: number } | null;
+  /** Load limiting (core/policy/max-demand.ts); null or absent = none. */
+  maxDemand?: { limitW: number; overSeconds: number; reconnectSeconds: number } | null;
 }
 
 /** Sub-units. See core/commands/correction-limits.ts for the order they are checked in. */
@@ -197,6 +205,8 @@ export interface AccountState {
   disconnectAt: number | null;
   /** True while inside a friendly period with no credit (announced once). */
   friendlyZero: boolean;
+  /** Loyalty points (policy `points`): earned by on-time top-ups, spent by points-redeem; absent = 0. */
+  points?: number;
 }
 
 export type PolicyAction =
@@ -239,7 +249,7 @@ export interface RelayDriver {
 
 // ───────────────────────────── commands ─────────────────────────────
 
-export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
+export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'points-redeem' | 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
 
 /** The signed envelope on `{prefix}/{gatewayId}/commands` (RFC 8785 canonical JSON of all but `sig`). */
 export interface CommandEnvelope {

@@ -3,6 +3,8 @@
  * emergency credit and the button, timed re-evaluation, maintenance overrides, and the stop. Pure.
  */
 import { allocateTopUp } from '../policy/index.js';
+import { pointsEarned, redeemPoints } from '../policy/points.js';
+import { policyAt } from './decision.js';
 import type { CommandOutcome, NewEntry } from './contracts.js';
 import type { CreditDecision, CreditInput, MeterMemory, MeterSettings } from './decision.js';
 import { pendingEntries, pendingTotal } from './pending-charges.js';
@@ -29,13 +31,19 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
     case 'topup': {
       // Repays emergency credit first (allocateTopUp); booked exactly once by its id.
       const { amount, cause } = input;
-      const alloc = allocateTopUp(acct.state, acct.balance - pendingTotal(m.pending), amount, now, { id: cause.id, source: cause.source, ...(cause.detail ?? {}) });
+      const balanceBefore = acct.balance - pendingTotal(m.pending);
+      const alloc = allocateTopUp(acct.state, balanceBefore, amount, now, { id: cause.id, source: cause.source, ...(cause.detail ?? {}) });
+      // An on-time top-up earns points (policy points), booked with it in the same transaction.
+      const earned = pointsEarned(policyAt(s.policies, now).points, acct.state, balanceBefore);
+      const entries = earned > 0 ? alloc.entries.map((e, i) => (i === 0 ? { ...e, cause: { ...e.cause, points: earned } } : e)) : alloc.entries;
+      const state = earned > 0 ? { ...alloc.state, points: (acct.state.points ?? 0) + earned } : alloc.state;
+      const detail = { amount, ...(cause.detail ?? {}), ...(earned > 0 ? { points: earned } : {}) };
       const out = runRules(d, m, s, now, now, {
-        entries: alloc.entries,
-        audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, amount, ...(cause.detail ?? {}) } },
+        entries,
+        audit: { action: 'topup', cause: cause.source, detail: { id: cause.id, ...detail } },
         force: true,
-        state: alloc.state,
-        command: { id: cause.id, type: cause.type, outcome: { status: 'applied', id: cause.id, type: cause.type as 'topup', meter, detail: { amount, ...(cause.detail ?? {}) } }, withBalance: true },
+        state,
+        command: { id: cause.id, type: cause.type, outcome: { status: 'applied', id: cause.id, type: cause.type as 'topup', meter, detail }, withBalance: true },
         ...(input.tokenMemory ? { tokenMemory: input.tokenMemory } : {}),
       });
       return { ...out, answer: { kind: 'outcome', fallback: { status: 'applied', id: cause.id, type: 'topup', meter, detail: { amount } } } };
@@ -61,6 +69,20 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
       const settings = tc ? { ...s, timeCredit: tc.value } : s;
       const out = runRules(d, m, settings, now, now, { entries, force: true, command: { id, type: 'token', outcome }, tokenMemory: input.tokenMemory, audit: { action: 'token', cause: effect, detail: { id } } });
       return { ...out, ...(tc ? { settings: { when: 'before', timeCredit: { value: tc.value, cause: `token ${id}`, detail: tc.detail } } } : {}), answer: { kind: 'outcome', fallback: outcome } };
+    }
+    case 'points-redeem': {
+      const { id, points, source } = input;
+      const r = redeemPoints(policyAt(s.policies, now).points, acct.state, points, now, { id, source });
+      if (!r.ok) return { ...d, answer: { kind: 'outcome', fallback: { status: 'rejected', id, reason: 'E_COMMAND_POINTS', message: r.message } } };
+      const outcome: CommandOutcome = { status: 'applied', id, type: 'points-redeem', meter, detail: { points, amount: r.entry.amount, pointsLeft: r.state.points ?? 0 } };
+      const out = runRules(d, m, s, now, now, {
+        entries: [r.entry],
+        audit: { action: 'points-redeem', cause: source, detail: { id, points, amount: r.entry.amount, pointsLeft: r.state.points ?? 0 } },
+        force: true,
+        state: r.state,
+        command: { id, type: 'points-redeem', outcome, withBalance: true },
+      });
+      return { ...out, answer: { kind: 'outcome', fallback: outcome } };
     }
     case 'emergency-request':
       return runRules(d, m, s, now, now, { emergencyRequested: true, audit: { action: 'emergency-credit-request', cause: input.cause } });

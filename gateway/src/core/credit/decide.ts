@@ -13,7 +13,9 @@ import { baselineCursor, chargeConsumption, localParts, standingCharges } from '
 import { inFriendlyPeriod } from '../policy/index.js';
 import { policyAt, type CreditDecision, type CreditInput, type MeterMemory, type MeterSettings } from './decision.js';
 import { bypassSuspected, observe } from './meter-observation.js';
-import { pendingTotal, startPending, withReading } from './pending-charges.js';
+import { pendingTotal, startPending, withReading, type PendingCharges } from './pending-charges.js';
+import { demandStep } from '../tariff/demand.js';
+import type { ChargeCursor, TariffVersion } from './contracts.js';
 import { decideIntake } from './decide-intake.js';
 import { memoryOf, overrideAt, policyBalance, quiet, runRules } from './rules-step.js';
 
@@ -58,7 +60,7 @@ function decideReading(m: MeterMemory, r: Extract<CreditInput, { kind: 'reading'
   const base = pending ?? startPending(acct.cursor!);
   // Usage inside a friendly period with no credit left becomes debt (collected by the next top-up).
   const kind = acct.balance - pendingTotal(base) <= 0 && inFriendlyPeriod(policy, s.zone, r.ts) ? 'friendly-debt' : 'consumption';
-  const p = withReading(base, charged, kind, standing);
+  const p = withDemand(withReading(base, charged, kind, standing), cursor, s, r.ts, wh);
   d.memory.pending = p;
   const usage = charged.amount > 0 ? { day: localParts(cursor.lastTs, s.zone).date, amount: charged.amount } : undefined;
   if (usage) d.usage = usage;
@@ -91,4 +93,16 @@ function noteTamper(d: CreditDecision, ts: number, kinds: string[], data: Record
     emit('tamper', { kind: k, ...data });
     d.audits.push({ ts, meter: d.meter, action: 'tamper', cause: k, detail: data });
   }
+}
+
+/** The tariff's demand charge (if any): the maximum demand measured on, and a month that ended charged. */
+function withDemand(p: PendingCharges, before: ChargeCursor, s: MeterSettings, ts: number, wh: number): PendingCharges {
+  let version: TariffVersion | undefined;
+  for (const v of s.versions) if (v.activeFrom <= ts) version = v;
+  const rule = version?.tariff.demandCharge;
+  if (!rule) return p;
+  const step = demandStep(before.demand, rule, ts, wh, p.cursor.month);
+  const out: PendingCharges = { ...p, cursor: { ...p.cursor, demand: step.cursor } };
+  if (step.charge && step.charge.amount > 0) out.demand = [...(p.demand ?? []), { ...step.charge, tariff: version!.tariff.id }];
+  return out;
 }

@@ -110,6 +110,7 @@ export type CreditInput =
   | { kind: 'topup'; amount: number; cause: TopUpCause; tokenMemory?: Posting['tokenMemory'] }
   | { kind: 'keypad-token'; wh: number; id: string }
   | { kind: 'token'; id: string; outcome: CommandOutcome; tokenMemory: NonNullable<Posting['tokenMemory']>; effect: string; timeCredit?: { value: TimeCredit; detail: Record<string, unknown> } }
+  | { kind: 'points-redeem'; id: string; points: number; source: string }
   | { kind: 'emergency-request'; cause: string }
   | { kind: 'button' }
   | { kind: 'reevaluate'; cause: 'start' | 'timer' }

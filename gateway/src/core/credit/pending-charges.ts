@@ -15,6 +15,8 @@ export interface PendingCharges {
   consumption: number;
   friendlyDebt: number;
   standing: Array<{ day: string; amount: number; tariff: string }>;
+  /** Demand charges of billing months that ended (booked as standing-charge, cause.charge 'demand'). */
+  demand?: Array<{ month: string; maxDemandW: number; pricePerKw: number; amount: number; tariff: string }>;
   /** Per period and tier: Wh and sub-units, for the entry's cause. */
   lines: Map<string, { period: string; tier: number; wh: number; amount: number }>;
 }
@@ -51,13 +53,14 @@ export function withReading(p: PendingCharges, charged: ChargeResult, kind: 'con
     consumption: p.consumption + (kind === 'consumption' ? charged.amount : 0),
     friendlyDebt: p.friendlyDebt + (kind === 'friendly-debt' ? charged.amount : 0),
     standing: standing.days.length ? [...p.standing, ...standing.days] : p.standing,
+    ...(p.demand ? { demand: p.demand } : {}),
     lines,
   };
 }
 
 /** The sub-units pending, as they will reduce the balance. */
 export function pendingTotal(p: PendingCharges | undefined): number {
-  return p ? p.consumption + p.friendlyDebt + p.standing.reduce((s, d) => s + d.amount, 0) : 0;
+  return p ? p.consumption + p.friendlyDebt + p.standing.reduce((s, d) => s + d.amount, 0) + (p.demand ?? []).reduce((s, d) => s + d.amount, 0) : 0;
 }
 
 export function pendingEntries(p: PendingCharges, ts: number): NewEntry[] {
@@ -66,5 +69,6 @@ export function pendingEntries(p: PendingCharges, ts: number): NewEntry[] {
   if (p.consumption > 0) out.push({ kind: 'consumption', amount: -p.consumption, ts, cause });
   if (p.friendlyDebt > 0) out.push({ kind: 'friendly-debt', amount: -p.friendlyDebt, ts, cause });
   for (const d of p.standing) if (d.amount > 0) out.push({ kind: 'standing-charge', amount: -d.amount, ts, cause: { day: d.day, tariff: d.tariff } });
+  for (const d of p.demand ?? []) if (d.amount > 0) out.push({ kind: 'standing-charge', amount: -d.amount, ts, cause: { charge: 'demand', month: d.month, maxDemandW: d.maxDemandW, pricePerKw: d.pricePerKw, tariff: d.tariff } });
   return out;
 }

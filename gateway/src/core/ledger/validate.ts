@@ -118,6 +118,7 @@ export function checkState(s: AccountState, path: string): string {
   checkInt(s.emergency.outstanding, `${path}.emergency.outstanding`, 0);
   if (s.disconnectAt !== null) checkTs(s.disconnectAt, `${path}.disconnectAt`);
   if (typeof s.friendlyZero !== 'boolean') throw bad(`${path}.friendlyZero`, 'must be a boolean');
+  if (s.points !== undefined) checkInt(s.points, `${path}.points`, 0);
   return toJson(s, path);
 }
 

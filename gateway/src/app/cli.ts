@@ -31,11 +31,14 @@ program
     let gw: Gateway;
     try {
       const { loadConfig } = await import('./config/load-config.js');
-      const cfg = loadConfig(o.config, { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) });
+      // A new configuration the last run left on trial (crash, kill) is rolled back before the file is read.
+      const recovered = (await import('./config/remote-config.js')).recoverTrial(o.config);
+      const overrides = { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) };
+      const cfg = loadConfig(o.config, overrides);
       // A second gateway is refused before the runtime loads (a second or more on a busy Pi); the lock taken when the outbox opens is the real check.
       (await import('../adapters/store/owner-lock.js')).refuseIfOwnedElsewhere(cfg.storage.path);
       const [{ createLogger }, { Gateway }] = await Promise.all([import('../adapters/log.js'), import('./runtime.js')]);
-      gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }) });
+      gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }), remoteConfig: { file: o.config, overrides, ...(recovered ? { recovered } : {}) } });
       await gw.start();
     } catch (e) {
       die(e);

@@ -16,7 +16,7 @@ import { MeterCreditSync } from './meter-credit-sync.js';
 import { creditConsole, type CreditAccountView, type CreditConsole, type TechnicianRelayResult } from './credit-console.js';
 import { resultPayload } from '../../core/commands/index.js';
 import type { CommandOutcome, RelayDriver } from '../../core/credit/contracts.js';
-import { CommandProcessor } from './command-processor.js';
+import { CommandProcessor, type ConfigureCommand } from './command-processor.js';
 import { CreditEngine, type CreditPayload } from './credit-engine.js';
 
 /** What credit needs from the uplink (MQTT): commands in, results and retained credit out. */
@@ -35,6 +35,8 @@ export interface CreditRuntimeDeps {
   log: Logger;
   /** Wall time and the credit rules' wake-up timers (tests pass a ManualClock). */
   clock: Clock;
+  /** Signed `config` commands (remote configuration), when the gateway runs from a config file. */
+  configure?: ConfigureCommand;
 }
 
 export class CreditRuntime implements CreditConsole {
@@ -60,7 +62,7 @@ export class CreditRuntime implements CreditConsole {
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
     });
-    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
+    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock, ...(deps.configure ? { configure: deps.configure } : {}) });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),
       adoptCredit: (m, amount, id, detail) => this.engine.intake.topUp(m, amount, { id, type: 'topup', source: 'meter (credit found at first sync)', detail }),
     });

@@ -22,6 +22,10 @@ export interface GatewayConfig {
   /** Keeping the meters' clocks (defaults: on, daily, and after a step of the gateway's clock). */
   meterClocks: MeterClocksConfig;
   log: { level: string };
+  /** Raised by every signed `config` command that is applied (absent: 0). */
+  configVersion?: number;
+  /** Signed `config` commands: the trial period (schema default 120 s). */
+  remoteConfig?: { trialMs: number };
 }
 
 export interface MeterClocksConfig {

@@ -225,7 +225,7 @@ export interface RelayDriver {
 
 // ───────────────────────────── commands ─────────────────────────────
 
-export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit';
+export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'config';
 
 /** The signed envelope on `{prefix}/{gatewayId}/commands` (RFC 8785 canonical JSON of all but `sig`). */
 export interface CommandEnvelope {

@@ -73,6 +73,19 @@ config
     }
   });
 
+config
+  .command('hash <file>')
+  .description('the version and hash of a configuration file: the `base` of a signed config command (docs/mqtt.md, "Remote configuration")')
+  .action(async (file: string) => {
+    try {
+      const { activeOf, readDocument } = await import('./config/remote-config.js');
+      const a = activeOf(readDocument(file));
+      process.stdout.write(`${JSON.stringify(a)}\n`);
+    } catch (e) {
+      die(e);
+    }
+  });
+
 /**
  * `run`, named or as the default command (first argument an option other than help/version), and
  * `config` (the systemd unit's ExecStartPre, before every start) need no other command.

@@ -7,12 +7,13 @@
 import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
 import { Simulator } from '@prepaid-edge/simulator';
-import { startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { freePort, startMosquitto } from '@prepaid-edge/testkit/mosquitto';
+import { hashPassword, hashToken } from '../../src/adapters/web/password.js';
+import { API_TOKEN, FAST, PASSWORD } from '../web/helpers.js';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { signCommand } from '../../src/core/commands/keys.js';
 import { tempDir } from '../store/temp-dir.js';
@@ -42,15 +43,6 @@ const pem = (k: KeyObject): string => createPublicKey(k).export({ format: 'pem',
 function keyPair(): { priv: KeyObject; pub: string } {
   const { privateKey } = generateKeyPairSync('ed25519');
   return { priv: privateKey, pub: pem(privateKey) };
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 /** `prepaid-gateway run --config FILE` on a file already written (a restart keeps what the gateway wrote back). */
@@ -83,7 +75,7 @@ interface Rig {
   events(type: string): Array<Record<string, unknown>>;
 }
 
-async function rig(t: ExecutionContext, name: string, trialMs: number): Promise<Rig> {
+async function rig(t: ExecutionContext, name: string, trialMs: number, extra: Record<string, unknown> = {}): Promise<Rig> {
   const dir = tempDir(t);
   const broker = await startMosquitto(t);
   const sub = await subscribe(t, broker.url);
@@ -108,6 +100,7 @@ async function rig(t: ExecutionContext, name: string, trialMs: number): Promise<
       keys: [{ keyId: 'utility-a', publicKey: key.pub }],
       chargeEveryMs: 1000,
     },
+    ...extra,
   });
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, YAML.stringify(raw));
@@ -206,7 +199,7 @@ serial('a config pointing to a dead broker is rolled back within the trial time;
   const trialMs = 3000;
   const r = await rig(t, 'dead', trialMs);
   const before = r.status()!;
-  const dead = `mqtt://127.0.0.1:${await deadPort()}`;
+  const dead = `mqtt://127.0.0.1:${await freePort()}`;
   const id = await r.send({ type: 'config', version: 2, base: before.config!.hash, patch: { mqtt: { url: dead } } });
   t.is((await r.result(id)).status, 'applied');
   const sentAt = Date.now();
@@ -236,7 +229,7 @@ serial('SIGKILL during the trial: the next start rolls back to the previous conf
   const r = await rig(t, 'kill', 60_000);
   const before = r.status()!;
   const original = readFileSync(r.file, 'utf8');
-  const id = await r.send({ type: 'config', version: 5, base: before.config!.hash, patch: { mqtt: { url: `mqtt://127.0.0.1:${await deadPort()}` } } });
+  const id = await r.send({ type: 'config', version: 5, base: before.config!.hash, patch: { mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` } } });
   t.is((await r.result(id)).status, 'applied');
   await waitFor('the trial is on (file beside the config, gateway gone offline)', () => existsSync(`${r.file}.trial.json`) && r.status()?.state === 'offline', 10_000);
   r.gw.proc.kill('SIGKILL');
@@ -259,12 +252,16 @@ serial('SIGKILL during the trial: the next start rolls back to the previous conf
 
 serial('key rotation through a config patch: the old key is refused after it, a command signed by the new key is applied', async (t) => {
   t.timeout(120_000);
-  const r = await rig(t, 'keys', 5000);
+  const consolePort = await freePort();
+  const r = await rig(t, 'keys', 5000, { console: { listen: `127.0.0.1:${consolePort}`, users: [{ name: 'tech', passwordHash: await hashPassword(PASSWORD, FAST) }], apiTokens: [{ name: 'cli', tokenHash: hashToken(API_TOKEN) }] } });
   const before = r.status()!;
   const next = keyPair();
   const id = await r.send({ type: 'config', version: 1, base: before.config!.hash, patch: { credit: { keys: [{ keyId: 'utility-b', publicKey: next.pub }] } } });
   t.is((await r.result(id)).status, 'applied');
   await waitFor('version 1 confirmed', () => onlineWith(r, 1), 20_000).catch((e: Error) => t.fail(`${e.message}\n${r.gw.stderr()}`));
+  // The console's /api/status says the same version and hash as the status message.
+  const api = (await (await fetch(`http://127.0.0.1:${consolePort}/api/status`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as { config?: { version: number; hash: string } };
+  t.deepEqual(api.config, r.status()!.config);
   const old = await r.send({ type: 'topup', meter: 'p1', amount: 1000, currency: 'EUR' });
   const oldResult = await r.result(old);
   t.is(oldResult.reason, 'E_COMMAND_UNKNOWN_KEY', JSON.stringify(oldResult));

@@ -9,7 +9,7 @@
  * a configuration lives, and the gateway writes an accepted one back to it (atomic rename, YAML
  * without the comments). `<config>.trial.json` exists only while a new configuration is on trial.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
 import { PrepaidError, type Clock } from '@prepaid-edge/protocols';
@@ -82,7 +82,9 @@ export function activeOf(doc: ConfigDocument): ActiveConfig {
 /** Write, fsync, rename over, fsync the directory: the file is the old one or the new one, never half. */
 export function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
+  // The file keeps its mode (a config file may hold the MQTT password: 0640 stays 0640).
+  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
+  const fd = openSync(tmp, 'w', mode);
   try {
     writeFileSync(fd, text);
     fsyncSync(fd);

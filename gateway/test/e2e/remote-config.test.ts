@@ -80,7 +80,7 @@ async function rig(t: ExecutionContext, name: string, trialMs: number, extra: Re
   const broker = await startMosquitto(t);
   const sub = await subscribe(t, broker.url);
   const sim = new Simulator({ profile: 'prepaid', meters: 2, seed: `e2e-remote-${name}` });
-  sim.setLoad(1, { type: 'constant', watts: 1000 });
+  sim.setLoad(1, { type: 'constant', watts: 20_000 });
   sim.setLoad(2, { type: 'constant', watts: 1000 });
   const port = await sim.listenTcp(0);
   t.teardown(() => sim.close());
@@ -158,6 +158,8 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   const unknown = await r.send({ type: 'config', version: 1, base: before.config!.hash, patch: { nonsense: true } });
   t.is((await r.result(unknown)).message, 'nonsense: unknown key');
 
+  const g = await openGatewayDb(t, r.db);
+  await waitFor('p1 charged once', async () => (await g.all("SELECT 1 FROM ledger_entries WHERE meter = 'p1' AND kind = 'consumption'")).length > 0, 20_000);
   const meters = [...r.meters, { id: 'p2', bus: 'tcp1', unit: 2, profile: 'prepaid', pollMs: 250 }];
   const id = await r.send({ type: 'config', version: 1, base: before.config!.hash, patch: { meters, credit: { accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 100_000 }, { meter: 'p2', customer: 'C-2', class: 'residential', openingBalance: 50_000 }] } } });
   const applied = await r.result(id);
@@ -168,7 +170,7 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   t.is(r.gw.proc.pid, pid);
   t.is(r.gw.proc.exitCode, null, 'the same process');
   t.is(r.status()!.startedAt, before.startedAt, 'startedAt unchanged: no restart');
-  t.is(r.events('config-applied').length, 1);
+  await waitFor('the config-applied event', () => r.events('config-applied').length === 1, 10_000);
   t.false(existsSync(`${r.file}.trial.json`), 'no trial left');
   const written = YAML.parse(readFileSync(r.file, 'utf8')) as { configVersion: number; meters: unknown[] };
   t.is(written.configVersion, 1, 'written back');
@@ -176,8 +178,7 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   t.is(r.status()!.config!.hash === before.config!.hash, false, 'a new hash');
 
   // p1 kept polling through the reload: every seq it stored reached the broker, no gap.
-  await sleep(1000);
-  const g = await openGatewayDb(t, r.db);
+  await sleep(1500);
   const last = (await g.lastSeqs()).get('p1')!;
   await waitFor('p1 delivered', () => (seqCensus(r.sub.readings(r.gwId)).get('p1')?.size ?? 0) >= last, 20_000).catch(() => undefined);
   const seen = seqCensus(r.sub.readings(r.gwId)).get('p1')!;
@@ -188,10 +189,17 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   t.deepEqual(accounts.map((a) => a.meter), ['p1', 'p2'], 'the new account is opened');
   const openings = await g.all<{ meter: string; amount: number }>("SELECT meter, amount FROM ledger_entries WHERE kind = 'adjustment' ORDER BY id");
   t.deepEqual(openings, [{ meter: 'p1', amount: 100_000 }, { meter: 'p2', amount: 50_000 }], 'one opening balance each: the old account is not opened again');
-  const audit = await g.all<{ action: string }>("SELECT action FROM ledger_audit WHERE action LIKE 'config-%'");
+  const audit = await g.all<{ action: string; ts: number }>("SELECT action, ts FROM ledger_audit WHERE action LIKE 'config-%'");
   t.deepEqual(audit.map((a) => a.action), ['config-applied']);
   r.gw.proc.kill('SIGTERM');
   t.is(await r.gw.exited, 0, r.gw.stderr());
+  // No double charge, no charge gap across the credit runtime's restart: p1's consumption entries
+  // chain register to register (each from where the last one ended), before and after the reload.
+  const charges = (await g.all<{ ts: number; cause: string }>("SELECT ts, cause FROM ledger_entries WHERE meter = 'p1' AND kind = 'consumption' ORDER BY id")).map((e) => ({ ts: e.ts, ...(JSON.parse(e.cause) as { fromWh: number; toWh: number }) }));
+  const reloadAt = r.events('config-trial')[0]!.ts as number;
+  t.true(charges.some((c) => c.ts < reloadAt) && charges.some((c) => c.ts > reloadAt), `charges before and after the reload: ${JSON.stringify(charges)}`);
+  const breaks = charges.slice(1).filter((c, i) => c.fromWh !== charges[i]!.toWh);
+  t.deepEqual(breaks, [], 'each charge starts where the last ended');
 });
 
 serial('a config pointing to a dead broker is rolled back within the trial time; the gateway is back online with the previous version', async (t) => {

@@ -55,6 +55,8 @@ export class Gateway {
   private readonly pendingWrites = new Set<Promise<unknown>>();
   /** The credit runtime's command handler; every uplink (and a Sparkplug node) hands its commands here. */
   private commandHandler: ((payload: Buffer) => void) | undefined;
+  /** Commands that arrive while the credit runtime restarts (reconfigure): handed to the new one. */
+  private heldCommands: Buffer[] | undefined;
   private sparkplugObserver: GatewayObserver | undefined;
   private boards: Map<string, import('johnny-five').Board> = new Map();
   /** Signed `config` commands, trial and rollback (when started from a config file). */
@@ -129,7 +131,7 @@ export class Gateway {
     const spbOnly = config.sparkplug?.mode === 'instead';
     const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox, log, version: VERSION, clock: this.clock, startedAt: this.startedAt, ...(spbOnly ? { readings: false } : {}), ...(this.remote ? { config: this.remote.info() } : {}) });
     this.uplink = uplink;
-    uplink.on('command', (_topic, payload) => this.commandHandler?.(payload));
+    uplink.on('command', (_topic, payload) => this.command(payload));
     if (config.sparkplug) {
       const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
       const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock, commands: Boolean(config.credit), outbox });
@@ -138,12 +140,17 @@ export class Gateway {
       if (this.sparkplugObserver) this.observers.delete(this.sparkplugObserver);
       this.sparkplugObserver = { event: (e) => node.event(e) };
       this.observers.add(this.sparkplugObserver);
-      node.on('command', (payload: Buffer) => this.commandHandler?.(payload));
+      node.on('command', (payload: Buffer) => this.command(payload));
       // A DCMD that is not a signed envelope for its meter is answered on the JSON results topic, like any rejected command.
       node.on('rejected', (_topic: string, message: string, id: string | null) =>
         uplink.publishResult(resultPayload({ status: 'rejected', id, reason: 'E_SPARKPLUG_COMMAND', message }, this.now())),
       );
     }
+  }
+
+  private command(payload: Buffer): void {
+    if (this.heldCommands) this.heldCommands.push(payload);
+    else this.commandHandler?.(payload);
   }
 
   private async startCredit(config: GatewayConfig): Promise<void> {
@@ -200,6 +207,7 @@ export class Gateway {
     }
     const credit = ch.credit ? this.credit : undefined;
     if (credit) {
+      this.heldCommands = [];
       this.commandHandler = undefined;
       this.credit = undefined;
       await credit.stop();
@@ -207,7 +215,8 @@ export class Gateway {
     if (ch.acquisition) moved = await this.acquisition!.reconfigure(next);
     await Promise.all(this.pendingWrites);
     this.config = next;
-    if (ch.credit && next.credit) await this.startCredit(next);
+    if (ch.credit && next.credit) await this.startCredit(next).finally(() => this.releaseCommands());
+    else this.releaseCommands();
     if (ch.meterClocks || ch.acquisition) {
       await this.startMeterEvents(next);
       await this.startMeterClocks(next);
@@ -230,6 +239,12 @@ export class Gateway {
     if (ch.log) (log as { level?: string }).level = next.log.level;
     log.info({ ...ch, ...moved }, 'configuration reloaded');
     return { ...ch, ...moved };
+  }
+
+  private releaseCommands(): void {
+    const held = this.heldCommands ?? [];
+    this.heldCommands = undefined;
+    for (const p of held) this.command(p);
   }
 
   /** The uplink, for the trial of a new configuration: is it connected now, and tell when it is. */

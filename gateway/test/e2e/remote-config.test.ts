@@ -183,6 +183,11 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   await waitFor('p1 delivered', () => (seqCensus(r.sub.readings(r.gwId)).get('p1')?.size ?? 0) >= last, 20_000).catch(() => undefined);
   const seen = seqCensus(r.sub.readings(r.gwId)).get('p1')!;
   t.deepEqual(range(1, last).filter((s) => !seen.has(s)), [], 'p1: no seq missing');
+  // Its poller was not restarted: the poll counter of its health messages never went back.
+  const polls = r.sub.on(`${r.root}/meters/p1/health`).map((m) => m.json.polls as number);
+  const pollsAtReload = polls.length;
+  t.true(pollsAtReload >= 2, `p1 health messages: ${polls.join(', ')}`);
+  t.deepEqual(polls.filter((n, i) => i > 0 && n < polls[i - 1]!), [], `p1's poll counter never reset: ${polls.join(', ')}`);
   const starts = r.events('gateway-started');
   t.true(starts.length <= 1, 'started once');
   const accounts = await g.all<{ meter: string }>('SELECT meter FROM ledger_accounts ORDER BY meter');

@@ -183,6 +183,7 @@ export class RemoteConfig {
     } catch (e) {
       return refuse('E_CONFIG_INVALID', problemsOf(e));
     }
+    if (!next.credit?.keys.length) return refuse('E_CONFIG_INVALID', 'credit.keys: a remote configuration must keep at least one command key (no further command could reach this gateway)');
     const fixed = configChanges(this.gw.config, next).restartOnly;
     if (fixed.length) return refuse('E_CONFIG_INVALID', `${fixed[0]}: cannot change while the gateway runs (${fixed.join(', ')}: edit the file and restart)`);
     const trialMs = this.gw.config.remoteConfig?.trialMs ?? 120_000;

@@ -4,7 +4,6 @@
  * command (a JSON merge patch) and publishes it; seen from outside: the result, the readings, the
  * status message, the events, the audit rows in the SQLite file, the config file, the same pid.
  */
-import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +19,7 @@ import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, range, seqCensus, subscribe, waitFor, type Subscriber } from '../uplink/helpers.js';
 import { openGatewayDb } from './gateway-db.js';
 import { FLAT, STRICT } from './one-prepaid-meter.js';
-import { CLI, rawConfig, sleep, type CliChild } from './rig.js';
+import { rawConfig, runFile as run, sleep, type CliChild } from './rig.js';
 
 const serial = testWith(['mosquitto']).serial ?? testWith(['mosquitto']);
 
@@ -43,18 +42,6 @@ const pem = (k: KeyObject): string => createPublicKey(k).export({ format: 'pem',
 function keyPair(): { priv: KeyObject; pub: string } {
   const { privateKey } = generateKeyPairSync('ed25519');
   return { priv: privateKey, pub: pem(privateKey) };
-}
-
-/** `prepaid-gateway run --config FILE` on a file already written (a restart keeps what the gateway wrote back). */
-function run(t: ExecutionContext, file: string): CliChild {
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  t.teardown(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  });
-  return { proc, stderr: () => stderr, exited };
 }
 
 interface Rig {

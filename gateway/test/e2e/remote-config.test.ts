@@ -148,12 +148,16 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   const g = await openGatewayDb(t, r.db);
   await waitFor('p1 charged once', async () => (await g.all("SELECT 1 FROM ledger_entries WHERE meter = 'p1' AND kind = 'consumption'")).length > 0, 20_000);
   const meters = [...r.meters, { id: 'p2', bus: 'tcp1', unit: 2, profile: 'prepaid', pollMs: 250 }];
+  const sentAt = Date.now();
   const id = await r.send({ type: 'config', version: 1, base: before.config!.hash, patch: { meters, credit: { accounts: [{ meter: 'p1', customer: 'C-1', class: 'residential', openingBalance: 100_000 }, { meter: 'p2', customer: 'C-2', class: 'residential', openingBalance: 50_000 }] } } });
   const applied = await r.result(id);
   t.is(applied.status, 'applied', JSON.stringify(applied));
   t.is(applied.detail?.version, 1);
+  const resultMs = Date.now() - sentAt;
   await waitFor('p2 readings at the broker', () => r.sub.readings(r.gwId).some((x) => x.meter === 'p2'), 20_000).catch((e: Error) => t.fail(`${e.message}\n${r.gw.stderr()}`));
+  const p2Ms = Date.now() - sentAt;
   await waitFor('status online with version 1', () => onlineWith(r, 1), 20_000).catch((e: Error) => t.fail(`${e.message}\n${r.gw.stderr()}`));
+  t.log(`command -> result ${resultMs} ms, -> first p2 reading at the broker ${p2Ms} ms, -> status version 1 ${Date.now() - sentAt} ms`);
   t.is(r.gw.proc.pid, pid);
   t.is(r.gw.proc.exitCode, null, 'the same process');
   t.is(r.status()!.startedAt, before.startedAt, 'startedAt unchanged: no restart');

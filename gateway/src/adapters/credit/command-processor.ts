@@ -35,7 +35,7 @@ export interface CommandProcessorDeps {
  * Check a config command against the running configuration and put it on trial (persisted); `apply`
  * then swaps it in, after the command's result is published. A refusal names the field at fault.
  */
-export type ConfigureCommand = (cmd: ConfigCommand) => Promise<{ ok: true; detail: Record<string, unknown>; apply: () => void } | { ok: false; reason: string; message: string }>;
+export type ConfigureCommand = (cmd: ConfigCommand) => Promise<{ ok: true; detail: Record<string, unknown>; apply: () => void; abort: () => void } | { ok: false; reason: string; message: string }>;
 
 function problemOf(fn: () => unknown): string | null {
   try {
@@ -145,7 +145,10 @@ export class CommandProcessor {
         if (!this.deps.configure) return this.refuse(cmd.id, 'E_COMMAND_MALFORMED', 'type: this gateway takes no remote configuration', 'config');
         const plan = await this.deps.configure(cmd);
         if (!plan.ok) return this.refuse(cmd.id, plan.reason, plan.message, 'config');
-        const outcome = await this.remember(cmd, plan.detail);
+        const outcome = await this.remember(cmd, plan.detail).catch((e: unknown) => {
+          plan.abort();
+          throw e;
+        });
         plan.apply();
         return outcome;
       }

@@ -9,7 +9,7 @@
  * a configuration lives, and the gateway writes an accepted one back to it (atomic rename, YAML
  * without the comments). `<config>.trial.json` exists only while a new configuration is on trial.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
 import { PrepaidError, type Clock } from '@prepaid-edge/protocols';
@@ -141,6 +141,8 @@ export class RemoteConfig {
   private doc: ConfigDocument;
   private trial: { rec: TrialRecord; until: number; settle?: () => void } | undefined;
   private stopped = false;
+  /** From an accepted command until its confirmation or rollback is done: another one is refused. */
+  private busy: { version: number; until: number } | undefined;
 
   constructor(
     private readonly gw: ReloadableGateway,
@@ -164,14 +166,14 @@ export class RemoteConfig {
     const data = { command: r.command, version: r.version, hash: r.hash, active: r.active.version, activeHash: r.active.hash, ...(r.outcome === 'rolled-back' ? { reason: 'the gateway stopped during the trial' } : {}) };
     this.gw.log.warn(data, type === 'config-rolled-back' ? 'configuration on trial rolled back at start' : 'configuration confirmed at start');
     this.gw.raise({ ts: this.gw.clock.now(), type, data });
-    await this.gw.audit({ ts: this.gw.clock.now(), action: type, cause: 'start', detail: data });
+    await this.audit({ ts: this.gw.clock.now(), action: type, cause: 'start', detail: data });
   }
 
   /** Checks of a `config` command (processor step "apply"); the trial is persisted before it returns ok. */
   readonly command: ConfigureCommand = async (cmd) => this.prepare(cmd);
 
   private prepare(cmd: ConfigCommand): ReturnType<ConfigureCommand> extends Promise<infer R> ? R : never {
-    if (this.trial) return refuse('E_CONFIG_BUSY', `version: ${this.trial.rec.next.version} is on trial until ${new Date(this.trial.until).toISOString()}; send a new command after that`);
+    if (this.busy) return refuse('E_CONFIG_BUSY', `version: ${this.busy.version} is on trial until ${new Date(this.busy.until).toISOString()}; send a new command after that`);
     if (cmd.base !== this.active.hash) return refuse('E_CONFIG_BASE', `base: ${cmd.base} is not the active configuration (version ${this.active.version}, ${this.active.hash})`);
     if (cmd.version <= this.active.version) return refuse('E_COMMAND_EXPIRED', `version: ${cmd.version} is not newer than the active version ${this.active.version}: stale`);
     const merged = cmd.config ? (JSON.parse(JSON.stringify(cmd.config)) as JsonValue) : mergePatch(this.doc, cmd.patch as JsonValue);
@@ -201,12 +203,25 @@ export class RemoteConfig {
       return refuse('E_STORE_WRITE', `config: cannot persist the trial beside ${this.opts.file}: ${(e as Error).message}`);
     }
     const previous = this.gw.config;
+    this.busy = { version: cmd.version, until: rec.startedAt + trialMs };
     const detail = { version: rec.next.version, hash: rec.next.hash, previous: rec.previous.version, trialMs };
     return {
       ok: true,
       detail,
       // After the command's result is published (on the uplink that may be about to go).
-      apply: () => void this.gw.clock.setTimeout(() => void this.run(rec, next, previous), 0),
+      apply: () =>
+        void this.gw.clock.setTimeout(
+          () =>
+            void this.run(rec, next, previous)
+              .catch((e: Error) => this.gw.log.error({ err: e.message }, 'remote configuration failed'))
+              .finally(() => (this.busy = undefined)),
+          0,
+        ),
+      // Not recorded (the ledger failed): as if it never came.
+      abort: () => {
+        this.busy = undefined;
+        rmSync(trialFile(this.opts.file), { force: true });
+      },
     };
   }
 
@@ -236,8 +251,14 @@ export class RemoteConfig {
       if (link.state().connected) done('connected');
     });
     if (this.stopped) return;
-    if (outcome === 'connected') await this.confirm(rec);
-    else await this.rollback(rec, previous, `not connected to the broker within ${rec.trialMs} ms`);
+    if (outcome === 'timeout') return this.rollback(rec, previous, `not connected to the broker within ${rec.trialMs} ms`);
+    try {
+      await this.confirm(rec);
+    } catch (e) {
+      // Not kept where a restart finds it: not kept at all.
+      gw.log.error({ err: (e as Error).message, file: this.opts.file }, 'cannot write the new configuration back');
+      await this.rollback(rec, previous, `cannot write the configuration back: ${(e as Error).message}`);
+    }
   }
 
   private async confirm(rec: TrialRecord): Promise<void> {
@@ -253,7 +274,11 @@ export class RemoteConfig {
     const data = { command: rec.command, version: rec.next.version, hash: rec.next.hash, previous: rec.previous.version };
     gw.log.info(data, 'new configuration confirmed and written back');
     gw.raise({ ts: gw.clock.now(), type: 'config-applied', data });
-    await gw.audit({ ts: gw.clock.now(), action: 'config-applied', cause: `command:${rec.command}`, detail: data });
+    await this.audit({ ts: gw.clock.now(), action: 'config-applied', cause: `command:${rec.command}`, detail: data });
+  }
+
+  private async audit(entry: NewAuditEntry): Promise<void> {
+    await this.gw.audit(entry).catch((e: Error) => this.gw.log.error({ err: e.message, action: entry.action }, 'cannot write the audit row'));
   }
 
   private async rollback(rec: TrialRecord, previous: GatewayConfig, reason: string): Promise<void> {
@@ -266,11 +291,17 @@ export class RemoteConfig {
     } catch (e) {
       gw.log.error({ err: (e as Error).message }, 'rolling back failed: restart the gateway (the file holds the previous configuration)');
     }
-    // The file was never changed: only the trial goes.
-    unlinkSync(trialFile(this.opts.file));
+    // The file holds the previous configuration (written back only on confirmation, and put back here
+    // if a failed confirmation got that far); then the trial goes.
+    try {
+      if (configHash(readDocument(this.opts.file)) !== rec.previous.hash) writeAtomic(this.opts.file, documentText(rec.previous.doc));
+      rmSync(trialFile(this.opts.file), { force: true });
+    } catch (e) {
+      gw.log.error({ err: (e as Error).message, file: this.opts.file }, 'cannot restore the config file: the next start rolls back from the trial file');
+    }
     gw.link.setConfig(this.active);
     gw.raise({ ts: gw.clock.now(), type: 'config-rolled-back', data });
-    await gw.audit({ ts: gw.clock.now(), action: 'config-rolled-back', cause: `command:${rec.command}`, detail: data });
+    await this.audit({ ts: gw.clock.now(), action: 'config-rolled-back', cause: `command:${rec.command}`, detail: data });
   }
 
   /** A clean stop during a trial leaves the trial file: the next start rolls it back. */

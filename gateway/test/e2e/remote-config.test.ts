@@ -15,12 +15,14 @@ import { hashPassword, hashToken } from '../../src/adapters/web/password.js';
 import { API_TOKEN, FAST, PASSWORD } from '../web/helpers.js';
 import { testWith } from '@prepaid-edge/testkit/system-tools';
 import { signCommand } from '../../src/core/commands/keys.js';
+import { activeOf, readDocument } from '../../src/app/config/remote-config.js';
 import { tempDir } from '../store/temp-dir.js';
 import { PREFIX, range, seqCensus, subscribe, waitFor, type Subscriber } from '../uplink/helpers.js';
 import { openGatewayDb } from './gateway-db.js';
 import { FLAT, STRICT } from './one-prepaid-meter.js';
 import { rawConfig, runFile as run, sleep, type CliChild } from './rig.js';
 
+const configHashOfFile = (file: string): string => activeOf(readDocument(file)).hash;
 const serial = testWith(['mosquitto']).serial ?? testWith(['mosquitto']);
 
 interface Status {
@@ -196,6 +198,13 @@ serial('a signed merge patch adds a meter: readings appear without a restart (sa
   t.true(charges.some((c) => c.ts < reloadAt) && charges.some((c) => c.ts > reloadAt), `charges before and after the reload: ${JSON.stringify(charges)}`);
   const breaks = charges.slice(1).filter((c, i) => c.fromWh !== charges[i]!.toWh);
   t.deepEqual(breaks, [], 'each charge starts where the last ended');
+
+  // A restart keeps it: the file the gateway wrote back is what it starts from.
+  const again = run(t, r.file);
+  await waitFor('restarted with version 1', () => onlineWith(r, 1) && r.status()!.startedAt !== before.startedAt, 30_000).catch((e: Error) => t.fail(`${e.message}\n${again.stderr()}`));
+  t.is(r.status()!.config!.hash, configHashOfFile(r.file));
+  again.proc.kill('SIGTERM');
+  t.is(await again.exited, 0, again.stderr());
 });
 
 serial('a config pointing to a dead broker is rolled back within the trial time; the gateway is back online with the previous version', async (t) => {
@@ -220,10 +229,13 @@ serial('a config pointing to a dead broker is rolled back within the trial time;
   t.deepEqual(audit, [{ action: 'config-rolled-back', cause: `command:${id}` }]);
   t.false(existsSync(`${r.file}.trial.json`));
   t.is((YAML.parse(readFileSync(r.file, 'utf8')) as { mqtt: { url: string } }).mqtt.url, r.brokerUrl, 'the file still points to the good broker');
-  // Still taking commands on the good broker.
-  const again = await r.send({ type: 'config', version: 3, base: before.config!.hash, patch: { log: { level: 'warn' } } });
+  // Still taking commands on the good broker; this time the whole document (the head end's copy of the file, edited).
+  const whole = YAML.parse(readFileSync(r.file, 'utf8')) as Record<string, unknown>;
+  const again = await r.send({ type: 'config', version: 3, base: before.config!.hash, config: { ...whole, log: { level: 'warn' } } });
   t.is((await r.result(again)).status, 'applied');
   await waitFor('version 3 confirmed', () => onlineWith(r, 3), 10_000);
+  await waitFor('written back', () => (YAML.parse(readFileSync(r.file, 'utf8')) as { configVersion?: number }).configVersion === 3, 10_000);
+  t.deepEqual(YAML.parse(readFileSync(r.file, 'utf8')), { ...whole, log: { level: 'warn' }, configVersion: 3 }, 'the file is the document sent, with its version');
   r.gw.proc.kill('SIGTERM');
   t.is(await r.gw.exited, 0, r.gw.stderr());
 });

@@ -20,6 +20,7 @@ import type { MeterEventWalker } from '../adapters/meter-events/index.js';
 import { resultPayload } from '../core/commands/results.js';
 import type { GatewayObserver, GatewayStatus } from '../adapters/web/gateway-status.js';
 import { configChanges, type ConfigChanges } from '../core/config/remote-config.js';
+import type { ConfigCommand } from '../core/commands/shape.js';
 import type { RemoteConfig, RemoteConfigOptions } from './config/remote-config.js';
 
 export type { GatewayStatus } from '../adapters/web/gateway-status.js';
@@ -106,7 +107,6 @@ export class Gateway {
       event: (e) => this.onEvent(e),
       ...(this.opts.master ? { master: this.opts.master } : {}),
     });
-    if (this.opts.remoteConfig) this.remote = new (await import('./config/remote-config.js')).RemoteConfig(this, this.opts.remoteConfig);
     await this.startLinks(config);
     if (config.credit) {
       this.boards = config.boards.length > 0 ? await (await import('../adapters/relay/boards.js')).openBoards(config.boards, this.clock) : new Map();
@@ -115,6 +115,11 @@ export class Gateway {
     await this.startMeterEvents(config);
     this.acquisition.start();
     await this.startMeterClocks(config);
+    // After the first polls are under way (reading and hashing the file costs ~10-30 ms), before any command can arrive.
+    if (this.opts.remoteConfig) {
+      this.remote = new (await import('./config/remote-config.js')).RemoteConfig(this, this.opts.remoteConfig);
+      this.uplink!.setConfig(this.remote.info());
+    }
     await this.uplink!.start();
     this.sparkplug?.start();
     // Loaded only when configured, like credit (fastify and prom-client).
@@ -168,7 +173,7 @@ export class Gateway {
       event: (e) => this.onEvent(e),
       log: this.log,
       clock: this.clock,
-      ...(this.remote ? { configure: this.remote.command } : {}),
+      ...(this.opts.remoteConfig ? { configure: (cmd: ConfigCommand) => this.remote!.command(cmd) } : {}),
     });
   }
 

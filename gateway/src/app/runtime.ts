@@ -7,7 +7,7 @@ import { every, systemClock, type Clock } from '@prepaid-edge/protocols';
 import type { GatewayConfig } from '../core/config/gateway-config.js';
 import { Acquisition, type AcquisitionDeps } from '../adapters/acquisition/index.js';
 import type { NewEvent, Outbox } from '../core/model.js';
-import type { NewAuditEntry } from '../adapters/store/ledger/index.js';
+import type { Ledger, NewAuditEntry } from '../adapters/store/ledger/index.js';
 import { openOutbox, type SqliteOutbox } from '../adapters/store/index.js';
 import { createUplink, type Uplink } from '../adapters/uplink/index.js';
 import type { Logger } from '../adapters/log.js';
@@ -158,7 +158,7 @@ export class Gateway {
     else this.commandHandler?.(payload);
   }
 
-  private async startCredit(config: GatewayConfig): Promise<void> {
+  private async startCredit(config: GatewayConfig, ledger?: Ledger): Promise<void> {
     // Loaded only when configured: the credit engine and johnny-five cost ~8 MB of heap (footprint bench).
     const { CreditRuntime } = await import('../adapters/credit/credit-runtime.js');
     this.credit = await CreditRuntime.start({
@@ -174,7 +174,7 @@ export class Gateway {
       log: this.log,
       clock: this.clock,
       ...(this.opts.remoteConfig ? { configure: (cmd: ConfigCommand) => this.remote!.command(cmd) } : {}),
-    });
+    }, ledger);
   }
 
   private async startMeterEvents(config: GatewayConfig): Promise<void> {
@@ -215,12 +215,13 @@ export class Gateway {
       this.heldCommands = [];
       this.commandHandler = undefined;
       this.credit = undefined;
-      await credit.stop();
+      // The ledger stays open (same object for whatever holds it), only the engine and its jobs restart.
+      await credit.stop({ keepLedger: Boolean(next.credit) });
     }
     if (ch.acquisition) moved = await this.acquisition!.reconfigure(next);
     await Promise.all(this.pendingWrites);
     this.config = next;
-    if (ch.credit && next.credit) await this.startCredit(next).finally(() => this.releaseCommands());
+    if (ch.credit && next.credit) await this.startCredit(next, credit?.ledger).finally(() => this.releaseCommands());
     else this.releaseCommands();
     if (ch.meterClocks || ch.acquisition) {
       await this.startMeterEvents(next);

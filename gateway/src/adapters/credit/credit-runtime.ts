@@ -86,8 +86,9 @@ export class CreditRuntime implements CreditConsole {
     return this.console.technicianRelay(meter, target, cause, until);
   }
 
-  static async start(deps: CreditRuntimeDeps): Promise<CreditRuntime> {
-    const ledger = await openLedger(deps.config.storage.path, { clock: deps.clock, synchronous: deps.config.storage.synchronous });
+  /** `ledger`: an open one to go on with (a hot reload keeps the ledger open across the restart of the rest). */
+  static async start(deps: CreditRuntimeDeps, open?: Ledger): Promise<CreditRuntime> {
+    const ledger = open ?? (await openLedger(deps.config.storage.path, { clock: deps.clock, synchronous: deps.config.storage.synchronous }));
     const rt = new CreditRuntime(ledger, deps);
     try {
       await rt.engine.start();
@@ -145,8 +146,9 @@ export class CreditRuntime implements CreditConsole {
     return driver ?? undefined;
   }
 
-  async stop(): Promise<void> {
+  /** `keepLedger`: leave the ledger open for the next runtime (CreditRuntime.start(deps, ledger)). */
+  async stop(opts: { keepLedger?: boolean } = {}): Promise<void> {
     await this.engine.stop();
-    await this.ledger.close();
+    if (!opts.keepLedger) await this.ledger.close();
   }
 }

@@ -31,11 +31,14 @@ program
     let gw: Gateway;
     try {
       const { loadConfig } = await import('./config/load-config.js');
-      const cfg = loadConfig(o.config, { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) });
+      // A new configuration the last run left on trial (crash, kill) is rolled back before the file is read.
+      const recovered = (await import('./config/remote-config.js')).recoverTrial(o.config);
+      const overrides = { ...(o.mqtt ? { mqttUrl: o.mqtt } : {}), ...(o.db ? { dbPath: o.db } : {}) };
+      const cfg = loadConfig(o.config, overrides);
       // A second gateway is refused before the runtime loads (a second or more on a busy Pi); the lock taken when the outbox opens is the real check.
       (await import('../adapters/store/owner-lock.js')).refuseIfOwnedElsewhere(cfg.storage.path);
       const [{ createLogger }, { Gateway }] = await Promise.all([import('../adapters/log.js'), import('./runtime.js')]);
-      gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }) });
+      gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }), remoteConfig: { file: o.config, overrides, ...(recovered ? { recovered } : {}) } });
       await gw.start();
     } catch (e) {
       die(e);
@@ -65,6 +68,19 @@ config
       const { loadConfig } = await import('./config/load-config.js');
       const cfg = loadConfig(file);
       process.stdout.write(`${file}: ok (${cfg.buses.length} buses, ${cfg.meters.length} meters)\n`);
+    } catch (e) {
+      die(e);
+    }
+  });
+
+config
+  .command('hash <file>')
+  .description('the version and hash of a configuration file: the `base` of a signed config command (docs/mqtt.md, "Remote configuration")')
+  .action(async (file: string) => {
+    try {
+      const { activeOf, readDocument } = await import('./config/remote-config.js');
+      const a = activeOf(readDocument(file));
+      process.stdout.write(`${JSON.stringify(a)}\n`);
     } catch (e) {
       die(e);
     }

@@ -58,6 +58,11 @@ export interface CliChild {
 export function runCli(t: ExecutionContext, dir: string, raw: Record<string, unknown>, name = 'gateway.yaml'): CliChild {
   const file = join(dir, name);
   writeFileSync(file, YAML.stringify(raw));
+  return runFile(t, file);
+}
+
+/** `prepaid-gateway run --config FILE` on a file as it is (a restart keeps what the gateway wrote back to it). */
+export function runFile(t: ExecutionContext, file: string): CliChild {
   const proc = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));

@@ -13,7 +13,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '@prepaid-edge/protocols';
 import type { CommandOutcome, Policy, Tariff, TariffVersion } from '../../core/credit/contracts.js';
-import { checkTarget, loadPublicKeys, rejectionOutcome, verifyCommand, type CommandRejection, type CommandTargetFacts, type ValidCommand } from '../../core/commands/index.js';
+import { checkTarget, loadPublicKeys, rejectionOutcome, verifyCommand, type CommandRejection, type CommandTargetFacts, type ConfigCommand, type ValidCommand } from '../../core/commands/index.js';
 import { defaultTopUpUnits } from '../commands/top-up-limit.js';
 import { parseTariff } from '../../core/tariff/index.js';
 import { parsePolicy } from '../../core/policy/index.js';
@@ -30,7 +30,15 @@ export interface CommandProcessorDeps {
   clock: Clock;
   /** The meter is in the configuration's `meters:` (account-open); default: any meter. */
   meterConfigured?: (meter: string) => boolean;
+  /** Signed `config` commands (app/config/remote-config-runtime.ts); absent: refused as malformed. */
+  configure?: ConfigureCommand;
 }
+
+/**
+ * Check a config command against the running configuration and put it on trial (persisted); `apply`
+ * then swaps it in, after the command's result is published. A refusal names the field at fault.
+ */
+export type ConfigureCommand = (cmd: ConfigCommand) => Promise<{ ok: true; detail: Record<string, unknown>; apply: () => void; abort: () => void } | { ok: false; reason: string; message: string }>;
 
 function problemOf(fn: () => unknown): string | null {
   try {
@@ -143,6 +151,17 @@ export class CommandProcessor {
         await engine.addPolicyVersion(cmd.customerClass, cmd.activeFrom, policy, cmd.id);
         return this.remember(cmd, { customerClass: cmd.customerClass, policy: policy.id, activeFrom: cmd.activeFrom });
       }
+      case 'config': {
+        if (!this.deps.configure) return this.refuse(cmd.id, 'E_COMMAND_MALFORMED', 'type: this gateway takes no remote configuration', 'config');
+        const plan = await this.deps.configure(cmd);
+        if (!plan.ok) return this.refuse(cmd.id, plan.reason, plan.message, 'config');
+        const outcome = await this.remember(cmd, plan.detail).catch((e: unknown) => {
+          plan.abort();
+          throw e;
+        });
+        plan.apply();
+        return outcome;
+      }
       default:
         return applyAccountCommand(cmd, { lifecycle: engine.lifecycle, ledger: this.deps.ledger, hasAccount: (m) => engine.has(m), meterConfigured: this.deps.meterConfigured ?? (() => true) });
     }
@@ -189,9 +208,9 @@ export class CommandProcessor {
     return engine.intake.recordToken(meter, id, outcome, { scheme, memory: res.memory }, 'time-credit', res.effect);
   }
 
-  private async refuse(id: string, reason: string, message: string): Promise<CommandOutcome> {
+  private async refuse(id: string, reason: string, message: string, type: 'token' | 'config' = 'token'): Promise<CommandOutcome> {
     const outcome: CommandOutcome = { status: 'rejected', id, reason, message };
-    await this.deps.ledger.recordRejected(id, 'token', outcome);
+    await this.deps.ledger.recordRejected(id, type, outcome);
     return outcome;
   }
 }

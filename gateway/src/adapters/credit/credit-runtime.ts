@@ -16,7 +16,7 @@ import { MeterCreditSync } from './meter-credit-sync.js';
 import { creditConsole, type CreditAccountView, type CreditConsole, type TechnicianRelayResult } from './credit-console.js';
 import { resultPayload } from '../../core/commands/index.js';
 import type { CommandOutcome, RelayDriver } from '../../core/credit/contracts.js';
-import { CommandProcessor } from './command-processor.js';
+import { CommandProcessor, type ConfigureCommand } from './command-processor.js';
 import { CreditEngine, type CreditPayload } from './credit-engine.js';
 import { LedgerFeed, type LedgerFeedOptions } from '../ledger-stream/index.js';
 
@@ -38,6 +38,8 @@ export interface CreditRuntimeDeps {
   clock: Clock;
   /** Forward every ledger entry on `{prefix}/{gw}/ledger` (docs/mqtt.md#ledger). */
   ledgerStream?: Omit<LedgerFeedOptions, 'ledger' | 'clock' | 'log'>;
+  /** Signed `config` commands (remote configuration), when the gateway runs from a config file. */
+  configure?: ConfigureCommand;
 }
 
 export class CreditRuntime implements CreditConsole {
@@ -66,7 +68,7 @@ export class CreditRuntime implements CreditConsole {
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
       readMeter: (meter) => this.readMeter(meter),
     });
-    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock, meterConfigured: (m) => this.meterConfig(m) !== undefined });
+    this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock, meterConfigured: (m) => this.meterConfig(m) !== undefined, ...(deps.configure ? { configure: deps.configure } : {}) });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),
       adoptCredit: (m, amount, id, detail) => this.engine.intake.topUp(m, amount, { id, type: 'topup', source: 'meter (credit found at first sync)', detail }),
     });
@@ -90,8 +92,9 @@ export class CreditRuntime implements CreditConsole {
     return this.console.technicianRelay(meter, target, cause, until);
   }
 
-  static async start(deps: CreditRuntimeDeps): Promise<CreditRuntime> {
-    const ledger = await openLedger(deps.config.storage.path, { clock: deps.clock, synchronous: deps.config.storage.synchronous });
+  /** `ledger`: an open one to go on with (a hot reload keeps the ledger open across the restart of the rest). */
+  static async start(deps: CreditRuntimeDeps, open?: Ledger): Promise<CreditRuntime> {
+    const ledger = open ?? (await openLedger(deps.config.storage.path, { clock: deps.clock, synchronous: deps.config.storage.synchronous }));
     const rt = new CreditRuntime(ledger, deps);
     try {
       await rt.engine.start();
@@ -163,10 +166,11 @@ export class CreditRuntime implements CreditConsole {
     return driver ?? undefined;
   }
 
-  async stop(): Promise<void> {
+  /** `keepLedger`: leave the ledger open for the next runtime (CreditRuntime.start(deps, ledger)). */
+  async stop(opts: { keepLedger?: boolean } = {}): Promise<void> {
     await this.engine.stop();
     // After the engine's last postings, before the file closes: what is left goes at the next start.
     await this.stream?.stop();
-    await this.ledger.close();
+    if (!opts.keepLedger) await this.ledger.close();
   }
 }

@@ -54,15 +54,17 @@ export function eventPayload(e: StoredEvent): string {
 export interface StatusInfo {
   version: string;
   startedAt: number;
+  /** The active configuration's version and hash (remote configuration), when known. */
+  config?: { version: number; hash: string };
 }
 
 export function onlinePayload(s: StatusInfo, ts: number, uptimeMs: number): string {
-  return JSON.stringify({ state: 'online', version: s.version, startedAt: s.startedAt, uptimeMs: Math.round(uptimeMs), ts });
+  return JSON.stringify({ state: 'online', version: s.version, startedAt: s.startedAt, ...(s.config ? { config: s.config } : {}), uptimeMs: Math.round(uptimeMs), ts });
 }
 
 /** `reason`: 'connection-lost' in the last will (the broker sends it), 'stopped' on a clean stop. */
 export function offlinePayload(s: StatusInfo, reason: 'connection-lost' | 'stopped', ts?: number, uptimeMs?: number): string {
-  return JSON.stringify({ state: 'offline', reason, version: s.version, startedAt: s.startedAt, ...(ts === undefined ? {} : { ts }), ...(uptimeMs === undefined ? {} : { uptimeMs: Math.round(uptimeMs) }) });
+  return JSON.stringify({ state: 'offline', reason, version: s.version, startedAt: s.startedAt, ...(s.config ? { config: s.config } : {}), ...(ts === undefined ? {} : { ts }), ...(uptimeMs === undefined ? {} : { uptimeMs: Math.round(uptimeMs) }) });
 }
 
 export function healthPayload(health: object, ts: number): string {

@@ -58,6 +58,8 @@ export interface UplinkOptions {
   readAhead?: number;
   /** false (sparkplug.mode instead): no readings on the JSON topics; the Sparkplug edge node delivers them. */
   readings?: boolean;
+  /** The active configuration's version and hash, in the status message. */
+  config?: { version: number; hash: string };
 }
 
 export interface UplinkState {
@@ -100,6 +102,8 @@ export interface Uplink {
   publishResult(payload: string): void;
   /** QoS 1, not retained, on the current connection: true at its PUBACK; false (nothing kept) while disconnected or when the connection drops. */
   publishAcked(topic: string, payload: string): Promise<boolean>;
+  /** A new active configuration: in the status message from now on, republished at once if connected. */
+  setConfig(config: { version: number; hash: string }): void;
   on<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
   off<K extends keyof UplinkEvents>(event: K, listener: (...args: UplinkEvents[K]) => void): this;
 }
@@ -192,7 +196,7 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.log = o.log.child({ part: 'uplink' });
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? Math.random;
-    this.status = { version: o.version, startedAt: o.startedAt ?? this.clock.now() };
+    this.status = { version: o.version, startedAt: o.startedAt ?? this.clock.now(), ...(o.config ? { config: o.config } : {}) };
     this.startMono = this.clock.monotonic();
     this.idlePollMs = o.idlePollMs ?? 200;
     this.stopTimeoutMs = o.stopTimeoutMs ?? 5000;
@@ -236,6 +240,11 @@ class MqttUplink extends EventEmitter implements Uplink {
     const payload = JSON.stringify(credit);
     this.latestCredit.set(meterId, payload);
     if (this.connected && !this.stopping) void this.publishRaw(this.gen, this.topics.credit(meterId), payload, true);
+  }
+
+  setConfig(config: { version: number; hash: string }): void {
+    this.status.config = config;
+    if (this.connected && !this.stopping) void this.publishRaw(this.gen, this.topics.status, onlinePayload(this.status, this.clock.now(), this.clock.monotonic() - this.startMono), true);
   }
 
   publishResult(payload: string): void {

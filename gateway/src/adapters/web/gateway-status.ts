@@ -17,6 +17,8 @@ export interface GatewayStatus {
   meters: Array<MeterHealth & { latest: NewReading | null }>;
   outbox: OutboxStats;
   uplink: UplinkState;
+  /** The active configuration (remote configuration): version and hash, and a new one on trial. */
+  config?: { version: number; hash: string; trial?: { version: number; hash: string; untilMs: number } };
   /** Prepaid accounts (when credit is configured): balance in sub-units and supply state. */
   credit?: Array<{ meter: string; customer: string; balance: number; creditUnit: string; currency?: string; supply: string; emergencyInUse: boolean }>;
   /** The last ledger replay check (run at start and daily, not per scrape): ok, when (ms), mismatches found. */

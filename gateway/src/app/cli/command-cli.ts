@@ -53,7 +53,7 @@ export function registerCommandCommands(program: Command): void {
     .requiredOption('--key-id <id>', 'keyId under which the gateway knows the public key')
     .option('--ttl <duration>', 'lifetime from issuedAt: 90s, 30m, 1h, 7d (default 1h)')
     .option('--json <file>', 'command fields as a JSON object, from a file or - for stdin; flags override them')
-    .option('--type <type>', 'topup | tariff | policy | relay-override | token | emergency-credit | adjustment | refund | reverse | account-open | account-close | meter-swap')
+    .option('--type <type>', 'topup | tariff | policy | relay-override | token | emergency-credit | points-redeem | adjustment | refund | reverse | account-open | account-close | meter-swap | config')
     .option('--meter <id>', 'meter id')
     .option('--amount <n>', 'top-up amount, integer account sub-units (Wh for energy accounts)')
     .option('--currency <code>', "ISO 4217 code of the account, or 'energy'")

@@ -10,7 +10,7 @@ import { decodeSignature } from './keys.js';
 import { malformed, type CommandBase } from './command-base.js';
 import { ACCOUNT_FIELDS, checkAccountShape, type AccountCommand, type AccountCommandType } from './account-shape.js';
 
-export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', 'points-redeem', ...(Object.keys(ACCOUNT_FIELDS) as AccountCommandType[])];
+export const COMMAND_TYPES: readonly CommandType[] = ['topup', 'tariff', 'policy', 'relay-override', 'token', 'emergency-credit', 'points-redeem', 'config', ...(Object.keys(ACCOUNT_FIELDS) as AccountCommandType[])];
 
 export type { CommandBase } from './command-base.js';
 
@@ -70,7 +70,21 @@ export interface PointsRedeemCommand extends CommandBase {
   points: number;
 }
 
-export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | PointsRedeemCommand | AccountCommand;
+
+/**
+ * A new configuration for the whole gateway (docs/mqtt.md, "Remote configuration"): either the whole
+ * document (`config`) or an RFC 7396 JSON merge patch of the active one (`patch`), exactly one.
+ * `base` is the hash of the active document it was made from (configHash): another base is refused.
+ */
+export interface ConfigCommand extends CommandBase {
+  type: 'config';
+  version: number;
+  base: string;
+  config?: Record<string, unknown>;
+  patch?: Record<string, unknown>;
+}
+
+export type ValidCommand = TopUpCommand | TariffCommand | PolicyCommand | RelayOverrideCommand | TokenCommand | EmergencyCreditCommand | PointsRedeemCommand | ConfigCommand | AccountCommand;
 
 /** Latest instant a JS Date can hold (ECMAScript 21.4.1.1); keeps every time printable. */
 const MAX_MS = 8.64e15;
@@ -82,6 +96,7 @@ const FIELDS: Record<CommandType, string[]> = {
   'relay-override': ['meter', 'state', 'until'],
   token: ['meter', 'scheme', 'token'],
   'emergency-credit': ['meter'],
+  config: ['version', 'base', 'config', 'patch'],
   'points-redeem': ['meter', 'points'],
   ...ACCOUNT_FIELDS,
 };
@@ -217,6 +232,13 @@ export function checkShape(
     }
     case 'emergency-credit':
       return { ...base, type, meter: f.id('meter') };
+    case 'config': {
+      const version = f.positiveInt('version');
+      const hash = f.text('base', 80);
+      if (!/^sha256:[0-9a-f]{64}$/.test(hash)) throw malformed('base', "must be 'sha256:' and 64 lowercase hex digits (the hash of the active configuration)");
+      if (f.has('config') === f.has('patch')) throw malformed('config', 'exactly one of config (the whole document) or patch (RFC 7396 merge patch) must be given');
+      return f.has('config') ? { ...base, type, version, base: hash, config: f.object('config') } : { ...base, type, version, base: hash, patch: f.object('patch') };
+    }
     case 'points-redeem':
       return { ...base, type, meter: f.id('meter'), points: f.positiveInt('points') };
     default:

@@ -28,6 +28,10 @@ export interface GatewayConfig {
   /** Early warning of abnormal use (absent: none). */
   anomaly?: AnomalyConfig;
   log: { level: string };
+  /** Raised by every signed `config` command that is applied (absent: 0). */
+  configVersion?: number;
+  /** Signed `config` commands: the trial period (schema default 120 s). */
+  remoteConfig?: { trialMs: number };
 }
 
 export interface MeterClocksConfig {

@@ -249,7 +249,7 @@ export interface RelayDriver {
 
 // ───────────────────────────── commands ─────────────────────────────
 
-export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'points-redeem' | 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
+export type CommandType = 'topup' | 'tariff' | 'policy' | 'relay-override' | 'token' | 'emergency-credit' | 'points-redeem' | 'config' | 'adjustment' | 'refund' | 'reverse' | 'account-open' | 'account-close' | 'meter-swap';
 
 /** The signed envelope on `{prefix}/{gatewayId}/commands` (RFC 8785 canonical JSON of all but `sig`). */
 export interface CommandEnvelope {

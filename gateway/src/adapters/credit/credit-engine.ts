@@ -49,6 +49,8 @@ export interface CreditEngineDeps {
   relayFor: (meter: string) => RelayDriver | undefined;
   /** Write balance, warning levels and the backup disconnect threshold to a meter that keeps them. */
   syncMeter?: (meter: string, view: MeterCreditView) => Promise<void>;
+  /** Every event the engine sees, for the meter credit sync (revision 2 keypad tokens). */
+  meterEvent?: (e: NewEvent) => void;
 }
 
 export class CreditEngine {
@@ -136,6 +138,7 @@ export class CreditEngine {
 
   onEvent(e: NewEvent): void {
     this.charging.onEvent(e);
+    if (e.meter && this.accounts.has(e.meter)) this.deps.meterEvent?.(e);
     // 'A' on a prepaid meter's keypad, from its event log (uploaded once per entry): the policy decides.
     if (e.type === 'meter-event' && e.meter && e.data?.kind === 'emergency-requested' && this.accounts.has(e.meter)) {
       const meter = e.meter;

@@ -59,6 +59,7 @@ export class CreditRuntime implements CreditConsole {
       publishCredit: (meter, payload: CreditPayload) => deps.uplink.publishCredit(meter, payload),
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
+      meterEvent: (e) => this.meterSync.onMeterEvent(e),
     });
     this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),

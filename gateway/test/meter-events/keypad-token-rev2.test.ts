@@ -1,0 +1,99 @@
+/**
+ * Map revision 2 prepaid meters (simulator profile `prepaid-2`: the real firmware with mapRevision 2):
+ * a keypad token is logged by the meter (event 19) and kept in its own credit registers; the
+ * gateway books it once by the event's seq, takes the credit over (tokenCreditBooked) and shows
+ * the result on the meter's display. A token that cannot be converted is refused with the reason
+ * on the display, in an event and in the audit log.
+ */
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { encodeToken } from '@prepaid-edge/protocols';
+import { Simulator } from '@prepaid-edge/simulator';
+import type { NewEvent } from '../../src/core/model.js';
+import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
+import { tempDir } from '../store/temp-dir.js';
+import { KEYS } from '../credit/scenario/signer.js';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The simulator's meters use the STS test vectors' decoder key. */
+const token = (tid: number, tenths: number): string => encodeToken({ class: 0, subclass: 0, random: 5, tid, amountTenths: tenths }, '6ff35b9d1f3453e6', { baseDate: 1993 });
+const POLICY = { id: 'p', lowCreditThresholds: [200, 100], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 0 } };
+
+interface Fw {
+  enterToken(d: string): { ok: boolean };
+  core: { state: { tokenCredit?: { totalWh: number; bookedWh: number }; events: { log: Array<{ seq: number; type: number }> } } };
+  board?: unknown;
+}
+
+async function gateway(t: ExecutionContext, tariff: Record<string, unknown>, opening: number) {
+  const sim = new Simulator({ profile: 'prepaid-2', meters: 1, seed: 'keypad-rev2' });
+  sim.setLoad(1, { type: 'constant', watts: 0 });
+  const port = await sim.listenTcp(0);
+  t.teardown(() => sim.close());
+  const events: NewEvent[] = [];
+  const gw = await startGateway(
+    t,
+    configOf(
+      rawConfig('gw-kp2', join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
+        buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
+        meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
+        credit: { tariffs: { t: tariff }, policies: { p: POLICY }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: opening }], keys: KEYS },
+      }),
+    ),
+    { events },
+  );
+  const meter = sim.meter(1) as unknown as { firmware?: Fw; board: { lcdLines(): string[] } };
+  return { sim, gw, events, fw: () => meter.firmware!, lcd: () => meter.board.lcdLines() };
+}
+
+test('revision 2: a keypad token is booked once by the meter event seq, then taken over from the meter', async (t) => {
+  t.timeout(60_000);
+  const energy = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
+  const { gw, events, fw, lcd } = await gateway(t, energy, 3000);
+  const ledger = gw.credit!.ledger;
+  await until('the gateway has written the meter', () => ((fw().core.state as { settings?: { creditBalance: number } }).settings?.creditBalance === 3000 ? true : undefined));
+  t.true(fw().enterToken(token(0x200001, 10)).ok, '1 kWh accepted by the meter');
+  const seq = fw().core.state.events.log.find((e) => e.type === 19)!.seq;
+  const topups = await until('the token booked', async () => {
+    const e = (await ledger.entries('p1')).filter((x) => x.kind === 'topup');
+    return e.length ? e : undefined;
+  });
+  t.deepEqual(topups.map((e) => e.amount), [1000]);
+  t.like(topups[0]!.cause, { id: `keypad:p1:event:${seq}`, source: 'keypad' });
+  await until('taken over from the meter', () => (fw().core.state.tokenCredit?.bookedWh === 1000 ? true : undefined));
+  t.deepEqual(lcd(), ['TOKEN BOOKED    ', 'BY GATEWAY      ']);
+  t.truthy(events.find((e) => e.type === 'meter-event' && e.data?.kind === 'token-credit' && e.data.value === 1000));
+  // A second token: booked once too, by its own seq.
+  t.true(fw().enterToken(token(0x200002, 5)).ok);
+  await until('the second token taken over', () => (fw().core.state.tokenCredit?.bookedWh === 1500 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1000));
+  t.deepEqual((await ledger.entries('p1')).filter((x) => x.kind === 'topup').map((e) => e.amount), [1000, 500], 'each once');
+  t.is((await ledger.account('p1'))!.balance, 4500);
+});
+
+test('revision 2: a kWh token that cannot be priced on a currency account is refused, on the display, in an event and the audit', async (t) => {
+  t.timeout(60_000);
+  // A free tariff: a kWh has no currency value to book.
+  const free = { id: 'free', creditUnit: 'currency', currency: 'EUR', subunitsPerUnit: 1000, periods: [{ id: 'free', pricePerKwh: 0 }], tou: [], defaultPeriod: 'free', standingChargePerDay: 0 };
+  const { gw, events, fw, lcd } = await gateway(t, free, 5000);
+  await until('the gateway has written the meter', () => ((fw().core.state as { settings?: { creditBalance: number } }).settings?.creditBalance === 5000 ? true : undefined));
+  t.true(fw().enterToken(token(0x200003, 10)).ok, 'the meter accepts it (its own TID memory)');
+  const refused = await until('refused', () => events.find((e) => e.type === 'keypad-token-unbooked'));
+  t.like(refused.data, { wh: 1000 });
+  t.regex(String(refused.data?.reason), /no tariff in force/);
+  await until('the reason on the display', () => (lcd()[0]!.startsWith('TOKEN REFUSED') ? true : undefined));
+  t.deepEqual(lcd(), ['TOKEN REFUSED   ', 'NO TARIFF       ']);
+  await until('the refused credit taken off the meter', () => (fw().core.state.tokenCredit?.bookedWh === 1000 ? true : undefined));
+  const audit = await gw.credit!.ledger.auditLog({ meter: 'p1' });
+  t.truthy(audit.find((a: { action: string; cause: string }) => a.action === 'keypad-token' && a.cause === 'unbooked'));
+  t.is((await gw.credit!.ledger.entries('p1')).filter((x) => x.kind === 'topup').length, 0, 'nothing booked');
+});

@@ -209,10 +209,20 @@ export class MeterCreditSync {
     const base = prev.threshold === 0 || energy >= prev.threshold ? energy : prev.threshold;
     const tokenWh = shown - base;
     if (tokenWh <= 0) return false;
-    const id = `keypad:${meter}:${latest.values.eventCounter ?? 0}:${shown}`;
-    this.written.set(meter, { threshold: shown, at: latest.ts });
+    // The id is the rise itself (from the threshold written at `at` to the one shown), so the same rise
+    // seen again after a restart is the same token (the meter's event counter moves on meanwhile).
+    const id = `keypad:${meter}:${prev.at}:${prev.threshold}:${shown}`;
+    const seen = { threshold: shown, at: latest.ts };
+    this.written.set(meter, seen);
     this.lastSync.delete(meter);
-    void this.deps.keypadToken(meter, tokenWh, id).catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
+    void this.deps
+      .keypadToken(meter, tokenWh, id)
+      // Booked: the next rise counts from here, also after a restart (not persisted before: a booking
+      // that failed is seen again).
+      .then(async (o) => {
+        if (o.status !== 'rejected') await this.deps.ledger.saveSetting(`meter-threshold/${meter}`, seen, { ts: this.deps.clock.now(), meter, action: 'meter-credit-sync', cause: 'keypad token booked', detail: { ...seen, id } });
+      })
+      .catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
     return true;
   }
 }

@@ -140,6 +140,14 @@ export class CreditEngine {
     this.charging.onEvent(e);
     if (e.meter && this.accounts.has(e.meter)) this.deps.meterEvent?.(e);
     // 'A' on a prepaid meter's keypad, from its event log (uploaded once per entry): the policy decides.
+    // Power down/up in the meter's log: one no-charge record in the ledger each, once by the meter's seq.
+    if (e.type === 'meter-event' && e.meter && (e.data?.kind === 'power-down' || e.data?.kind === 'power-up') && typeof e.data.seq === 'number' && this.accounts.has(e.meter)) {
+      const meter = e.meter;
+      const { seq, kind, meterTs } = e.data as { seq: number; kind: string; meterTs?: number | null };
+      void this.intake
+        .meterRecord(meter, `meter-event:${meter}:${seq}`, kind, { seq, meterTs: meterTs ?? null })
+        .catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'meter power record failed'));
+    }
     if (e.type === 'meter-event' && e.meter && e.data?.kind === 'emergency-requested' && this.accounts.has(e.meter)) {
       const meter = e.meter;
       void this.intake.requestEmergencyCredit(meter, 'keypad').catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'emergency credit request from the keypad failed'));

@@ -81,6 +81,8 @@ export type CreditInput =
   | { kind: 'keypad-token'; wh: number; id: string }
   | { kind: 'token'; id: string; outcome: CommandOutcome; tokenMemory: NonNullable<Posting['tokenMemory']>; effect: string; timeCredit?: { value: TimeCredit; detail: Record<string, unknown> } }
   | { kind: 'emergency-request'; cause: string }
+  /** A meter-side change that moves no money (power down/up from the meter's log): one audited posting, once by `id`. */
+  | { kind: 'meter-record'; id: string; what: string; detail: Record<string, unknown> }
   | { kind: 'button' }
   | { kind: 'reevaluate'; cause: 'start' | 'timer' }
   | { kind: 'override'; override: RelayOverride | null; cause: string }

@@ -14,18 +14,10 @@ import { openOutbox } from '../../src/adapters/store/index.js';
 import type { NewEvent, StoredEvent } from '../../src/core/model.js';
 import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
 import { tempDir } from '../store/temp-dir.js';
+import { until } from './until.js';
 
 const serialTest = testWith(['socat']);
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const records = (evs: NewEvent[], kind?: string) => evs.filter((e) => e.type === 'meter-event' && e.data?.code !== undefined && (!kind || e.data.kind === kind));
 
@@ -45,12 +37,16 @@ serialTest('DL/T 645 event records: power cuts uploaded once with the meter time
   });
   const since = () => sim.clock.now() - sim.startMs;
   // A power cut before the gateway starts: its record is there at the first walk.
-  const cut = since();
-  sim.addFault(3, { type: 'powerLoss', from: cut, until: cut + 800 });
-  await new Promise((r) => setTimeout(r, 1200));
-  sim.states();
-  const seen: NewEvent[] = [];
-  const gw = await startGateway(t, configOf(raw), { events: seen });
+  /** A power cut of 0.8 s while no gateway is running, then a gateway started: its events. */
+  const cutThenStart = async (): Promise<{ at: number; events: NewEvent[]; gw: Awaited<ReturnType<typeof startGateway>> }> => {
+    const at = since();
+    sim.addFault(3, { type: 'powerLoss', from: at, until: at + 800 });
+    await new Promise((r) => setTimeout(r, 1200));
+    sim.states();
+    const events: NewEvent[] = [];
+    return { at, events, gw: await startGateway(t, configOf(raw), { events }) };
+  };
+  const { at: cut, events: seen, gw } = await cutThenStart();
   const down = await until('the power-down record uploaded', () => records(seen, 'power-down')[0]);
   t.like(down.data, { bus: 'dlt', kind: 'power-down', seq: 1, code: '03110000', di: '03110001' });
   const meterTs = down.data!.meterTs as number;
@@ -64,12 +60,7 @@ serialTest('DL/T 645 event records: power cuts uploaded once with the meter time
   await gw.stop('restart');
 
   // While the gateway is down, another cut.
-  const cut2 = since();
-  sim.addFault(3, { type: 'powerLoss', from: cut2, until: cut2 + 800 });
-  await new Promise((r) => setTimeout(r, 1200));
-  sim.states();
-  const again: NewEvent[] = [];
-  const gw2 = await startGateway(t, configOf(raw), { events: again });
+  const { events: again, gw: gw2 } = await cutThenStart();
   const second = await until('the cut while down uploaded', () => records(again, 'power-down')[0]);
   t.is(second.data!.seq, 2);
   await new Promise((r) => setTimeout(r, 1500));

@@ -5,24 +5,11 @@
  * the result on the meter's display. A token that cannot be converted is refused with the reason
  * on the display, in an event and in the audit log.
  */
-import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { encodeToken } from '@prepaid-edge/protocols';
-import { Simulator } from '@prepaid-edge/simulator';
-import type { NewEvent } from '../../src/core/model.js';
-import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
-import { tempDir } from '../store/temp-dir.js';
-import { KEYS } from '../credit/scenario/signer.js';
+import { prepaidGateway } from './prepaid-gateway.js';
+import { until } from './until.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The simulator's meters use the STS test vectors' decoder key. */
 const token = (tid: number, tenths: number): string => encodeToken({ class: 0, subclass: 0, random: 5, tid, amountTenths: tenths }, '6ff35b9d1f3453e6', { baseDate: 1993 });
@@ -35,22 +22,7 @@ interface Fw {
 }
 
 async function gateway(t: ExecutionContext, tariff: Record<string, unknown>, opening: number) {
-  const sim = new Simulator({ profile: 'prepaid-2', meters: 1, seed: 'keypad-rev2' });
-  sim.setLoad(1, { type: 'constant', watts: 0 });
-  const port = await sim.listenTcp(0);
-  t.teardown(() => sim.close());
-  const events: NewEvent[] = [];
-  const gw = await startGateway(
-    t,
-    configOf(
-      rawConfig('gw-kp2', join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
-        buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
-        meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-        credit: { tariffs: { t: tariff }, policies: { p: POLICY }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: opening }], keys: KEYS },
-      }),
-    ),
-    { events },
-  );
+  const { sim, gw, events } = await prepaidGateway(t, { id: 'gw-kp2', seed: 'keypad-rev2', profile: 'prepaid-2', tariff, policy: POLICY, openingBalance: opening });
   const meter = sim.meter(1) as unknown as { firmware?: Fw; board: { lcdLines(): string[] } };
   return { sim, gw, events, fw: () => meter.firmware!, lcd: () => meter.board.lcdLines() };
 }

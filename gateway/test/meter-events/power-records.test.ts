@@ -11,17 +11,9 @@ import type { NewEvent } from '../../src/core/model.js';
 import { openLedger } from '../../src/adapters/store/ledger/index.js';
 import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
 import { tempDir } from '../store/temp-dir.js';
+import { until } from './until.js';
 import { KEYS } from '../credit/scenario/signer.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const ENERGY = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
 const POLICY = { id: 'p', lowCreditThresholds: [500, 200], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 0 } };

@@ -2,7 +2,7 @@
  * Issue 14 item 6: random interleavings of gateway top-ups (some delivered twice, some held back by
  * an uplink outage and delivered late), keypad tokens typed on the meter, gateway restarts and
  * meter power cuts, on the real parts of the credit rig (the firmware on a virtual board in the
- * simulator, the gateway's credit runtime on a SQLite file). A seeded generator of our own rather
+ * simulator, the gateway's credit runtime on a SQLite file). A seeded generator of our own (testkit seeded, mulberry32) rather
  * than fast-check: one run is one long interleaving on one rig (a rig per fast-check case would cost
  * seconds each), and shrinking a real-time sequence of bus traffic is not meaningful here; the seed
  * is printed, so a failure replays with PROPERTY_SEED=<seed>. PROPERTY_STEPS (default 200, about 15-50 s) sets the length.
@@ -14,23 +14,12 @@
  */
 import test from 'ava';
 import { encodeToken } from '@prepaid-edge/protocols';
+import { seeded } from '@prepaid-edge/testkit/seeded';
 import { allEntries, assertLedgerReconciles, creditRig } from './rig.js';
 import { KEYS, topUpCmd } from './signer.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const STEPS = Number(process.env.PROPERTY_STEPS ?? 200);
-
-/** mulberry32: small, seeded, good enough to pick actions. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ENERGY = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
 const POLICY = { id: 'p', lowCreditThresholds: [500, 200], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 0 } };
@@ -39,7 +28,7 @@ const DECODER_KEY = '6ff35b9d1f3453e6';
 test(`random interleavings keep one truth about credit (seed ${SEED}, ${STEPS} steps)`, async (t) => {
   t.timeout(240_000);
   t.log(`PROPERTY_SEED=${SEED} PROPERTY_STEPS=${STEPS}`);
-  const rnd = prng(SEED);
+  const rnd = seeded(SEED);
   const pick = (n: number) => Math.floor(rnd() * n);
   const opening = 2000;
   const rig = await creditRig(t, {

@@ -206,7 +206,9 @@ export class MeterCreditSync {
     const energy = latest?.values.energyImport;
     if (!latest || !prev || shown === undefined || energy === undefined || latest.ts <= prev.at || shown <= prev.threshold) return false;
     // The firmware adds the token to the threshold, or to the present energy when it was off or reached.
-    const base = prev.threshold === 0 || energy >= prev.threshold ? energy : prev.threshold;
+    // Reached means the meter stopped at the threshold, so the energy then was the threshold: the
+    // energy of this (later) reading may have run on past it on the token's own credit.
+    const base = prev.threshold === 0 ? energy : prev.threshold;
     const tokenWh = shown - base;
     if (tokenWh <= 0) return false;
     // The id is the rise itself (from the threshold written at `at` to the one shown), so the same rise

@@ -12,28 +12,41 @@
  * register at the charge cursor − at the start); no command or token booked twice; the ledger
  * reconciles; the relay ends where the policy says (on with credit, off without).
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { encodeToken } from '@prepaid-edge/protocols';
 import { seeded } from '@prepaid-edge/testkit/seeded';
 import { allEntries, assertLedgerReconciles, creditRig } from './rig.js';
 import { KEYS, topUpCmd } from './signer.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const STEPS = Number(process.env.PROPERTY_STEPS ?? 200);
+const STEPS = Number(process.env.PROPERTY_STEPS ?? 150);
 
 const ENERGY = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
 const POLICY = { id: 'p', lowCreditThresholds: [500, 200], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 0 } };
 const DECODER_KEY = '6ff35b9d1f3453e6';
 
-test(`random interleavings keep one truth about credit (seed ${SEED}, ${STEPS} steps)`, async (t) => {
+/** With emergency credit offered: 'A' on the keypad reaches the policy through the meter's event log. */
+const EMERGENCY_POLICY = { ...POLICY, id: 'pe', emergencyCredit: { amount: 800, requiresButton: false } };
+
+interface Variant {
+  /** Map revision 2 meters with the event log uploaded (keypad tokens by event seq, 'A' requests). */
+  revision2: boolean;
+}
+
+test(`random interleavings keep one truth about credit, map revision 1 (seed ${SEED}, ${STEPS} steps)`, (t) => interleave(t, { revision2: false }));
+test(`random interleavings keep one truth about credit, map revision 2 with the event log and emergency requests (seed ${SEED}, ${STEPS} steps)`, (t) => interleave(t, { revision2: true }));
+
+async function interleave(t: ExecutionContext, v: Variant): Promise<void> {
   t.timeout(240_000);
   t.log(`PROPERTY_SEED=${SEED} PROPERTY_STEPS=${STEPS}`);
   const rnd = seeded(SEED);
   const pick = (n: number) => Math.floor(rnd() * n);
   const opening = 2000;
+  const policy = v.revision2 ? EMERGENCY_POLICY : POLICY;
   const rig = await creditRig(t, {
-    credit: { tariffs: { energy: ENERGY }, policies: { p: POLICY }, classes: { r: { tariff: 'energy', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: opening }], keys: KEYS, chargeEveryMs: 60_000 },
-    watts: 1200,
+    credit: { tariffs: { energy: ENERGY }, policies: { p: policy }, classes: { r: { tariff: 'energy', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: opening }], keys: KEYS, chargeEveryMs: 60_000 },
+    watts: 6000, // about 300 Wh a step against about 270 Wh of credit a step: the account goes low, trips and recovers
+    ...(v.revision2 ? { profile: 'prepaid-2' as const, eventLog: true } : {}),
   });
   await rig.run(2 * 60_000);
   const startWh = (await rig.credit.ledger.account('p1'))!.cursor!.lastWh - (opening - (await rig.credit.ledger.account('p1'))!.balance);
@@ -43,11 +56,11 @@ test(`random interleavings keep one truth about credit (seed ${SEED}, ${STEPS} s
   const held: Array<Record<string, unknown>> = [];
   const sent: Array<Record<string, unknown>> = [];
   const trace: string[] = [];
-  const fw = () => rig.meter(1).firmware as unknown as { enterToken(d: string): { ok: boolean; wh?: number } } | undefined;
+  const fw = () => rig.meter(1).firmware as unknown as { enterToken(d: string): { ok: boolean; wh?: number }; core: { requestEmergencyCredit(): { ok: boolean } } } | undefined;
   for (let i = 0; i < STEPS; i++) {
     const r = rnd();
     if (r < 0.3) {
-      const cmd = topUpCmd(rig, 'p1', 100 + pick(1900), { currency: 'energy', expiresAt: rig.clock.now() + 86_400_000 });
+      const cmd = topUpCmd(rig, 'p1', 100 + pick(900), { currency: 'energy', expiresAt: rig.clock.now() + 86_400_000 });
       if (rnd() < 0.25) {
         held.push(cmd); // the uplink is down: delivered later
         trace.push(`topup held ${String(cmd.id)}`);
@@ -78,10 +91,13 @@ test(`random interleavings keep one truth about credit (seed ${SEED}, ${STEPS} s
       if (process.env.PROPERTY_DEBUG) t.log(`step ${i} token ${tenths * 100} ${JSON.stringify((rig.meter(1).firmware as unknown as { core: { state: { settings: unknown; energy: unknown } } }).core.state.settings)}`);
       tokensWh += tenths * 100;
       trace.push(`token ${tenths * 100}`);
-    } else if (r < 0.67) {
+    } else if (r < 0.66 && v.revision2 && fw()) {
+      fw()!.core.requestEmergencyCredit(); // 'A': logged only in low credit, else refused by the meter
+      trace.push("'A'");
+    } else if (r < 0.7) {
       await rig.restart(pick(10) * 60_000);
       trace.push('restart');
-    } else if (r < 0.72) {
+    } else if (r < 0.75) {
       const since = rig.clock.now() - rig.sim.startMs;
       rig.sim.addFault(1, { type: 'powerLoss', from: since, until: since + (1 + pick(5)) * 60_000 });
       trace.push('power cut');
@@ -105,10 +121,12 @@ test(`random interleavings keep one truth about credit (seed ${SEED}, ${STEPS} s
   t.is(keypad, tokensWh, `every keypad token booked, none twice (${ctx})`);
   t.is(topups.reduce((s, e) => s + e.amount, 0) - keypad, delivered, `every delivered top-up once (${ctx})`);
   const usedWh = acct.cursor!.lastWh - startWh;
-  t.is(acct.balance, opening + delivered + tokensWh - usedWh, `balance = opening + credits - consumption x tariff (${ctx})`);
+  const emergency = entries.filter((e) => e.kind === 'emergency-credit-taken' || e.kind === 'emergency-credit-repaid').reduce((s, e) => s + e.amount, 0);
+  if (v.revision2) t.log(`emergency credit taken ${entries.filter((e) => e.kind === 'emergency-credit-taken').length} times, net ${emergency}`);
+  t.is(acct.balance, opening + delivered + tokensWh + emergency - usedWh, `balance = opening + credits on either side - consumption x tariff (${ctx})`);
   await assertLedgerReconciles(t, rig.credit.ledger);
   await rig.run(3 * 60_000);
   const balance = (await rig.credit.ledger.account('p1'))!.balance;
   if (balance > 300) t.true(rig.relayClosed(1), `credit left (${balance}): supplied (${ctx})`);
-  if (balance <= 0) t.false(rig.relayClosed(1), `no credit (${balance}): cut off (${ctx})`);
-});
+  if (balance <= (v.revision2 ? -800 : 0)) t.false(rig.relayClosed(1), `no credit (${balance}): cut off (${ctx})`);
+}

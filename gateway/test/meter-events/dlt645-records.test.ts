@@ -37,11 +37,12 @@ serialTest('DL/T 645 event records: power cuts uploaded once with the meter time
   });
   const since = () => sim.clock.now() - sim.startMs;
   // A power cut before the gateway starts: its record is there at the first walk.
-  /** A power cut of 0.8 s while no gateway is running, then a gateway started: its events. */
+  /** A power cut of 1.5 s while no gateway is running, then a gateway started: its events. */
   const cutThenStart = async (): Promise<{ at: number; events: NewEvent[]; gw: Awaited<ReturnType<typeof startGateway>> }> => {
     const at = since();
-    sim.addFault(3, { type: 'powerLoss', from: at, until: at + 800 });
-    await new Promise((r) => setTimeout(r, 1200));
+    // 1.5 s: the records hold whole seconds, so the end is at least one second after the start.
+    sim.addFault(3, { type: 'powerLoss', from: at, until: at + 1500 });
+    await new Promise((r) => setTimeout(r, 1900));
     sim.states();
     const events: NewEvent[] = [];
     return { at, events, gw: await startGateway(t, configOf(raw), { events }) };

@@ -7,6 +7,9 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { encodeToken } from '@prepaid-edge/protocols';
+import { openOutbox } from '../../src/adapters/store/index.js';
+import type { NewEvent } from '../../src/core/model.js';
+import { startGateway } from '../e2e/rig.js';
 import { prepaidGateway } from './prepaid-gateway.js';
 import { until } from './until.js';
 
@@ -22,9 +25,9 @@ interface Fw {
 }
 
 async function gateway(t: ExecutionContext, tariff: Record<string, unknown>, opening: number) {
-  const { sim, gw, events } = await prepaidGateway(t, { id: 'gw-kp2', seed: 'keypad-rev2', profile: 'prepaid-2', tariff, policy: POLICY, openingBalance: opening });
+  const { sim, gw, events, cfg } = await prepaidGateway(t, { id: 'gw-kp2', seed: 'keypad-rev2', profile: 'prepaid-2', tariff, policy: POLICY, openingBalance: opening });
   const meter = sim.meter(1) as unknown as { firmware?: Fw; board: { lcdLines(): string[] } };
-  return { sim, gw, events, fw: () => meter.firmware!, lcd: () => meter.board.lcdLines() };
+  return { sim, gw, events, cfg, fw: () => meter.firmware!, lcd: () => meter.board.lcdLines() };
 }
 
 test('revision 2: a keypad token is booked once by the meter event seq, then taken over from the meter', async (t) => {
@@ -68,4 +71,25 @@ test('revision 2: a kWh token that cannot be priced on a currency account is ref
   const audit = await gw.credit!.ledger.auditLog({ meter: 'p1' });
   t.truthy(audit.find((a: { action: string; cause: string }) => a.action === 'keypad-token' && a.cause === 'unbooked'));
   t.is((await gw.credit!.ledger.entries('p1')).filter((x) => x.kind === 'topup').length, 0, 'nothing booked');
+});
+
+test('revision 2: a token whose event was stored but never booked (the gateway stopped in between) is booked after the restart, once', async (t) => {
+  t.timeout(60_000);
+  const energy = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
+  const { gw, cfg, fw } = await gateway(t, energy, 3000);
+  await until('the gateway has written the meter', () => ((fw().core.state as { settings?: { creditBalance: number } }).settings?.creditBalance === 3000 ? true : undefined));
+  await gw.stop('restart');
+  t.true(fw().enterToken(token(0x200011, 10)).ok, 'typed while the gateway is down');
+  // What a stop between storing the event and booking it leaves: the log upload's mark past the token.
+  const counter = fw().core.state.events.log.at(-1)!.seq;
+  const outbox = await openOutbox(cfg.storage);
+  await outbox.appendEventMarked({ ts: Date.now(), type: 'meter-event', meter: 'p1', data: { seq: counter, kind: 'token-credit', code: 19, value: 1000, meterTs: null } }, { key: 'meter-event-log:p1', value: counter });
+  await outbox.close();
+  const again: NewEvent[] = [];
+  const gw2 = await startGateway(t, cfg, { events: again });
+  const ledger = gw2.credit!.ledger;
+  await until('booked after the restart', async () => ((await ledger.entries('p1')).some((e) => e.kind === 'topup') ? true : undefined));
+  await until('taken over from the meter', () => (fw().core.state.tokenCredit?.bookedWh === 1000 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1000));
+  t.deepEqual((await ledger.entries('p1')).filter((e) => e.kind === 'topup').map((e) => [e.amount, (e.cause as { id: string }).id]), [[1000, `keypad:p1:event:${counter}`]], 'once, by the seq');
 });

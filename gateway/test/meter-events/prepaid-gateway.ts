@@ -26,16 +26,14 @@ export async function prepaidGateway(t: ExecutionContext, o: PrepaidGatewayOptio
   t.teardown(() => sim.close());
   const events: NewEvent[] = [];
   const credit = { tariffs: { t: o.tariff }, policies: { p: o.policy }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: o.openingBalance }], keys: KEYS };
-  const gw = await startGateway(
-    t,
-    configOf(
-      rawConfig(o.id, join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
-        buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
-        meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-        credit,
-      }),
-    ),
-    { events },
+  const cfg = configOf(
+    rawConfig(o.id, join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
+      buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
+      meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
+      credit,
+    }),
   );
-  return { sim, gw, events };
+  const gw = await startGateway(t, cfg, { events });
+  /** The configuration (start another gateway on the same database with it: a restart). */
+  return { sim, gw, events, cfg };
 }

@@ -51,6 +51,8 @@ export interface CreditEngineDeps {
   syncMeter?: (meter: string, view: MeterCreditView) => Promise<void>;
   /** Every event the engine sees, for the meter credit sync (revision 2 keypad tokens). */
   meterEvent?: (e: NewEvent) => void;
+  /** Every good reading the engine is given, for the meter credit sync (revision 2 take-over at the first one). */
+  meterReading?: (r: NewReading) => void;
 }
 
 export class CreditEngine {
@@ -156,6 +158,7 @@ export class CreditEngine {
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */
   onReading(r: NewReading): Promise<void> {
+    this.deps.meterReading?.(r);
     return this.charging.onReading(r);
   }
 

@@ -60,6 +60,7 @@ export class CreditRuntime implements CreditConsole {
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
       meterEvent: (e) => this.meterSync.onMeterEvent(e),
+      meterReading: (r) => this.meterSync.onReading(r),
     });
     this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),

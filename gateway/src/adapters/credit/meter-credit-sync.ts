@@ -11,7 +11,9 @@ import type { CommandOutcome } from '../../core/credit/contracts.js';
 import type { MeterCreditView } from '../../core/credit/decision.js';
 import type { Acquisition } from '../acquisition/index.js';
 import type { Logger } from '../log.js';
-import type { NewEvent } from '../../core/model.js';
+import type { NewEvent, NewReading } from '../../core/model.js';
+import { meterEventData } from '../../core/meter-events/index.js';
+import { walkPrepaidEventLog } from '../meter-events/index.js';
 import {
   backupThresholdWh,
   GATEWAY_MESSAGE,
@@ -53,6 +55,9 @@ export class MeterCreditSync {
   /** Revision 2 meters that may hold token credit not yet taken over (all of them until checked once in this run). */
   private readonly checked = new Set<string>();
   private readonly owed = new Set<string>();
+  /** Revision 2 meters whose held log was offered again to the booking in this run (see takeOverTokenCredit). */
+  private readonly replayed = new Set<string>();
+  private readonly replaying = new Set<string>();
 
   constructor(private readonly deps: MeterCreditSyncDeps) {}
 
@@ -89,7 +94,7 @@ export class MeterCreditSync {
     const seq = e.data.seq;
     if (seq > (this.seenSeq.get(meter) ?? 0)) this.seenSeq.set(meter, seq);
     if (e.data.kind !== 'token-credit' || typeof e.data.value !== 'number' || e.data.value <= 0) {
-      if (this.owed.has(meter)) void this.takeOverTokenCredit(meter).catch(() => undefined);
+      if (this.owed.has(meter) && !this.replaying.has(meter)) void this.takeOverTokenCredit(meter).catch(() => undefined);
       return;
     }
     const wh = e.data.value;
@@ -98,8 +103,8 @@ export class MeterCreditSync {
     void this.deps
       .keypadToken(meter, wh, `keypad:${meter}:event:${seq}`)
       .then(async (o) => {
-        const refused = o.status === 'rejected' || (o.status === 'duplicate' && o.original.status === 'rejected');
-        await this.showMessage(meter, refused ? GATEWAY_MESSAGE.tokenRefusedNoTariff : GATEWAY_MESSAGE.tokenBooked);
+        // A duplicate is a token offered again (after a restart): its message was shown when it was booked.
+        if (o.status !== 'duplicate') await this.showMessage(meter, o.status === 'rejected' ? GATEWAY_MESSAGE.tokenRefusedNoTariff : GATEWAY_MESSAGE.tokenBooked);
       })
       .catch((err: Error & { code?: string }) => this.deps.log.error({ meter, code: err.code, err: err.message }, 'could not book a keypad token'))
       .finally(() => {
@@ -107,6 +112,16 @@ export class MeterCreditSync {
         // Booked: its sync has written the threshold holding it (refused: nothing to hold).
         void this.takeOverTokenCredit(meter).catch(() => undefined);
       });
+  }
+
+  /** A good reading: the first of a revision 2 meter in this run looks for token credit not taken over. */
+  onReading(r: NewReading): void {
+    if (this.checked.has(r.meter) || !isRevision2(r.values)) return;
+    this.checked.add(r.meter);
+    void this.takeOverTokenCredit(r.meter).catch((err: Error & { code?: string }) => {
+      this.checked.delete(r.meter);
+      this.deps.log.warn({ meter: r.meter, code: err.code, err: err.message }, 'keypad token credit not checked; tried again at the next reading');
+    });
   }
 
   /** The bus and unit of a revision 2 meter (by its latest reading), else undefined. */
@@ -143,6 +158,18 @@ export class MeterCreditSync {
       return;
     }
     this.owed.add(meter);
+    if (!this.replayed.has(meter)) {
+      // Credit not taken over at the first look in this run: a token event may have been stored by the
+      // log upload but not booked (the gateway stopped in between). Every token the meter's log still
+      // holds is offered again; the ledger answers those already booked `duplicate` (same id).
+      this.replayed.add(meter);
+      const w = await walkPrepaidEventLog(p.bus.master, p.bus.queue, p.unit, undefined);
+      this.replaying.add(meter);
+      for (const entry of w.entries) this.onMeterEvent({ ts: this.deps.clock.now(), type: 'meter-event', meter, data: meterEventData(entry) });
+      this.replaying.delete(meter);
+      if (w.counter > (this.seenSeq.get(meter) ?? 0)) this.seenSeq.set(meter, w.counter);
+      if ((this.booking.get(meter) ?? 0) > 0) return; // each booking's end looks again
+    }
     if (tc.eventCounter > (this.seenSeq.get(meter) ?? 0) || (this.booking.get(meter) ?? 0) > 0) return;
     await writeTokenCreditBooked(p.bus.master, p.bus.queue, p.unit, tc.totalWh);
     this.owed.delete(meter);

@@ -28,6 +28,7 @@ export interface FirmwareConfig {
   heartbeatS: number;
   keypadTimeoutS: number;
   trustClock: boolean;
+  mapRevision: 1 | 2;
 }
 
 /** Input form: only serialNumber and console.pin are required. */
@@ -53,6 +54,7 @@ export function coreConfigOf(c: FirmwareConfig): CoreConfig {
     bypassGraceMs: c.bypassGraceMs,
     moduleStaleMs: c.moduleStaleMs,
     sts: { decoderKey: c.sts.decoderKey ?? undefined, baseDate: c.sts.baseDate },
+    mapRevision: c.mapRevision ?? 1,
   };
 }
 

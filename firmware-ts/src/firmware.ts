@@ -128,6 +128,7 @@ export class Firmware extends EventEmitter {
       onEvent: (e) => this.emit('event', e),
     });
     this.registers = new PrepaidRegisterModel(this.core, this.cfg.serialNumber);
+    this.registers.onGatewayMessage = (code) => this.show(MESSAGES[`gateway${code}`]);
     this.nextHeartbeat = this.clock.monotonic() + this.cfg.heartbeatS * 1000;
     // Power events first; the hardware reports its inputs' present levels while it is built.
     this.input(() => this.core.powerUp(this.boot.restored));

@@ -19,7 +19,7 @@ if (process.argv[2] === 'fleet') runFleetCommand(process.argv.slice(3));
 
 const program = new Command('prepaid-sim')
   .description('Simulated electricity meters that answer Modbus RTU/TCP and DL/T 645 like real ones')
-  .addOption(new Option('--profile <name>', 'meter model').choices(['sdm630', 'sdm120', 'prepaid', 'dlt645', 'dlt645-3p']).default('sdm630'))
+  .addOption(new Option('--profile <name>', 'meter model').choices(['sdm630', 'sdm120', 'prepaid', 'prepaid-2', 'dlt645', 'dlt645-3p']).default('sdm630'))
   .option('--meters <n>', 'meters on the bus, unit ids 1..n', int('--meters', 1, 247), 1)
   .option('--tcp <port>', 'serve Modbus TCP on 127.0.0.1:<port> (0 = any free port)', int('--tcp', 0, 65535))
   .option('--host <addr>', 'address for --tcp and --rtu-over-tcp', '127.0.0.1')

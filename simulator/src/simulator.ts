@@ -23,7 +23,8 @@ import { meterFactories, type MeterFactory } from './meters/factories.js';
 import { Dlt645SimMeter } from './meters/dlt645-meter.js';
 import { dlt645Dialect } from './meters/dlt645-dialect.js';
 
-export type ProfileName = 'sdm630' | 'sdm120' | 'prepaid' | 'dlt645' | 'dlt645-3p';
+/** 'prepaid-2': a `prepaid` meter whose firmware serves map revision 2 (keypad credit in its own registers). */
+export type ProfileName = 'sdm630' | 'sdm120' | 'prepaid' | 'prepaid-2' | 'dlt645' | 'dlt645-3p';
 
 export interface SimulatorOptions {
   profile?: ProfileName;

@@ -14,4 +14,10 @@ export interface CoreConfig {
   /** Measurements from a metering module older than this read as 0 (module silent). */
   moduleStaleMs: number;
   sts: { decoderKey: string | undefined; baseDate: StsBaseDate };
+  /**
+   * Register map revision. 1: a keypad credit token raises the backup disconnect threshold. 2: it adds
+   * to the meter's own token credit (tokenCreditTotal - tokenCreditBooked), let through beyond the
+   * threshold, and is logged as event 19. Default 1.
+   */
+  mapRevision?: 1 | 2;
 }

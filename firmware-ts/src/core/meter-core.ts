@@ -41,7 +41,7 @@ export interface Measurements {
   frequency: number | null;
 }
 
-export type HoldingName = keyof Settings | 'clock';
+export type HoldingName = keyof Settings | 'clock' | 'tokenCreditBooked';
 
 export interface HoldingWrite {
   name: HoldingName;
@@ -112,14 +112,30 @@ export class MeterCore {
     return this.sensed ?? this.relayIntendedClosed;
   }
 
-  get thresholdReached(): boolean {
+  get mapRevision(): 1 | 2 {
+    return this.cfg.mapRevision ?? 1;
+  }
+
+  /** Map revision 2: keypad token credit not yet taken over by the gateway, Wh (0 on revision 1). */
+  get tokenCreditUnbooked(): number {
+    const tc = this.state.tokenCredit;
+    return tc ? tc.totalWh - tc.bookedWh : 0;
+  }
+
+  /** energyImport at which the meter opens its relay by itself: the backup threshold plus its own token credit; 0 = off. */
+  get disconnectAtWh(): number {
     const t = this.state.settings.backupDisconnectThreshold;
+    return t === 0 ? 0 : t + this.tokenCreditUnbooked;
+  }
+
+  get thresholdReached(): boolean {
+    const t = this.disconnectAtWh;
     return t !== 0 && this.state.energy.importWh >= t;
   }
 
   /** Token credit left, Wh; undefined while the backup threshold is off. */
   get localCreditWh(): number | undefined {
-    return localCreditWh(this.state.settings.backupDisconnectThreshold, this.state.energy.importWh);
+    return localCreditWh(this.disconnectAtWh, this.state.energy.importWh);
   }
 
   get localCreditLow(): boolean {
@@ -240,6 +256,15 @@ export class MeterCore {
         this.log(EVENT.CLOCK_SET, w.value - before);
         continue;
       }
+      if (w.name === 'tokenCreditBooked') {
+        const tc = (this.state.tokenCredit ??= { totalWh: 0, bookedWh: 0 });
+        if (w.value > tc.totalWh) return { ok: false, reason: `tokenCreditBooked ${w.value} above tokenCreditTotal ${tc.totalWh}` };
+        if (tc.bookedWh === w.value) continue;
+        tc.bookedWh = w.value;
+        this.touch();
+        this.log(EVENT.SETTING_CHANGED, w.address);
+        continue;
+      }
       const s = this.state.settings;
       if (s[w.name] === w.value) continue;
       (s as unknown as Record<string, number>)[w.name] = w.value;
@@ -286,18 +311,24 @@ export class MeterCore {
 
   enterToken(text: string): TokenOutcome {
     const s = this.state;
+    const rev2 = this.mapRevision >= 2;
+    // Revision 2 keeps token credit apart: the token is priced against the disconnect point (threshold + own credit).
     const out = evaluateToken(text, {
       decoderKey: this.cfg.sts.decoderKey,
       baseDate: this.cfg.sts.baseDate,
       tids: s.tids,
       importWh: s.energy.importWh,
-      thresholdWh: s.settings.backupDisconnectThreshold,
+      thresholdWh: rev2 ? this.disconnectAtWh : s.settings.backupDisconnectThreshold,
     });
     if (!out.ok || out.kind === 'test') return out;
     s.tids = out.tids;
     this.touch();
     if (out.kind === 'clearTamper') this.clearTamper();
-    else {
+    else if (rev2) {
+      this.tokenCredit(out);
+      if (out.kind === 'credit' && !this.thresholdReached) this.apply(rearmAfterTopUp(s.relay));
+      this.enforceBackup();
+    } else {
       this.setThreshold(out.thresholdWh);
       if (out.kind === 'credit' && !this.thresholdReached) this.apply(rearmAfterTopUp(s.relay));
       this.enforceBackup();
@@ -361,6 +392,28 @@ export class MeterCore {
     this.touch();
     if (step.event) this.log(step.event.type, step.event.value);
     return { ok: true };
+  }
+
+  /**
+   * Revision 2: a credit token adds its Wh to the meter's own token credit (logged as event 19, the
+   * gateway books it by that event's seq); with the backup threshold off or reached, the threshold is
+   * moved so that the disconnect point is the present energy plus the token. A clear-credit token drops the
+   * meter's own credit (tokenCreditBooked := total) and puts the threshold at the present energy.
+   */
+  private tokenCredit(out: Extract<TokenOutcome, { kind: 'credit' | 'clearCredit' }>): void {
+    const tc = (this.state.tokenCredit ??= { totalWh: 0, bookedWh: 0 });
+    const s = this.state.settings;
+    if (out.kind === 'credit') {
+      // Off, or reached: the token counts from the present energy (threshold + own credit = now + token).
+      if (s.backupDisconnectThreshold === 0 || this.thresholdReached) this.setThreshold(Math.max(1, this.state.energy.importWh - this.tokenCreditUnbooked));
+      tc.totalWh += out.wh;
+      this.touch();
+      this.log(EVENT.TOKEN_CREDIT, out.wh);
+      return;
+    }
+    tc.bookedWh = tc.totalWh;
+    if (s.backupDisconnectThreshold !== 0) this.setThreshold(Math.max(1, this.state.energy.importWh));
+    this.touch();
   }
 
   private setThreshold(wh: number): void {

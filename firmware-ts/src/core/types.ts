@@ -28,6 +28,8 @@ export const EVENT = {
   CLOCK_SET: 17,
   /** 'A' pressed while the gateway manages emergency credit (local limit 0): a request for it to decide. */
   EMERGENCY_REQUESTED: 18,
+  /** Map revision 2: an STS credit token accepted on the keypad; value = its Wh (added to tokenCreditTotal). */
+  TOKEN_CREDIT: 19,
 } as const;
 
 /** eventValue of RELAY_OPENED. */
@@ -55,6 +57,7 @@ export const LATCHED_BITS = STATUS.COVER_TAMPER | STATUS.MAGNETIC_TAMPER | STATU
 export const CREDIT_BITS = STATUS.LOW_CREDIT | STATUS.LOW_CREDIT_2 | STATUS.CREDIT_EXHAUSTED;
 
 export const MODEL_CODE = 0x5045;
+/** The map revision served unless configured otherwise (revision 2: CoreConfig.mapRevision). */
 export const MAP_REVISION = 1;
 /** High byte major, low byte minor. */
 export const FIRMWARE_VERSION = 0x0100;
@@ -118,4 +121,9 @@ export interface MeterState {
   events: { counter: number; log: MeterEvent[] };
   /** STS token identifiers accepted (ascending), for "accepted once". */
   tids: number[];
+  /**
+   * Map revision 2: keypad token credit, Wh. totalWh: every credit token accepted (never decreases);
+   * bookedWh: the part the gateway took over (holding 17). Absent in states saved before revision 2 = 0, 0.
+   */
+  tokenCredit?: { totalWh: number; bookedWh: number };
 }

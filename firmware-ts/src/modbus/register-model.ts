@@ -12,6 +12,7 @@ import {
   illegalAddress,
   isPrepaidError,
   loadProfile,
+  loadProfileRevision,
   ModbusExceptionError,
   registerWidth,
   type MeterProfile,
@@ -20,7 +21,7 @@ import {
   type RegisterKind,
 } from '@prepaid-edge/protocols';
 import type { HoldingName, HoldingWrite, MeterCore } from '../core/meter-core.js';
-import { FIRMWARE_VERSION, MAP_REVISION, MODEL_CODE } from '../core/types.js';
+import { FIRMWARE_VERSION, MODEL_CODE } from '../core/types.js';
 
 interface Space {
   size: number;
@@ -32,9 +33,16 @@ interface Space {
 const FC_READ: Record<RegisterKind, number> = { coil: 0x01, discrete: 0x02, holding: 0x03, input: 0x04 };
 const U32_MAX = 2 ** 32 - 1;
 
+/** Map revision 2's gatewayMessage codes (holding 21). */
+export type GatewayMessage = 1 | 2 | 3;
+
 export class PrepaidRegisterModel implements ModbusDataModel {
   /** Holding 16: which event the window in input 25-31 shows (0 = newest). Not persisted. */
   eventLogIndex = 0;
+  /** Holding 21 (revision 2): the last display message code the gateway wrote. Not persisted. */
+  gatewayMessage = 0;
+  /** Called with each nonzero gatewayMessage written (the firmware shows it). */
+  onGatewayMessage: ((code: GatewayMessage) => void) | undefined;
   private readonly spaces: Record<RegisterKind, Space>;
   /** Read-side copies without min/max: a live 0 Hz (no metering module) must still encode. */
   private readonly readDefs = new Map<RegisterDef, RegisterDef>();
@@ -46,7 +54,9 @@ export class PrepaidRegisterModel implements ModbusDataModel {
   ) {
     const mk = (): Space => ({ size: 0, owner: [], defs: [] });
     this.spaces = { coil: mk(), discrete: mk(), holding: mk(), input: mk() };
-    for (const d of profile.registers) {
+    // Revision 2 serves what revisions/prepaid-2.json adds on top of the revision 1 map.
+    const defs = core.mapRevision >= 2 ? [...profile.registers, ...loadProfileRevision(profile.id, 2).registers] : profile.registers;
+    for (const d of defs) {
       const s = this.spaces[d.kind];
       s.defs.push(d);
       for (let i = 0; i < registerWidth(d.type); i++) s.owner[d.address + i] = d;
@@ -65,7 +75,7 @@ export class PrepaidRegisterModel implements ModbusDataModel {
       case 'modelCode':
         return MODEL_CODE;
       case 'mapRevision':
-        return MAP_REVISION;
+        return c.mapRevision;
       case 'serialNumber':
         return this.serialNumber;
       case 'firmwareVersion':
@@ -104,6 +114,12 @@ export class PrepaidRegisterModel implements ModbusDataModel {
         return Math.max(0, Math.min(U32_MAX, Math.floor(c.meterTimeMs() / 1000)));
       case 'eventLogIndex':
         return this.eventLogIndex;
+      case 'tokenCreditTotal':
+        return s.tokenCredit?.totalWh ?? 0;
+      case 'tokenCreditBooked':
+        return s.tokenCredit?.bookedWh ?? 0;
+      case 'gatewayMessage':
+        return this.gatewayMessage;
       case 'relayClosed':
         return c.relayReadback ? 1 : 0;
       case 'relayCommand':
@@ -150,6 +166,7 @@ export class PrepaidRegisterModel implements ModbusDataModel {
     const touched = this.covered('holding', address, values.length, fc);
     const writes: HoldingWrite[] = [];
     let index: number | undefined;
+    let message: number | undefined;
     for (const d of touched) {
       const off = d.address - address;
       let v: number;
@@ -162,6 +179,7 @@ export class PrepaidRegisterModel implements ModbusDataModel {
       if (!Number.isFinite(v) || (d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max))
         throw new ModbusExceptionError(fc, EXCEPTION.ILLEGAL_DATA_VALUE, `${d.name}=${v} outside ${d.min ?? '-inf'}..${d.max ?? 'inf'}`);
       if (d.name === 'eventLogIndex') index = v;
+      else if (d.name === 'gatewayMessage') message = v;
       else writes.push({ name: d.name as HoldingName, address: d.address, value: v });
     }
     if (writes.length > 0) {
@@ -169,6 +187,10 @@ export class PrepaidRegisterModel implements ModbusDataModel {
       if (!r.ok) throw new ModbusExceptionError(fc, EXCEPTION.SLAVE_DEVICE_FAILURE, r.reason);
     }
     if (index !== undefined) this.eventLogIndex = index;
+    if (message !== undefined) {
+      this.gatewayMessage = message;
+      if (message !== 0) this.onGatewayMessage?.(message as GatewayMessage);
+    }
   }
 
   writeCoils(address: number, values: boolean[]): void {

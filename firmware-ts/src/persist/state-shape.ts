@@ -70,5 +70,11 @@ export function checkStateShape(v: unknown): MeterState {
   for (let i = 1; i < log.length; i++) if (log[i]!.seq !== log[i - 1]!.seq + 1) fail(`events.log[${i}].seq`, 'does not follow the one before');
   if (log.length > 0 && log[log.length - 1]!.seq !== events.counter) fail('events.counter', 'is not the seq of the newest event');
   if (!Array.isArray(s.tids) || !(s.tids as unknown[]).every((t) => typeof t === 'number' && Number.isInteger(t) && t >= 0 && t < 2 ** 24)) fail('tids', 'is not a list of 24-bit TIDs');
+  if (s.tokenCredit !== undefined) {
+    const tc = obj(s.tokenCredit, 'tokenCredit');
+    int(tc, 'totalWh', 'tokenCredit', 0);
+    int(tc, 'bookedWh', 'tokenCredit', 0);
+    if ((tc.bookedWh as number) > (tc.totalWh as number)) fail('tokenCredit.bookedWh', 'is above totalWh');
+  }
   return s as unknown as MeterState;
 }

@@ -75,4 +75,8 @@ export const MESSAGES = {
   emergencyRequested: ['EMERGENCY CREDIT', 'REQUESTED'] as [string, string],
   reconnected: ['SUPPLY', 'RECONNECTED'] as [string, string],
   notArmed: ['RECONNECT', 'NOT ALLOWED'] as [string, string],
+  /** gatewayMessage codes 1-3 (map revision 2, holding 21), written by the gateway. */
+  gateway1: ['TOKEN REFUSED', 'NO TARIFF'] as [string, string],
+  gateway2: ['TOKEN REFUSED', 'NOT ALLOWED'] as [string, string],
+  gateway3: ['TOKEN BOOKED', 'BY GATEWAY'] as [string, string],
 } as const;

@@ -3,13 +3,8 @@
  * emergency limit the gateway writes as 0) logs the request, the gateway reads it from the meter's
  * event log and its policy grants the credit, booked in the ledger once.
  */
-import { join } from 'node:path';
 import test from 'ava';
-import { Simulator } from '@prepaid-edge/simulator';
-import type { NewEvent } from '../../src/core/model.js';
-import { configOf, rawConfig, startGateway } from '../e2e/rig.js';
-import { tempDir } from '../store/temp-dir.js';
-import { KEYS } from '../credit/scenario/signer.js';
+import { prepaidGateway } from './prepaid-gateway.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -26,22 +21,7 @@ const POLICY = { id: 'p', lowCreditThresholds: [1500, 600], emergencyCredit: { a
 
 test("'A' on the keypad: the request reaches the gateway through the meter's event log and the policy grants it once", async (t) => {
   t.timeout(60_000);
-  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: 'emergency-keypad' });
-  sim.setLoad(1, { type: 'constant', watts: 0 });
-  const port = await sim.listenTcp(0);
-  t.teardown(() => sim.close());
-  const events: NewEvent[] = [];
-  const gw = await startGateway(
-    t,
-    configOf(
-      rawConfig('gw-ec', join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
-        buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port }],
-        meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-        credit: { tariffs: { flat: FLAT }, policies: { p: POLICY }, classes: { r: { tariff: 'flat', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 500 }], keys: KEYS },
-      }),
-    ),
-    { events },
-  );
+  const { sim, gw, events } = await prepaidGateway(t, { id: 'gw-ec', seed: 'emergency-keypad', tariff: FLAT, policy: POLICY, openingBalance: 500 });
   const fw = () => (sim.meter(1) as unknown as { firmware?: { core: { state: { settings: { creditBalance: number } }; requestEmergencyCredit(): { ok: boolean; reason?: string } } } }).firmware!;
   await until('the meter written with the low balance', () => (fw().core.state.settings.creditBalance === 500 ? true : undefined));
   // What the firmware does on 'A' (its keypad path is tested in firmware-ts).

@@ -89,3 +89,4 @@ export {
   type Dlt645AddressReply,
   type Dlt645AckReply,
 } from './replies.js';
+export * from './event-records.js';

@@ -42,3 +42,22 @@ export function loadProfile(id: string): MeterProfile {
   cache.set(id, profile);
   return profile;
 }
+
+const revisionCache = new Map<string, MeterProfile>();
+
+/**
+ * What revision `revision` of a shipped map adds to it: protocols/profiles/revisions/<id>-<revision>.json,
+ * validated like a profile and cached (not listed by listProfiles, never scanned for). Unknown
+ * revisions throw E_PROFILE_UNKNOWN.
+ */
+export function loadProfileRevision(id: string, revision: number): MeterProfile {
+  const key = `${id}-${revision}`;
+  const cached = revisionCache.get(key);
+  if (cached) return cached;
+  const file = new URL(`revisions/${key}.json`, PROFILES_DIR_URL);
+  if (!FILE_NAME.test(`${key}.json`) || !existsSync(file)) throw new PrepaidError('E_PROFILE_UNKNOWN', `no revision ${revision} of meter profile ${show(id)}`, { id, revision });
+  const profile = parseProfile(readFileSync(file, 'utf8'), `revisions/${key}.json`);
+  if (profile.id !== key) throw new PrepaidError('E_PROFILE_INVALID', `revisions/${key}.json: /id is "${profile.id}" but the file is named for "${key}"`, { path: '/id', source: key });
+  revisionCache.set(key, profile);
+  return profile;
+}

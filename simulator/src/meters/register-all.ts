@@ -4,6 +4,8 @@ import { FirmwareSimMeter } from './firmware-meter.js';
 
 // `prepaid` meters are the real firmware (firmware-ts) on a virtual board, fed by the physics.
 registerMeterFactory('prepaid', (opts) => new FirmwareSimMeter(opts));
+// The same meter on map revision 2 (protocols/profiles/revisions/prepaid-2.json).
+registerMeterFactory('prepaid-2', (opts) => new FirmwareSimMeter(opts, { config: { mapRevision: 2 } }));
 import { Dlt645SimMeter } from './dlt645-meter.js';
 
 // DL/T 645-2007 meters answer through data identifiers, not a register map.

@@ -53,6 +53,10 @@ export interface CreditEngineDeps {
   syncMeter?: (meter: string, view: MeterCreditView) => Promise<void>;
   /** Read a meter now (account-close's final reading); undefined when it cannot be read. */
   readMeter?: (meter: string) => Promise<NewReading | undefined>;
+  /** Every event the engine sees, for the meter credit sync (revision 2 keypad tokens). */
+  meterEvent?: (e: NewEvent) => void;
+  /** Every good reading the engine is given, for the meter credit sync (revision 2 take-over at the first one). */
+  meterReading?: (r: NewReading) => void;
 }
 
 export class CreditEngine {
@@ -150,7 +154,16 @@ export class CreditEngine {
 
   onEvent(e: NewEvent): void {
     this.charging.onEvent(e);
+    if (e.meter && this.accounts.has(e.meter)) this.deps.meterEvent?.(e);
     // 'A' on a prepaid meter's keypad, from its event log (uploaded once per entry): the policy decides.
+    // Power down/up in the meter's log: one no-charge record in the ledger each, once by the meter's seq.
+    if (e.type === 'meter-event' && e.meter && (e.data?.kind === 'power-down' || e.data?.kind === 'power-up') && typeof e.data.seq === 'number' && this.accounts.has(e.meter)) {
+      const meter = e.meter;
+      const { seq, kind, meterTs } = e.data as { seq: number; kind: string; meterTs?: number | null };
+      void this.intake
+        .meterRecord(meter, `meter-event:${meter}:${seq}`, kind, { seq, meterTs: meterTs ?? null })
+        .catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'meter power record failed'));
+    }
     if (e.type === 'meter-event' && e.meter && e.data?.kind === 'emergency-requested' && this.accounts.has(e.meter)) {
       const meter = e.meter;
       void this.intake.requestEmergencyCredit(meter, 'keypad').catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'emergency credit request from the keypad failed'));
@@ -159,6 +172,7 @@ export class CreditEngine {
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */
   onReading(r: NewReading): Promise<void> {
+    this.deps.meterReading?.(r);
     return this.charging.onReading(r).then(() => this.limiter.onReading(r));
   }
 

@@ -51,6 +51,11 @@ export class CreditIntake {
     await this.desk.run(meter, { kind: 'emergency-request', cause });
   }
 
+  /** A meter-side change that moves no money, recorded once by `id` (meter-record). */
+  async meterRecord(meter: string, id: string, what: string, detail: Record<string, unknown>): Promise<CommandOutcome> {
+    return (await this.desk.run(meter, { kind: 'meter-record', id, what, detail })).outcome!;
+  }
+
   /** The customer pressed the meter's button (reconnect when armed, else emergency credit). */
   async buttonPressed(meter: string): Promise<void> {
     await this.desk.run(meter, { kind: 'button' });

@@ -67,6 +67,8 @@ export class CreditRuntime implements CreditConsole {
       relayFor: (meter) => this.relayFor(meter),
       syncMeter: (meter, view) => this.meterSync.sync(meter, view),
       readMeter: (meter) => this.readMeter(meter),
+      meterEvent: (e) => this.meterSync.onMeterEvent(e),
+      meterReading: (r) => this.meterSync.onReading(r),
     });
     this.commands = new CommandProcessor({ config: credit, engine: this.engine, ledger, clock: deps.clock, meterConfigured: (m) => this.meterConfig(m) !== undefined, ...(deps.configure ? { configure: deps.configure } : {}) });
     this.meterSync = new MeterCreditSync({ config: deps.config, acquisition: deps.acquisition, ledger, clock: deps.clock, log: deps.log, keypadToken: (m, wh, id) => this.engine.keypadToken(m, wh, id),

@@ -11,7 +11,20 @@ import type { CommandOutcome } from '../../core/credit/contracts.js';
 import type { MeterCreditView } from '../../core/credit/decision.js';
 import type { Acquisition } from '../acquisition/index.js';
 import type { Logger } from '../log.js';
-import { backupThresholdWh, syncPrepaidMeter, worstCasePricePerKwh, type PrepaidCreditValues } from '../relay/index.js';
+import type { NewEvent, NewReading } from '../../core/model.js';
+import { meterEventData } from '../../core/meter-events/index.js';
+import { walkPrepaidEventLog } from '../meter-events/index.js';
+import {
+  backupThresholdWh,
+  GATEWAY_MESSAGE,
+  isRevision2,
+  readTokenCredit,
+  syncPrepaidMeter,
+  worstCasePricePerKwh,
+  writeGatewayMessage,
+  writeTokenCreditBooked,
+  type PrepaidCreditValues,
+} from '../relay/index.js';
 import type { Ledger } from '../store/ledger/index.js';
 
 /** The backup threshold the gateway last wrote to a prepaid meter, and when (ledger setting). */
@@ -36,6 +49,15 @@ export class MeterCreditSync {
   private readonly written = new Map<string, WrittenThreshold | undefined>();
   /** Meters whose own credit is being (or was) booked at first sync in this run. */
   private readonly adopting = new Set<string>();
+  /** Revision 2: the newest meter event seq seen per meter (from its uploaded log), and keypad tokens being booked. */
+  private readonly seenSeq = new Map<string, number>();
+  private readonly booking = new Map<string, number>();
+  /** Revision 2 meters that may hold token credit not yet taken over (all of them until checked once in this run). */
+  private readonly checked = new Set<string>();
+  private readonly owed = new Set<string>();
+  /** Revision 2 meters whose held log was offered again to the booking in this run (see takeOverTokenCredit). */
+  private readonly replayed = new Set<string>();
+  private readonly replaying = new Set<string>();
 
   constructor(private readonly deps: MeterCreditSyncDeps) {}
 
@@ -45,14 +67,113 @@ export class MeterCreditSync {
     if (!cfg || cfg.profile !== 'prepaid' || (cfg.relay && cfg.relay.type !== 'meter')) return;
     const bus = this.deps.acquisition.buses.get(cfg.bus);
     if (!bus || bus.config.type === 'dlt645') return;
-    if (await this.keypadTokenSeen(meter)) return; // the top-up it queued writes the meter next
+    const latest = this.deps.acquisition.pollers.get(meter)?.latest;
+    const rev2 = latest !== undefined && isRevision2(latest.values);
+    // Revision 1 meters raise their threshold for a keypad token; revision 2 log it (onMeterEvent).
+    if (!rev2 && (await this.keypadTokenSeen(meter))) return; // the top-up it queued writes the meter next
     if (await this.creditAdopted(meter, view)) return; // likewise
     const values = prepaidValues(view, this.deps.clock.now());
     const key = JSON.stringify(values);
-    if (this.lastSync.get(meter) === key) return;
-    await syncPrepaidMeter(bus.master, bus.queue, cfg.unit, values, { meter });
-    this.lastSync.set(meter, key);
-    await this.rememberThreshold(meter, values.backupDisconnectThreshold);
+    if (this.lastSync.get(meter) !== key) {
+      await syncPrepaidMeter(bus.master, bus.queue, cfg.unit, values, { meter });
+      this.lastSync.set(meter, key);
+      await this.rememberThreshold(meter, values.backupDisconnectThreshold);
+    }
+    if (rev2 && (!this.checked.has(meter) || this.owed.has(meter))) await this.takeOverTokenCredit(meter);
+  }
+
+  /**
+   * Revision 2: each keypad token is event 19 in the meter's log, booked once by its seq
+   * (`keypad:<meter>:event:<seq>`) when the log upload brings it; refused ones put the reason on
+   * the meter's display. Every meter event seen is remembered, so the take-over knows which
+   * tokens the gateway has dealt with.
+   */
+  onMeterEvent(e: NewEvent): void {
+    const meter = e.meter;
+    if (e.type !== 'meter-event' || !meter || typeof e.data?.seq !== 'number') return;
+    const seq = e.data.seq;
+    if (seq > (this.seenSeq.get(meter) ?? 0)) this.seenSeq.set(meter, seq);
+    if (e.data.kind !== 'token-credit' || typeof e.data.value !== 'number' || e.data.value <= 0) {
+      if (this.owed.has(meter) && !this.replaying.has(meter)) void this.takeOverTokenCredit(meter).catch(() => undefined);
+      return;
+    }
+    const wh = e.data.value;
+    this.owed.add(meter);
+    this.booking.set(meter, (this.booking.get(meter) ?? 0) + 1);
+    void this.deps
+      .keypadToken(meter, wh, `keypad:${meter}:event:${seq}`)
+      .then(async (o) => {
+        // A duplicate is a token offered again (after a restart): its message was shown when it was booked.
+        if (o.status !== 'duplicate') await this.showMessage(meter, o.status === 'rejected' ? GATEWAY_MESSAGE.tokenRefusedNoTariff : GATEWAY_MESSAGE.tokenBooked);
+      })
+      .catch((err: Error & { code?: string }) => this.deps.log.error({ meter, code: err.code, err: err.message }, 'could not book a keypad token'))
+      .finally(() => {
+        this.booking.set(meter, this.booking.get(meter)! - 1);
+        // Booked: its sync has written the threshold holding it (refused: nothing to hold).
+        void this.takeOverTokenCredit(meter).catch(() => undefined);
+      });
+  }
+
+  /** A good reading: the first of a revision 2 meter in this run looks for token credit not taken over. */
+  onReading(r: NewReading): void {
+    if (this.checked.has(r.meter) || !isRevision2(r.values)) return;
+    this.checked.add(r.meter);
+    void this.takeOverTokenCredit(r.meter).catch((err: Error & { code?: string }) => {
+      this.checked.delete(r.meter);
+      this.deps.log.warn({ meter: r.meter, code: err.code, err: err.message }, 'keypad token credit not checked; tried again at the next reading');
+    });
+  }
+
+  /** The bus and unit of a revision 2 meter (by its latest reading), else undefined. */
+  private rev2Port(meter: string): { bus: NonNullable<ReturnType<Acquisition['buses']['get']>>; unit: number } | undefined {
+    const cfg = this.deps.config.meters.find((m) => m.id === meter);
+    const bus = cfg && this.deps.acquisition.buses.get(cfg.bus);
+    const latest = this.deps.acquisition.pollers.get(meter)?.latest;
+    if (!cfg || !bus || cfg.unit === undefined || bus.config.type === 'dlt645' || !latest || !isRevision2(latest.values)) return undefined;
+    return { bus, unit: cfg.unit };
+  }
+
+  /** Revision 2: put a message on the meter's display (holding 21); a failure is logged, not retried. */
+  async showMessage(meter: string, code: number): Promise<void> {
+    const p = this.rev2Port(meter);
+    if (!p) return;
+    await writeGatewayMessage(p.bus.master, p.bus.queue, p.unit, code).catch((err: Error & { code?: string }) =>
+      this.deps.log.warn({ meter, code: err.code, err: err.message }, 'display message not written'),
+    );
+  }
+
+  /**
+   * Revision 2: once every token in the meter's tokenCreditTotal is one the gateway has booked or
+   * refused (the eventCounter read with the total is no newer than the events seen, and no booking
+   * is under way), it is marked taken over (tokenCreditBooked := total). The threshold written just
+   * before already holds the booked credit, so the meter never lets less through than the ledger allows.
+   */
+  private async takeOverTokenCredit(meter: string): Promise<void> {
+    const p = this.rev2Port(meter);
+    if (!p || (this.booking.get(meter) ?? 0) > 0) return;
+    const tc = await readTokenCredit(p.bus.master, p.bus.queue, p.unit);
+    this.checked.add(meter);
+    if (tc.totalWh <= tc.bookedWh) {
+      this.owed.delete(meter);
+      return;
+    }
+    this.owed.add(meter);
+    if (!this.replayed.has(meter)) {
+      // Credit not taken over at the first look in this run: a token event may have been stored by the
+      // log upload but not booked (the gateway stopped in between). Every token the meter's log still
+      // holds is offered again; the ledger answers those already booked `duplicate` (same id).
+      this.replayed.add(meter);
+      const w = await walkPrepaidEventLog(p.bus.master, p.bus.queue, p.unit, undefined);
+      this.replaying.add(meter);
+      for (const entry of w.entries) this.onMeterEvent({ ts: this.deps.clock.now(), type: 'meter-event', meter, data: meterEventData(entry) });
+      this.replaying.delete(meter);
+      if (w.counter > (this.seenSeq.get(meter) ?? 0)) this.seenSeq.set(meter, w.counter);
+      if ((this.booking.get(meter) ?? 0) > 0) return; // each booking's end looks again
+    }
+    if (tc.eventCounter > (this.seenSeq.get(meter) ?? 0) || (this.booking.get(meter) ?? 0) > 0) return;
+    await writeTokenCreditBooked(p.bus.master, p.bus.queue, p.unit, tc.totalWh);
+    this.owed.delete(meter);
+    this.deps.log.info({ meter, totalWh: tc.totalWh, wasBookedWh: tc.bookedWh }, 'keypad token credit taken over from the meter');
   }
 
   private async writtenThreshold(meter: string): Promise<WrittenThreshold | undefined> {
@@ -112,13 +233,25 @@ export class MeterCreditSync {
     const energy = latest?.values.energyImport;
     if (!latest || !prev || shown === undefined || energy === undefined || latest.ts <= prev.at || shown <= prev.threshold) return false;
     // The firmware adds the token to the threshold, or to the present energy when it was off or reached.
-    const base = prev.threshold === 0 || energy >= prev.threshold ? energy : prev.threshold;
+    // Reached means the meter stopped at the threshold, so the energy then was the threshold: the
+    // energy of this (later) reading may have run on past it on the token's own credit.
+    const base = prev.threshold === 0 ? energy : prev.threshold;
     const tokenWh = shown - base;
     if (tokenWh <= 0) return false;
-    const id = `keypad:${meter}:${latest.values.eventCounter ?? 0}:${shown}`;
-    this.written.set(meter, { threshold: shown, at: latest.ts });
+    // The id is the rise itself (from the threshold written at `at` to the one shown), so the same rise
+    // seen again after a restart is the same token (the meter's event counter moves on meanwhile).
+    const id = `keypad:${meter}:${prev.at}:${prev.threshold}:${shown}`;
+    const seen = { threshold: shown, at: latest.ts };
+    this.written.set(meter, seen);
     this.lastSync.delete(meter);
-    void this.deps.keypadToken(meter, tokenWh, id).catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
+    void this.deps
+      .keypadToken(meter, tokenWh, id)
+      // Booked: the next rise counts from here, also after a restart (not persisted before: a booking
+      // that failed is seen again).
+      .then(async (o) => {
+        if (o.status !== 'rejected') await this.deps.ledger.saveSetting(`meter-threshold/${meter}`, seen, { ts: this.deps.clock.now(), meter, action: 'meter-credit-sync', cause: 'keypad token booked', detail: { ...seen, id } });
+      })
+      .catch((e: Error & { code?: string }) => this.deps.log.error({ meter, code: e.code, err: e.message }, 'could not book a keypad token'));
     return true;
   }
 }

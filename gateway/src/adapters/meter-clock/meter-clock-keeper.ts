@@ -97,7 +97,7 @@ export class MeterClockKeeper {
         const r = await p.read();
         drift = meterClockDrift(r.seconds, r.sentAt, r.receivedAt);
       }
-      const mustSet = !drift || cause === 'clock-step' || Math.abs(drift.driftMs) - drift.uncertaintyMs > config.maxDriftMs;
+      const mustSet = !p.measureOnly && (!drift || cause === 'clock-step' || Math.abs(drift.driftMs) - drift.uncertaintyMs > config.maxDriftMs);
       const setTo = mustSet ? await p.set() : undefined;
       this.failed.delete(p);
       const state: MeterClockState = { ...where, kind: p.kind, at: clock.now(), set: mustSet, ...(drift ?? {}) };

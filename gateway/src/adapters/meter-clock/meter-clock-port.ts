@@ -11,7 +11,9 @@ export interface MeterClockPort {
   /** The meter id, or for a broadcast the bus id (`meter` is then absent from events). */
   meter?: string;
   bus: string;
-  kind: 'prepaid' | 'dlt645-broadcast';
+  kind: 'prepaid' | 'dlt645-broadcast' | 'dlt645';
+  /** Only measured, never set by this port (a DL/T 645 meter: its line's broadcast sets it). */
+  measureOnly?: boolean;
   /** Read the meter's clock; absent when it cannot be read (a broadcast reaches many meters). */
   read?: () => Promise<MeterClockRead>;
   /** Set the clock to the gateway's time; resolves with the time written (epoch ms). */

@@ -16,7 +16,11 @@ import type { EventLogWalk } from './prepaid-event-log.js';
 export interface EventLogPort {
   meter: string;
   bus: string;
+  /** Where its mark is kept when a meter has several logs (DL/T 645: one per record kind); default the meter. */
+  key?: string;
   walk(lastSeq: number | undefined): Promise<EventLogWalk>;
+  /** Whether a reading calls for a walk; default: its eventCounter differs from the mark (prepaid map). */
+  due?(r: NewReading, mark: number | undefined): boolean;
 }
 
 export interface MeterEventWalkerDeps {
@@ -30,7 +34,8 @@ export interface MeterEventWalkerDeps {
   ports: EventLogPort[];
 }
 
-const markKey = (meter: string): string => `meter-event-log:${meter}`;
+const markKey = (key: string): string => `meter-event-log:${key}`;
+const keyOf = (p: EventLogPort): string => p.key ?? p.meter;
 
 export class MeterEventWalker {
   private readonly ports = new Map<string, EventLogPort>();
@@ -39,24 +44,32 @@ export class MeterEventWalker {
   private stopped = false;
 
   constructor(private readonly deps: MeterEventWalkerDeps) {
-    for (const p of deps.ports) this.ports.set(p.meter, p);
+    for (const p of deps.ports) this.ports.set(keyOf(p), p);
   }
 
   /** Load the stored marks. */
   async start(): Promise<void> {
-    for (const meter of this.ports.keys()) this.marks.set(meter, await this.deps.outbox.mark(markKey(meter)));
+    for (const key of this.ports.keys()) this.marks.set(key, await this.deps.outbox.mark(markKey(key)));
   }
 
   /** A stored reading: walk the log if it shows newer events than the mark. */
   onReading(r: NewReading): void {
-    const counter = r.values.eventCounter;
-    if (this.stopped || counter === undefined || !this.ports.has(r.meter) || this.walking.has(r.meter)) return;
-    // Above the mark: new events; below it: the meter's log was reset (or it is another meter).
-    if (counter === (this.marks.get(r.meter) ?? 0)) return;
-    void this.walk(r.meter);
+    if (this.stopped) return;
+    for (const [key, port] of this.ports) {
+      if (port.meter !== r.meter || this.walking.has(key)) continue;
+      const mark = this.marks.get(key);
+      if (port.due) {
+        if (port.due(r, mark)) void this.walk(key);
+        continue;
+      }
+      const counter = r.values.eventCounter;
+      // Above the mark: new events; below it: the meter's log was reset (or it is another meter).
+      if (counter === undefined || counter === (mark ?? 0)) continue;
+      void this.walk(key);
+    }
   }
 
-  /** Walk one meter's log now (also used by tests); resolves when the new entries are stored. */
+  /** Walk one meter's log (by its port's key) now (also used by tests); resolves when the new entries are stored. */
   walk(meter: string): Promise<void> {
     const running = this.walking.get(meter);
     if (running) return running;
@@ -73,22 +86,24 @@ export class MeterEventWalker {
   private async walkOnce(meter: string): Promise<void> {
     const { clock, log, outbox } = this.deps;
     const port = this.ports.get(meter)!;
-    const last = this.marks.get(meter);
+    const key = meter;
+    meter = port.meter;
+    const last = this.marks.get(key);
     try {
       const w = await port.walk(last);
       if (w.reset) {
         // Stored with the mark it leaves: 0 when entries follow (each moves it on), else the meter's counter.
         const e: NewEvent = { ts: clock.now(), type: 'meter-event-log-reset', meter, data: { bus: port.bus, storedSeq: last ?? null, meterCounter: w.counter } };
         const value = w.entries.length > 0 ? 0 : w.counter;
-        await outbox.appendEventMarked(e, { key: markKey(meter), value });
-        this.marks.set(meter, value);
+        await outbox.appendEventMarked(e, { key: markKey(key), value });
+        this.marks.set(key, value);
         this.deps.stored?.(e);
       }
-      if (w.lost > 0) this.deps.event({ ts: clock.now(), type: 'meter-events-lost', meter, data: { bus: port.bus, after: w.reset ? 0 : (last ?? 0), count: w.lost } });
+      if (w.lost > 0) this.deps.event({ ts: clock.now(), type: 'meter-events-lost', meter, data: { bus: port.bus, ...(port.key ? { log: port.key } : {}), after: w.reset ? 0 : (last ?? 0), count: w.lost } });
       for (const entry of w.entries) {
-        const e: NewEvent = { ts: clock.now(), type: 'meter-event', meter, data: { bus: port.bus, ...meterEventData(entry) } };
-        await outbox.appendEventMarked(e, { key: markKey(meter), value: entry.seq });
-        this.marks.set(meter, entry.seq);
+        const e: NewEvent = { ts: clock.now(), type: 'meter-event', meter, data: { bus: port.bus, ...(entry.data ?? meterEventData(entry)) } };
+        await outbox.appendEventMarked(e, { key: markKey(key), value: entry.seq });
+        this.marks.set(key, entry.seq);
         this.deps.stored?.(e);
       }
     } catch (e) {

@@ -16,8 +16,8 @@ const INDEX = block(['eventLogIndex']);
 
 export interface EventLogWalk extends Omit<EventLogPlan, 'indices'> {
   counter: number;
-  /** New entries, in seq order. */
-  entries: MeterLogEntry[];
+  /** New entries, in seq order; `data` (when given) is the meter-event's data instead of the prepaid table's. */
+  entries: Array<MeterLogEntry & { data?: Record<string, unknown> }>;
 }
 
 export async function walkPrepaidEventLog(master: ModbusMaster, queue: BusQueue, unit: number, lastSeq: number | undefined): Promise<EventLogWalk> {

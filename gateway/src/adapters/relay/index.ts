@@ -8,3 +8,4 @@ export * from './backup-threshold.js';
 export * from './prepaid-credit-sync.js';
 export { prepaidRegister, RELAY_STATE_NAMES } from './prepaid-registers.js';
 export * from './boards.js';
+export * from './prepaid-token-credit.js';

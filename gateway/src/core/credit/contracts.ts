@@ -264,6 +264,6 @@ export interface CommandEnvelope {
 }
 
 export type CommandOutcome =
-  | { status: 'applied'; id: string; type: CommandType; meter?: string; balance?: number; detail?: Record<string, unknown> }
+  | { status: 'applied'; id: string; type: CommandType | 'meter-record'; meter?: string; balance?: number; detail?: Record<string, unknown> }
   | { status: 'duplicate'; id: string; original: CommandOutcome }
   | { status: 'rejected'; id: string | null; reason: string; message: string };

@@ -84,6 +84,14 @@ export function decideIntake(m: MeterMemory, input: Intake, s: MeterSettings, no
       });
       return { ...out, answer: { kind: 'outcome', fallback: outcome } };
     }
+    case 'meter-record': {
+      // No entry of its own (no money moves): the posting books the charges priced up to now, its
+      // audit row is the record, and its id (the meter's event seq) makes it once.
+      const { id, what, detail } = input;
+      const outcome: CommandOutcome = { status: 'applied', id, type: 'meter-record', meter, detail: { what, charged: 0, ...detail } };
+      const out = runRules(d, m, s, now, now, { force: true, command: { id, type: 'meter-record', outcome }, audit: { action: 'meter-record', cause: what, detail: { id, charged: 0, ...detail } } });
+      return { ...out, answer: { kind: 'outcome', fallback: outcome } };
+    }
     case 'emergency-request':
       return runRules(d, m, s, now, now, { emergencyRequested: true, audit: { action: 'emergency-credit-request', cause: input.cause } });
     case 'button':

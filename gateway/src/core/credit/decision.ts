@@ -112,6 +112,8 @@ export type CreditInput =
   | { kind: 'token'; id: string; outcome: CommandOutcome; tokenMemory: NonNullable<Posting['tokenMemory']>; effect: string; timeCredit?: { value: TimeCredit; detail: Record<string, unknown> } }
   | { kind: 'points-redeem'; id: string; points: number; source: string }
   | { kind: 'emergency-request'; cause: string }
+  /** A meter-side change that moves no money (power down/up from the meter's log): one audited posting, once by `id`. */
+  | { kind: 'meter-record'; id: string; what: string; detail: Record<string, unknown> }
   | { kind: 'button' }
   | { kind: 'reevaluate'; cause: 'start' | 'timer' }
   | { kind: 'override'; override: RelayOverride | null; cause: string }

@@ -22,6 +22,7 @@ export const PREPAID_EVENT_KINDS: Readonly<Record<number, { kind: string; value?
   16: { kind: 'setting-changed', value: 'holding register address' },
   17: { kind: 'clock-set', value: 'clock change, s' },
   18: { kind: 'emergency-requested' },
+  19: { kind: 'token-credit', value: 'Wh of the keypad token (map revision 2)' },
 };
 
 /** One entry of a meter's event log, as read. */

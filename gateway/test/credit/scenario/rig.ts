@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import YAML from 'yaml';
 import { ManualClock, type Clock, type TimerHandle } from '@prepaid-edge/protocols';
-import { Simulator } from '@prepaid-edge/simulator';
+import { Simulator, type ProfileName } from '@prepaid-edge/simulator';
+import { meterEventWalker } from '../../../src/app/meter-events.js';
+import type { MeterEventWalker } from '../../../src/adapters/meter-events/index.js';
 import { Acquisition } from '../../../src/adapters/acquisition/index.js';
 import { parseConfig } from '../../../src/app/config/load-config.js';
 import type { GatewayConfig } from '../../../src/core/config/gateway-config.js';
@@ -80,6 +82,10 @@ export interface RigOptions {
   tickMs?: number;
   /** Called with the simulator before the gateway starts (e.g. to put credit on a meter). */
   beforeStart?: (sim: Simulator) => void;
+  /** Simulator profile of the meters (default `prepaid`; `prepaid-2`: map revision 2). */
+  profile?: ProfileName;
+  /** Upload the meters' event logs as the gateway does (MeterEventWalker on each reading). Default false. */
+  eventLog?: boolean;
 }
 
 /** What reached a meter's relay over Modbus: coil 1 writes (the relay command) seen by the meter. */
@@ -129,7 +135,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
   const n = o.meters ?? 1;
   const pollMs = o.pollMs ?? 60_000;
   const clock = new ManualClock({ now: o.start ?? Date.UTC(2026, 0, 5, 12) });
-  const sim = new Simulator({ profile: 'prepaid', meters: n, seed: 'credit', clock, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
+  const sim = new Simulator({ profile: o.profile ?? 'prepaid', meters: n, seed: 'credit', clock, ...(o.tickMs ? { tickMs: o.tickMs } : {}) });
   for (let u = 1; u <= n; u++) sim.setLoad(u, { type: 'constant', watts: o.loads?.[u - 1] ?? o.watts ?? 2000 });
   const writes = new Map<number, RelayWrites>();
   const jammed = new Set<number>();
@@ -177,6 +183,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
   const credits = new Map<string, Record<string, unknown>>();
   const outbox = await openOutbox(cfg.storage, { clock });
   let credit: CreditRuntime | undefined;
+  let walker: MeterEventWalker | undefined;
   const pending: Array<Promise<unknown>> = [];
   const acquisition = new Acquisition(cfg, {
     clock,
@@ -184,6 +191,10 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
       readings.push(r);
       // The gateway's order: committed to the outbox first, then charged.
       pending.push(outbox.appendReadings([r]).then(() => credit?.engine.onReading(r)));
+      if (walker) {
+        walker.onReading(r);
+        pending.push(walker.walk(r.meter));
+      }
     },
     event: (e) => {
       events.push(e);
@@ -212,6 +223,22 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
       clock: timers,
     });
   credit = await startCredit();
+  if (o.eventLog) {
+    walker = meterEventWalker(cfg, acquisition, {
+      clock,
+      log: quietLog(),
+      outbox,
+      event: (e) => {
+        events.push(e);
+        pending.push(outbox.appendEvent(e));
+      },
+      stored: (e) => {
+        events.push(e);
+        credit?.engine.onEvent(e);
+      },
+    });
+    await walker?.start();
+  }
   const settle = async () => {
     while (pending.length) await Promise.all(pending.splice(0));
     await credit!.engine.idle();
@@ -238,6 +265,7 @@ export async function creditRig(t: ExecutionContext, o: RigOptions): Promise<Rig
     if (closed) return;
     closed = true;
     await settle();
+    await walker?.stop();
     await credit!.stop();
     await acquisition.stop();
     await outbox.close();

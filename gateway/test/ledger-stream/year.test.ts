@@ -3,7 +3,9 @@
  * meters (ToU + tiered tariff, a standing charge per local day, a top-up a month) through the credit
  * engine into a real SQLite ledger, whose stream goes through the real uplink to a real mosquitto,
  * with two broker outages of a simulated month each. The head end's rebuild from the stream alone
- * equals the ledger to the sub-unit, seq gap-free; the ledger's own replay agrees.
+ * equals the ledger to the sub-unit, seq gap-free; the ledger's own replay agrees; and the customer
+ * statements of every local month (what the utility bills from) chain month to month and add up
+ * to the same balances and the same totals by kind.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ import { COMMAND_DEFAULTS, type CreditConfig } from '../../src/core/config/gatew
 import { CreditEngine } from '../../src/adapters/credit/credit-engine.js';
 import { parsePolicy } from '../../src/core/policy/index.js';
 import { parseTariff } from '../../src/core/tariff/index.js';
-import { openLedger } from '../../src/adapters/store/ledger/index.js';
+import { openLedger, readStatement } from '../../src/adapters/store/ledger/index.js';
 import { openOutbox } from '../../src/adapters/store/index.js';
 import { createUplink } from '../../src/adapters/uplink/index.js';
 import { LedgerFeed, uplinkPublisher } from '../../src/adapters/ledger-stream/index.js';
@@ -31,7 +33,7 @@ const STEP = 15 * 60_000;
 const STEPS = (365 * 24 * 60_000 * 60) / STEP;
 const METERS = ['y1', 'y2'];
 
-testWith(['mosquitto'])('a simulated year, two month-long broker outages: the head end rebuilds every balance from the stream = ledger, to the sub-unit', async (t) => {
+testWith(['mosquitto'])('a simulated year, two month-long broker outages: the head end rebuilds every balance from the stream = ledger = the monthly statements, to the sub-unit', async (t) => {
   t.timeout(120_000);
   const broker = await startMosquitto(t);
   const sub = await subscribe(t, broker.url);
@@ -108,5 +110,31 @@ testWith(['mosquitto'])('a simulated year, two month-long broker outages: the he
   t.true((await ledger.verify()).ok, "the ledger's own replay agrees");
   t.true((kinds.get('standing-charge') ?? 0) >= 2 * 364 && (kinds.get('consumption') ?? 0) >= 2 * 364 && kinds.get('topup') === 24, JSON.stringify([...kinds]));
   t.true(uplink.state().connects >= 3, 'the uplink reconnected after each outage');
+
+  // Statements per local month, January 2025 to January 2026 (the last charges fall in it).
+  const months = Array.from({ length: 13 }, (_, k) => {
+    const y = 2025 + Math.floor(k / 12);
+    const mo = (k % 12) + 1;
+    const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    return { from: `${y}-${String(mo).padStart(2, '0')}-01`, to: `${y}-${String(mo).padStart(2, '0')}-${last}` };
+  });
+  for (const meter of METERS) {
+    const entries = await ledger.entries(meter, { limit: 1_000_000 });
+    const byKind = new Map<string, number>();
+    for (const e of entries) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + e.amount);
+    const statements = [];
+    for (const m of months) statements.push(await readStatement(ledger, { meter, from: m.from, to: m.to, zone: ZONE }));
+    for (let k = 1; k < statements.length; k++) t.is(statements[k]!.opening, statements[k - 1]!.closing, `${meter} ${months[k]!.from}: opening = the month before's closing`);
+    const first = statements[0]!;
+    const last = statements[statements.length - 1]!;
+    const rebuilt = r.balances().get(meter) ?? Number.NaN;
+    t.is(last.closing, rebuilt, `${meter}: the last statement closes on the head end's rebuilt balance`);
+    t.is(last.closing, accounts.find((a) => a.meter === meter)!.balance, `${meter}: and on the ledger's balance`);
+    t.is(first.opening + statements.reduce((n, st) => n + st.lines.reduce((x, l) => x + l.amount, 0), 0), last.closing, `${meter}: opening + every line of the year = closing`);
+    t.is(statements.reduce((n, st) => n + st.entries, 0), entries.length, `${meter}: every entry is in exactly one month`);
+    const linesByKind = new Map<string, number>();
+    for (const st of statements) for (const l of st.lines) linesByKind.set(l.kind, (linesByKind.get(l.kind) ?? 0) + l.amount);
+    t.deepEqual(Object.fromEntries([...linesByKind].sort()), Object.fromEntries([...byKind].sort()), `${meter}: the statements' totals by kind = the ledger's, to the sub-unit`);
+  }
   t.log(`${STEPS} steps x ${METERS.length} meters in ${(ms / 1000).toFixed(1)} s; ${total} entries (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}); ${s.duplicates} duplicates dropped; balances ${JSON.stringify(accounts.map((a) => [a.meter, a.balance]))}`);
 });

@@ -68,9 +68,9 @@ export class Gateway {
   private stopHealth: (() => void) | undefined;
   private readonly pendingWrites = new Set<Promise<unknown>>();
   /** The credit runtime's command handler; every uplink (and a Sparkplug node) hands its commands here. */
-  private commandHandler: ((payload: Buffer) => void) | undefined;
+  private commandHandler: ((payload: Buffer) => Promise<unknown>) | undefined;
   /** Commands that arrive while the credit runtime restarts (reconfigure): handed to the new one. */
-  private heldCommands: Buffer[] | undefined;
+  private heldCommands: Array<{ payload: Buffer; applied: (p: Promise<unknown>) => void }> | undefined;
   private sparkplugObserver: GatewayObserver | undefined;
   private boards: Map<string, import('johnny-five').Board> = new Map();
   /** Signed `config` commands, trial and rollback (when started from a config file). */
@@ -155,7 +155,7 @@ export class Gateway {
     const spbOnly = config.sparkplug?.mode === 'instead';
     const uplink = createUplink({ cfg: config.mqtt, gatewayId: config.gateway.id, outbox, log, version: VERSION, clock: this.clock, startedAt: this.startedAt, ...(spbOnly ? { readings: false } : {}), ...(this.remote ? { config: this.remote.info() } : {}) });
     this.uplink = uplink;
-    uplink.on('command', (_topic, payload) => this.command(payload));
+    uplink.on('command', (_topic, payload, settle) => settle(this.command(payload)));
     if (config.sparkplug) {
       const { EdgeNode, bdSeqPath } = await import('../adapters/sparkplug/index.js');
       const node = new EdgeNode({ mqtt: config.mqtt, sparkplug: config.sparkplug, bdSeqFile: bdSeqPath(config.storage.path), version: VERSION, log, clock: this.clock, commands: Boolean(config.credit), outbox });
@@ -172,9 +172,11 @@ export class Gateway {
     }
   }
 
-  private command(payload: Buffer): void {
-    if (this.heldCommands) this.heldCommands.push(payload);
-    else this.commandHandler?.(payload);
+  /** Settles when the command is applied (the uplink acks it to the broker then). */
+  private command(payload: Buffer): Promise<unknown> {
+    const held = this.heldCommands;
+    if (held) return new Promise((applied) => held.push({ payload, applied }));
+    return this.commandHandler?.(payload) ?? Promise.resolve();
   }
 
   private async startCredit(config: GatewayConfig, ledger?: Ledger): Promise<void> {
@@ -315,7 +317,7 @@ export class Gateway {
   private releaseCommands(): void {
     const held = this.heldCommands ?? [];
     this.heldCommands = undefined;
-    for (const p of held) this.command(p);
+    for (const h of held) h.applied(this.command(h.payload));
   }
 
   /** The uplink, for the trial of a new configuration: is it connected now, and tell when it is. */

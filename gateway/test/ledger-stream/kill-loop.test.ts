@@ -60,6 +60,8 @@ testWith(['mosquitto'])(`ledger stream kill loop: ${N} x SIGKILL of prepaid-gate
       if (gw.proc.exitCode !== null) throw new Error(`run ${i}: the gateway exited (${gw.proc.exitCode}):\n${gw.stderr()}`);
       return (await lastId().catch(() => 0)) > before;
     }, 20_000).catch((e: Error) => t.fail(`${e.message}\n${gw.stderr()}`));
+    // Online means subscribed (the uplink publishes it after the SUBACK): from then on the broker keeps commands for it.
+    if (i === 0) await waitFor('the gateway online', () => sub.on(`${PREFIX}/${gwId}/status`).some((m) => m.json.state === 'online'), 20_000);
     await topUp();
     await sleep(200 + rnd() * 1300);
     gw.proc.kill('SIGKILL');
@@ -81,7 +83,8 @@ testWith(['mosquitto'])(`ledger stream kill loop: ${N} x SIGKILL of prepaid-gate
   t.deepEqual(seqConflicts(sub, gwId), [], 'no seq ever named two different entries: seqs are the same across restarts');
   const topups = await g!.all<{ cause: string }>("SELECT cause FROM ledger_entries WHERE kind = 'topup'");
   const applied = sent.filter((id) => topups.some((e) => e.cause.includes(id)));
-  t.true(applied.length >= 1, `top-ups applied (${applied.length} of ${sent.length} sent)`);
+  // A command is acknowledged to the broker only once applied, so none is lost to a kill.
+  t.is(applied.length, sent.length, `every top-up applied (${applied.length} of ${sent.length} sent)`);
   t.is(topups.length, applied.length, 'each applied top-up once');
   t.true((truth.kinds.get('consumption') ?? 0) > N, 'charging went on across the kills');
   const s = r.summary();

@@ -22,7 +22,8 @@ import { LedgerFeed, type LedgerFeedOptions } from '../ledger-stream/index.js';
 
 /** What credit needs from the uplink (MQTT): commands in, results and retained credit out. */
 export interface CreditUplink {
-  onCommand(handler: (payload: Buffer) => void): void;
+  /** The handler's promise settles when the command is applied (or refused) and its outcome stored. */
+  onCommand(handler: (payload: Buffer) => Promise<unknown>): void;
   publishResult(payload: string): void;
   publishCredit(meter: string, payload: object): void;
 }
@@ -108,9 +109,7 @@ export class CreditRuntime implements CreditConsole {
       await ledger.close().catch(() => undefined);
       throw e;
     }
-    deps.uplink.onCommand((payload) => {
-      void rt.handleCommand(payload);
-    });
+    deps.uplink.onCommand((payload) => rt.handleCommand(payload));
     return rt;
   }
 

@@ -84,8 +84,13 @@ export interface UplinkState {
 export interface UplinkEvents {
   connected: [];
   disconnected: [reason: string];
-  /** A message on `{prefix}/{gw}/commands` (signed commands; verified by the credit runtime). */
-  command: [topic: string, payload: Buffer];
+  /**
+   * A message on `{prefix}/{gw}/commands` (signed commands; verified by the credit runtime). A
+   * listener that applies it passes its promise to `settle`: the broker gets the PUBACK only when
+   * that settles (or after COMMAND_ACK_MAX_MS), so a crash before the command is durable leaves it
+   * with the broker, which delivers it again on the next connection (persistent session).
+   */
+  command: [topic: string, payload: Buffer, settle: (applied: Promise<unknown>) => void];
 }
 
 export interface Uplink {
@@ -118,6 +123,12 @@ type Outgoing =
   | { kind: 'event'; topic: string; payload: string; ids: number[] };
 
 const EVENTS_PER_READ = 100;
+/**
+ * Longest a command's PUBACK waits for its application. Commands take milliseconds; a move-out
+ * reads its meter first (seconds). Beyond this the ack goes anyway: MQTT.js handles incoming
+ * packets one at a time, and holding them longer would starve keepalive answers and our PUBACKs.
+ */
+export const COMMAND_ACK_MAX_MS = 10_000;
 /** Acknowledged rows are deleted together: when nothing is in flight any more, or once this many wait. */
 const DELETE_BATCH = 2000;
 
@@ -282,10 +293,22 @@ class MqttUplink extends EventEmitter implements Uplink {
     client.on('close', () => {
       if (gen === this.gen) this.onClose(client);
     });
-    client.on('message', (topic: string, payload: Buffer) => {
-      if (limiter.isDropped(topic, payload)) return;
-      if (gen === this.gen && topic === this.topics.commands) this.emit('command', topic, payload);
-    });
+    // Commands are dispatched from handleMessage, which MQTT.js calls before it sends a QoS 1
+    // PUBACK and waits on: the ack goes once the command is applied (see UplinkEvents.command).
+    client.handleMessage = (packet, done) => {
+      const topic = packet.topic;
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      if (gen !== this.gen || topic !== this.topics.commands || limiter.isDropped(topic, payload)) return done();
+      const applied: Promise<unknown>[] = [];
+      this.emit('command', topic, payload, (p: Promise<unknown>) => void applied.push(p));
+      if (applied.length === 0) return done();
+      let timer: TimerHandle | undefined;
+      const late = new Promise<void>((r) => (timer = this.clock.setTimeout(r, COMMAND_ACK_MAX_MS)));
+      void Promise.race([Promise.allSettled(applied), late]).then(() => {
+        this.clock.clearTimeout(timer);
+        done();
+      });
+    };
     // Always listened to: an 'error' without a listener would crash the process.
     client.on('error', (e: Error) => {
       if (gen !== this.gen) return;
@@ -312,13 +335,16 @@ class MqttUplink extends EventEmitter implements Uplink {
     this.st.lastConnectedAt = this.clock.now();
     this.st.lastError = null;
     this.log.info({ url: redactUrl(this.cfg.url), clientId: this.cfg.clientId, connects: this.st.connects }, 'connected to the broker');
-    this.publishRaw(gen, this.topics.status, onlinePayload(this.status, this.clock.now(), this.clock.monotonic() - this.startMono), true);
+    // A persistent session keeps the subscription; subscribing again is harmless and covers a clean
+    // one. `online` goes after the SUBACK: a head end that sends a command when it sees the gateway
+    // online never sends it before the broker has a subscription to queue it for (the first start).
+    this.client?.subscribe(this.topics.commands, { qos: 1 }, (err) => {
+      if (gen !== this.gen) return;
+      if (err) this.log.error({ err: err.message }, 'cannot subscribe to commands');
+      void this.publishRaw(gen, this.topics.status, onlinePayload(this.status, this.clock.now(), this.clock.monotonic() - this.startMono), true);
+    });
     for (const [meter, h] of this.latestHealth) this.sendHealth(gen, meter, h);
     for (const [meter, c] of this.latestCredit) void this.publishRaw(gen, this.topics.credit(meter), c, true);
-    // A persistent session keeps the subscription; subscribing again is harmless and covers a clean one.
-    this.client?.subscribe(this.topics.commands, { qos: 1 }, (err) => {
-      if (err && gen === this.gen) this.log.error({ err: err.message }, 'cannot subscribe to commands');
-    });
     // Rows acknowledged on the previous connection are being deleted: let that finish, so they
     // are not sent again.
     await Promise.allSettled([...this.deletes]);

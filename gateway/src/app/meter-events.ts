@@ -13,7 +13,7 @@ import { dlt645EventRecordPorts, MeterEventWalker, walkPrepaidEventLog, type Eve
 export function meterEventWalker(
   config: GatewayConfig,
   acquisition: Acquisition,
-  deps: { clock: Clock; log: Logger; outbox: SqliteOutbox; event: (e: NewEvent) => void; stored: (e: NewEvent) => void },
+  deps: { clock: Clock; log: Logger; outbox: SqliteOutbox; event: (e: NewEvent) => void; stored: (e: NewEvent) => void; act?: (e: NewEvent) => Promise<void> },
 ): MeterEventWalker | undefined {
   const ports: EventLogPort[] = [];
   const zone = config.gateway.timezone;

@@ -239,6 +239,7 @@ export class Gateway {
       outbox: this.outbox!,
       event: (e) => this.onEvent(e),
       stored: (e) => this.onStoredEvent(e),
+      act: async (e) => this.credit?.engine.actOnMeterEvent(e),
     });
     await this.meterEvents?.start();
   }

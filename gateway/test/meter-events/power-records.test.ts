@@ -72,3 +72,48 @@ test('power down and up each become one no-charge ledger record by the meter eve
   t.true(used > 0, 'the energy used while the gateway was down is charged');
   t.true((await ledger.verify()).ok);
 });
+
+test('a crash right after a power event is stored: its ledger record is already there (acted on before the store), and not made twice', async (t) => {
+  t.timeout(90_000);
+  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: 'power-records-crash' });
+  sim.setLoad(1, { type: 'constant', watts: 0 });
+  const port = await sim.listenTcp(0);
+  t.teardown(() => sim.close());
+  const db = join(tempDir(t), 'gw.db');
+  const raw = rawConfig('gw-power-crash', db, 'mqtt://127.0.0.1:1', {
+    buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 300 }],
+    meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
+    credit: { tariffs: { t: ENERGY }, policies: { p: POLICY }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 100_000 }], keys: KEYS },
+  });
+  const gw = await startGateway(t, configOf(raw));
+  // The process "dies" the instant the first power-down and its mark are committed: nothing after
+  // the store runs (no observers, no engine), and the next start finds the mark already moved.
+  const walker = gw.meterEvents as unknown as { stopped: boolean; deps: { outbox: { appendEventMarked: (e: NewEvent, m: unknown) => Promise<unknown> } } };
+  const outbox = walker.deps.outbox;
+  const real = outbox.appendEventMarked.bind(outbox);
+  let died: number | undefined;
+  let release: (e: Error) => void = () => undefined;
+  outbox.appendEventMarked = async (e, m) => {
+    const r = await real(e, m);
+    if (died === undefined && e.type === 'meter-event' && e.data?.kind === 'power-down') {
+      died = e.data.seq as number;
+      await new Promise((_, reject) => (release = reject));
+    }
+    return r;
+  };
+  const records = async (l = gw.credit!.ledger) => (await l.auditLog({ meter: 'p1', action: 'meter-record' })).map((a) => ({ cause: a.cause, id: (a.detail as { id: string }).id }));
+  const cut = sim.clock.now() - sim.startMs;
+  sim.addFault(1, { type: 'powerLoss', from: cut, until: cut + 1500 });
+  await until('the power-down stored', async () => died !== undefined);
+  walker.stopped = true; // no further walks in this life
+  release(new Error('the gateway died here'));
+  await gw.stop('crash');
+
+  const gw2 = await startGateway(t, configOf(raw));
+  await until('the power-up recorded after the restart', async () => (await records(gw2.credit!.ledger)).some((r) => r.cause === 'power-up'));
+  await new Promise((r) => setTimeout(r, 1000));
+  const all = await records(gw2.credit!.ledger);
+  t.deepEqual(all.filter((r) => r.cause === 'power-down').map((r) => r.id), [`meter-event:p1:${died}`], 'the power-down has its one record although the gateway died right after storing it');
+  t.is(new Set(all.map((r) => r.id)).size, all.length, 'no record twice');
+  t.true((await gw2.credit!.ledger.verify()).ok);
+});

@@ -61,6 +61,8 @@ export interface CreditEngineDeps {
 
 export class CreditEngine {
   private readonly accounts = new Map<string, AccountConfig>();
+  /** Events the walker had acted on before storing them (actOnMeterEvent), not acted on again by onEvent. */
+  private readonly actedOn = new WeakSet<NewEvent>();
   private readonly postings: CoalescedPostings;
   private readonly memory: AccountMemory;
   private readonly desk: CreditDesk;
@@ -155,19 +157,25 @@ export class CreditEngine {
   onEvent(e: NewEvent): void {
     this.charging.onEvent(e);
     if (e.meter && this.accounts.has(e.meter)) this.deps.meterEvent?.(e);
-    // 'A' on a prepaid meter's keypad, from its event log (uploaded once per entry): the policy decides.
-    // Power down/up in the meter's log: one no-charge record in the ledger each, once by the meter's seq.
-    if (e.type === 'meter-event' && e.meter && (e.data?.kind === 'power-down' || e.data?.kind === 'power-up') && typeof e.data.seq === 'number' && this.accounts.has(e.meter)) {
-      const meter = e.meter;
+    // A meter log entry acted on before it was stored (the walker's `act`) is not acted on again.
+    if (!this.actedOn.has(e)) void this.actOnMeterEvent(e).catch((err: Error) => this.deps.log.error({ meter: e.meter, err: err.message }, 'acting on a meter event failed'));
+  }
+
+  /**
+   * What a prepaid meter's own log entry does to its account, committed before the walker stores
+   * the entry and moves its mark (so a crash in between repeats it rather than losing it):
+   * power down/up is one no-charge ledger record each, once by the meter's seq; 'A' on the keypad
+   * asks the policy for emergency credit (a second ask while it is in use changes nothing).
+   */
+  async actOnMeterEvent(e: NewEvent): Promise<void> {
+    this.actedOn.add(e);
+    if (e.type !== 'meter-event' || !e.meter || !this.accounts.has(e.meter)) return;
+    const meter = e.meter;
+    if ((e.data?.kind === 'power-down' || e.data?.kind === 'power-up') && typeof e.data.seq === 'number') {
       const { seq, kind, meterTs } = e.data as { seq: number; kind: string; meterTs?: number | null };
-      void this.intake
-        .meterRecord(meter, `meter-event:${meter}:${seq}`, kind, { seq, meterTs: meterTs ?? null })
-        .catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'meter power record failed'));
+      await this.intake.meterRecord(meter, `meter-event:${meter}:${seq}`, kind, { seq, meterTs: meterTs ?? null });
     }
-    if (e.type === 'meter-event' && e.meter && e.data?.kind === 'emergency-requested' && this.accounts.has(e.meter)) {
-      const meter = e.meter;
-      void this.intake.requestEmergencyCredit(meter, 'keypad').catch((err: Error) => this.deps.log.error({ meter, err: err.message }, 'emergency credit request from the keypad failed'));
-    }
+    if (e.data?.kind === 'emergency-requested') await this.intake.requestEmergencyCredit(meter, 'keypad');
   }
 
   /** A good reading (already committed to the outbox). Resolves when it is charged and enforced. */

@@ -31,6 +31,13 @@ export interface MeterEventWalkerDeps {
   event: (e: NewEvent) => void;
   /** Each stored log entry, after it is committed (observers, Sparkplug). */
   stored?: (e: NewEvent) => void;
+  /**
+   * Each log entry before it is stored with its mark: what the gateway does about it (a ledger
+   * record, an emergency request) is committed first, so a crash in between walks the entry again
+   * and the action, idempotent by the meter's seq, is not lost. A failure is logged and the entry
+   * is stored anyway (the upload must not stop on it).
+   */
+  act?: (e: NewEvent) => Promise<void>;
   ports: EventLogPort[];
 }
 
@@ -102,6 +109,7 @@ export class MeterEventWalker {
       if (w.lost > 0) this.deps.event({ ts: clock.now(), type: 'meter-events-lost', meter, data: { bus: port.bus, ...(port.key ? { log: port.key } : {}), after: w.reset ? 0 : (last ?? 0), count: w.lost } });
       for (const entry of w.entries) {
         const e: NewEvent = { ts: clock.now(), type: 'meter-event', meter, data: { bus: port.bus, ...(entry.data ?? meterEventData(entry)) } };
+        await this.deps.act?.(e).catch((err: Error) => log.error({ meter, bus: port.bus, seq: entry.seq, err: err.message }, 'acting on a meter event failed; stored anyway'));
         await outbox.appendEventMarked(e, { key: markKey(key), value: entry.seq });
         this.marks.set(key, entry.seq);
         this.deps.stored?.(e);

@@ -5,7 +5,7 @@
  * meanwhile is charged once. Checked in the ledger file itself after a restart.
  */
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Simulator } from '@prepaid-edge/simulator';
 import type { NewEvent } from '../../src/core/model.js';
 import { openLedger } from '../../src/adapters/store/ledger/index.js';
@@ -18,18 +18,23 @@ import { KEYS } from '../credit/scenario/signer.js';
 const ENERGY = { id: 'energy', creditUnit: 'energy', subunitsPerUnit: 1, periods: [{ id: 'all', pricePerKwh: 1000 }], tou: [], defaultPeriod: 'all', standingChargePerDay: 0 };
 const POLICY = { id: 'p', lowCreditThresholds: [500, 200], emergencyCredit: null, friendly: { windows: [], holidays: [] }, disconnectNoticeMs: 0, maxDebt: 0, reconnect: { mode: 'auto', threshold: 0 } };
 
-test('power down and up each become one no-charge ledger record by the meter event seq, also for a cut while the gateway was down', async (t) => {
-  t.timeout(90_000);
-  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: 'power-records' });
+/** One simulated prepaid meter (no load) on Modbus TCP and a gateway config with its energy account. */
+async function rig(t: ExecutionContext, name: string) {
+  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: name });
   sim.setLoad(1, { type: 'constant', watts: 0 });
   const port = await sim.listenTcp(0);
   t.teardown(() => sim.close());
-  const db = join(tempDir(t), 'gw.db');
-  const raw = rawConfig('gw-power', db, 'mqtt://127.0.0.1:1', {
+  const raw = rawConfig(`gw-${name}`, join(tempDir(t), 'gw.db'), 'mqtt://127.0.0.1:1', {
     buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 300 }],
     meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
     credit: { tariffs: { t: ENERGY }, policies: { p: POLICY }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 100_000 }], keys: KEYS },
   });
+  return { sim, raw };
+}
+
+test('power down and up each become one no-charge ledger record by the meter event seq, also for a cut while the gateway was down', async (t) => {
+  t.timeout(90_000);
+  const { sim, raw } = await rig(t, 'power-records');
   const since = () => sim.clock.now() - sim.startMs;
   const seen: NewEvent[] = [];
   const powerEvents = (evs: NewEvent[]) => evs.filter((e) => e.type === 'meter-event' && (e.data?.kind === 'power-down' || e.data?.kind === 'power-up'));
@@ -75,16 +80,7 @@ test('power down and up each become one no-charge ledger record by the meter eve
 
 test('a crash right after a power event is stored: its ledger record is already there (acted on before the store), and not made twice', async (t) => {
   t.timeout(90_000);
-  const sim = new Simulator({ profile: 'prepaid', meters: 1, seed: 'power-records-crash' });
-  sim.setLoad(1, { type: 'constant', watts: 0 });
-  const port = await sim.listenTcp(0);
-  t.teardown(() => sim.close());
-  const db = join(tempDir(t), 'gw.db');
-  const raw = rawConfig('gw-power-crash', db, 'mqtt://127.0.0.1:1', {
-    buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port, timeoutMs: 300 }],
-    meters: [{ id: 'p1', bus: 'tcp1', unit: 1, profile: 'prepaid', pollMs: 250 }],
-    credit: { tariffs: { t: ENERGY }, policies: { p: POLICY }, classes: { r: { tariff: 't', policy: 'p' } }, accounts: [{ meter: 'p1', customer: 'C-1', class: 'r', openingBalance: 100_000 }], keys: KEYS },
-  });
+  const { sim, raw } = await rig(t, 'power-records-crash');
   const gw = await startGateway(t, configOf(raw));
   // The process "dies" the instant the first power-down and its mark are committed: nothing after
   // the store runs (no observers, no engine), and the next start finds the mark already moved.

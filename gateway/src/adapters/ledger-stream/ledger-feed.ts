@@ -16,6 +16,7 @@ import { every } from '@prepaid-edge/protocols';
 import { cursorAfter, ledgerPayload, type StreamCursor, type StreamEntry } from '../../core/ledger/stream.js';
 import type { Logger } from '../log.js';
 import type { Uplink } from '../uplink/index.js';
+import { FoldedRun } from '../../core/flow/folded-run.js';
 
 /** What the feed needs of the ledger (store/ledger). */
 export interface StreamLedger {
@@ -92,8 +93,11 @@ export class LedgerFeed {
   private track: Array<{ upTo: StreamCursor; done: boolean }> = [];
   private inflight = 0;
   private published = 0;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly pumpRun = new FoldedRun(() => this.fill(this.session), {
+    more: () => this.live,
+    onError: (e) => this.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'cannot read the ledger; retrying on the next commit or poll'),
+    onIdle: () => this.wakeIdle(),
+  });
   private saving: Promise<void> = Promise.resolve();
   private readonly cleanups: Array<() => void> = [];
   private readonly idleWaiters = new Set<() => void>();
@@ -169,24 +173,7 @@ export class LedgerFeed {
 
   pump(): void {
     if (!this.live || this.stopping) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    void (async () => {
-      try {
-        do {
-          this.pumpAgain = false;
-          await this.fill(this.session);
-        } while (this.pumpAgain && this.live);
-      } catch (e) {
-        this.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'cannot read the ledger; retrying on the next commit or poll');
-      } finally {
-        this.pumping = false;
-        this.wakeIdle();
-      }
-    })();
+    this.pumpRun.trigger();
   }
 
   private async fill(session: number): Promise<void> {
@@ -234,7 +221,7 @@ export class LedgerFeed {
     return new Promise((resolve) => {
       const timer = this.o.clock.setTimeout(done, ms);
       const check = () => {
-        if (!this.live || (this.inflight === 0 && !this.pumping)) done();
+        if (!this.live || (this.inflight === 0 && !this.pumpRun.busy)) done();
       };
       const self = this;
       function done(): void {

@@ -19,6 +19,7 @@
 import type { NewEvent, StoredReading } from '../../core/model.js';
 import { deviceMetric, type ExceptionFilter, type Metric, type Payload } from '../../core/sparkplug/index.js';
 import type { Logger } from '../log.js';
+import { FoldedRun } from '../../core/flow/folded-run.js';
 
 /** What the feed needs of the SQLite outbox (opened with consumers.sparkplug). */
 export interface SparkplugOutbox {
@@ -66,8 +67,9 @@ export class OutboxFeed {
   private saving: Promise<void> = Promise.resolve();
   private inflight = 0;
   private windowWaiters: Array<() => void> = [];
-  private feeding = false;
-  private feedAgain = false;
+  private readonly feedRun = new FoldedRun(() => this.feed(this.session), {
+    onError: (e) => this.host.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'sparkplug: cannot read the outbox'),
+  });
   private unsubscribe: (() => void) | undefined;
   /** Meter -> the last reading id committed when its comm-lost came (Infinity until read). */
   private readonly deadAt = new Map<string, number>();
@@ -129,23 +131,7 @@ export class OutboxFeed {
 
   pump(): void {
     if (!this.host.live()) return;
-    if (this.feeding) {
-      this.feedAgain = true;
-      return;
-    }
-    this.feeding = true;
-    void (async () => {
-      try {
-        do {
-          this.feedAgain = false;
-          await this.feed(this.session);
-        } while (this.feedAgain);
-      } catch (e) {
-        this.host.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'sparkplug: cannot read the outbox');
-      } finally {
-        this.feeding = false;
-      }
-    })();
+    this.feedRun.trigger();
   }
 
   private live(session: number): boolean {

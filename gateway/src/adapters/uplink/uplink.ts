@@ -17,6 +17,7 @@ import { clientOptions, redactUrl } from './client-options.js';
 import { limitIncoming, PacketLimiter } from './packet-limit.js';
 import { batchReadings, eventMessage, healthPayload, offlinePayload, onlinePayload, readingsPayload, type StatusInfo } from './payloads.js';
 import { topicsFor, type Topics } from './topics.js';
+import { FoldedRun } from '../../core/flow/folded-run.js';
 
 // mqtt's own connect module, not the package index: the index also loads the client's browser,
 // WebSocket and SOCKS builds, about half of mqtt's load time at every start (docs/benchmarks.md, "Gateway start").
@@ -177,8 +178,13 @@ class MqttUplink extends EventEmitter implements Uplink {
   private prepared: Outgoing[] = [];
   private readonly inflight = new Map<number, Outgoing>();
   private nextToken = 0;
-  private pumping = false;
-  private pumpAgain = false;
+  private readonly pumpRun = new FoldedRun(() => this.fill(this.gen), {
+    onError: (e) => {
+      if (this.stopping) return;
+      this.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'cannot read the outbox; retrying');
+      this.idleSoon();
+    },
+  });
 
   private readonly deletes = new Set<Promise<void>>();
   private ackedReadings: number[] = [];
@@ -407,26 +413,7 @@ class MqttUplink extends EventEmitter implements Uplink {
 
   /** Fill the in-flight window from the outbox; re-entrant calls fold into the running one. */
   private pump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    void (async () => {
-      try {
-        do {
-          this.pumpAgain = false;
-          await this.fill(this.gen);
-        } while (this.pumpAgain);
-      } catch (e) {
-        if (!this.stopping) {
-          this.log.error({ err: (e as Error).message, code: (e as { code?: unknown }).code }, 'cannot read the outbox; retrying');
-          this.idleSoon();
-        }
-      } finally {
-        this.pumping = false;
-      }
-    })();
+    this.pumpRun.trigger();
   }
 
   private async fill(gen: number): Promise<void> {

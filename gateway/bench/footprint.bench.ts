@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { startBenchBroker } from './mosquitto-process.js';
 
-const BUSES = [62, 62, 62, 61]; // 247 meters
+export const BUSES = [62, 62, 62, 61]; // 247 meters
 const WARMUP_MS = 10_000;
 const MEASURE_MS = 60_000;
 const SAMPLE_MS = 1000;
@@ -45,7 +45,8 @@ export function unitEnvironment(unitText: string): Record<string, string> {
   return env;
 }
 
-async function simServer(): Promise<{ proc: ChildProcess; ports: number[] }> {
+/** The simulator process serving BUSES (sdm630 meters) on one TCP port per bus. */
+export async function simServer(): Promise<{ proc: ChildProcess; ports: number[] }> {
   const proc = spawn(process.execPath, [SIM_SERVER, JSON.stringify({ profile: 'sdm630', buses: BUSES, speed: 1 })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ports = await new Promise<number[]>((resolve, reject) => {
     let out = '';
@@ -59,7 +60,7 @@ async function simServer(): Promise<{ proc: ChildProcess; ports: number[] }> {
   return { proc, ports };
 }
 
-async function kill(p: ChildProcess | undefined): Promise<void> {
+export async function kill(p: ChildProcess | undefined): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));
   p.kill('SIGTERM');

@@ -83,7 +83,7 @@ test('an absent address times out with E_DLT645_TIMEOUT after timeoutMs, and the
 
 test('an abnormal reply throws E_DLT645_ERROR with the error byte; the next request is unaffected', async (t) => {
   const { master } = await dlt645Rig(t);
-  const e = await failure(master.readRaw(DLT_A, '04000101')); // date: this meter does not serve it
+  const e = await failure(master.readRaw(DLT_A, '04009999')); // a data identifier this meter does not serve
   t.true(e instanceof Dlt645AbnormalError);
   t.is(e.code, 'E_DLT645_ERROR');
   t.like(e.context, { errorByte: 0x02, errors: ['noRequestedData'], functionCode: 0x11, address: DLT_A, bus: 'dlt' });

@@ -28,7 +28,29 @@ program
   .option('--db <path>', 'override storage.path')
   .allowExcessArguments(false)
   .action(async (o: { config: string; mqtt?: string; db?: string }) => {
-    let gw: Gateway;
+    let gw: Gateway | undefined;
+    let starting: Promise<void> | undefined;
+    // Listened to before the gateway starts: a stop asked for while it starts (systemd, Ctrl-C)
+    // waits for the start to finish, then stops cleanly, instead of killing it half-way.
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      if (!gw) process.exit(0); // nothing opened yet
+      const g = gw;
+      void (starting ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => g.stop(signal))
+        .then(
+          () => process.exit(0),
+          (e) => {
+            g.log.error({ err: (e as Error).message }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
     try {
       const { loadConfig } = await import('./config/load-config.js');
       // A new configuration the last run left on trial (crash, kill) is rolled back before the file is read.
@@ -39,24 +61,11 @@ program
       (await import('../adapters/store/owner-lock.js')).refuseIfOwnedElsewhere(cfg.storage.path);
       const [{ createLogger }, { Gateway }] = await Promise.all([import('../adapters/log.js'), import('./runtime.js')]);
       gw = new Gateway(cfg, { log: createLogger({ level: cfg.log.level, gateway: cfg.gateway.id }), remoteConfig: { file: o.config, overrides, ...(recovered ? { recovered } : {}) } });
-      await gw.start();
+      starting = gw.start();
+      await starting;
     } catch (e) {
       die(e);
     }
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      gw.stop(signal).then(
-        () => process.exit(0),
-        (e) => {
-          gw.log.error({ err: (e as Error).message }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
   });
 
 const config = program.command('config').description('configuration tools');

@@ -191,6 +191,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
   private readonly maxPerTx: number;
   private queue: WriteOp[] = [];
   private flushQueued = false;
+  private windowTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   private readonly stats_: WriteStats = { commits: 0, readings: 0, events: 0 };
@@ -391,7 +392,9 @@ class SqliteOutboxImpl implements SqliteOutbox {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
-      // Writes queued before close() are committed (their setImmediate may not have fired yet).
+      // Writes queued before close() are committed (their setImmediate or window may not have fired yet).
+      clearTimeout(this.windowTimer);
+      this.windowTimer = undefined;
       while (this.queue.length > 0) await this.lane.run(() => this.flush());
       await this.lane.idle();
       try {
@@ -440,11 +443,27 @@ class SqliteOutboxImpl implements SqliteOutbox {
   }
 
   private scheduleFlush(): void {
-    if (this.flushQueued) return;
+    const windowMs = this.cfg.commitWindowMs ?? 0;
+    // Only readings wait for company (storage.commitWindowMs): anything else in the queue goes now.
+    const wait = windowMs > 0 && this.queue.every((op) => op.kind === 'readings');
+    if (this.flushQueued) {
+      if (!wait && this.windowTimer) {
+        clearTimeout(this.windowTimer);
+        this.windowTimer = undefined;
+        setImmediate(() => void this.lane.run(() => this.flush()));
+      }
+      return;
+    }
     this.flushQueued = true;
     // setImmediate, not a microtask: calls made from several callbacks in this turn of the event
-    // loop still land in the same transaction.
-    setImmediate(() => void this.lane.run(() => this.flush()));
+    // loop still land in the same transaction. The window is wire-independent wall time, like the
+    // setImmediate (a test's manual clock does not decide when SQLite commits).
+    if (wait)
+      this.windowTimer = setTimeout(() => {
+        this.windowTimer = undefined;
+        void this.lane.run(() => this.flush());
+      }, windowMs);
+    else setImmediate(() => void this.lane.run(() => this.flush()));
   }
 
   private async flush(): Promise<void> {

@@ -58,6 +58,12 @@ export interface StorageConfig {
   maxBytes: number;
   /** 'full' survives power loss; 'normal' survives process crashes only. */
   synchronous: 'full' | 'normal';
+  /**
+   * Readings wait up to this long (ms) for others to share their transaction (flash wear: one
+   * commit rewrites whole pages); events, deletes and marks commit at once. Default 0 in code, 100
+   * from the config schema. A reading is charged and forwarded only after its commit.
+   */
+  commitWindowMs?: number;
 }
 
 export interface SparkplugConfig {

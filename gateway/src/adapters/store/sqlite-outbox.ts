@@ -439,13 +439,14 @@ class SqliteOutboxImpl implements SqliteOutbox {
 
   private enqueue(op: WriteOp): void {
     this.queue.push(op);
-    this.scheduleFlush();
+    this.scheduleFlush(op.kind !== 'readings');
   }
 
-  private scheduleFlush(): void {
+  /** `now`: an op that must not wait (event, delete, mark), or a backlog left by the last transaction. */
+  private scheduleFlush(now: boolean): void {
     const windowMs = this.cfg.commitWindowMs ?? 0;
-    // Only readings wait for company (storage.commitWindowMs): anything else in the queue goes now.
-    const wait = windowMs > 0 && this.queue.every((op) => op.kind === 'readings');
+    // Only readings wait for company (storage.commitWindowMs): anything else goes at once.
+    const wait = windowMs > 0 && !now;
     if (this.flushQueued) {
       if (!wait && this.windowTimer) {
         clearTimeout(this.windowTimer);
@@ -476,7 +477,7 @@ class SqliteOutboxImpl implements SqliteOutbox {
     }
     const ops = this.queue.splice(0, take);
     this.flushQueued = false;
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.queue.length > 0) this.scheduleFlush(true);
     try {
       const results = await this.transaction(ops);
       ops.forEach((op, i) => (op.resolve as (v: unknown) => void)(results[i]));

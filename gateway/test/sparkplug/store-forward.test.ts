@@ -36,10 +36,12 @@ test('TCK send data, store and forward from the durable outbox: outage + gateway
     sparkplug: { groupId: 'plant', edgeNodeId: gwId },
   });
   const first = runCli(t, dir, raw);
-  await waitFor('NBIRTH, DBIRTHs and JSON readings', () => host.of('NBIRTH').length === 1 && host.of('DBIRTH').length === 2 && sub.readings(gwId).length > 10, 30_000).catch((e: Error) => {
+  await waitFor('NBIRTH, DBIRTHs and JSON readings', () => host.of('NBIRTH').length >= 1 && host.of('DBIRTH').length >= 2 && sub.readings(gwId).length > 10, 30_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${first.stderr()}`);
   });
 
+  // A reconnect under load before the outage means another NBIRTH: count the sessions seen so far.
+  const birthsBefore = host.of('NBIRTH').length;
   await broker.stop();
   const outageFrom = Date.now();
   await sleep(2500);
@@ -50,10 +52,10 @@ test('TCK send data, store and forward from the durable outbox: outage + gateway
   const outageTo = Date.now();
   await broker.restart();
 
-  await waitFor('a second NBIRTH', () => host.of('NBIRTH').length === 2, 30_000).catch((e: Error) => {
+  await waitFor('a new NBIRTH after the outage', () => host.of('NBIRTH').length > birthsBefore, 30_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${second.stderr()}`);
   });
-  const start = host.messages.indexOf(host.of('NBIRTH')[1]!);
+  const start = host.messages.indexOf(host.of('NBIRTH')[birthsBefore]!);
   const liveAfter = () => host.messages.slice(start).filter((m) => m.type === 'DDATA' && !historicalFlags(m).includes(true));
   await waitFor('live DDATA of both meters after the replay', () => ['m1', 'm2'].every((d) => liveAfter().some((m) => m.device === d)), 30_000);
   // The JSON oracle: every reading stored during the outage (both processes) has come on the JSON topics too.
@@ -62,7 +64,10 @@ test('TCK send data, store and forward from the durable outbox: outage + gateway
     throw new Error(`${e.message}: ${stored().length} JSON readings from the outage, newest JSON reading ${Math.max(0, ...sub.readings(gwId).map((r) => r.ts)) - outageTo} ms after it\n${second.stderr()}`);
   });
 
-  const session = host.messages.slice(start);
+  // One session: from the NBIRTH after the outage to the next one, if the link dropped again later.
+  const after = host.messages.slice(start + 1);
+  const nextBirth = after.findIndex((m) => m.type === 'NBIRTH');
+  const session = host.messages.slice(start, nextBirth < 0 ? undefined : start + 1 + nextBirth);
   t.deepEqual(session.slice(0, 3).map((m) => m.type), ['NBIRTH', 'DBIRTH', 'DBIRTH'], 'births first');
   t.deepEqual(session.slice(1, 3).map((m) => m.device).sort(), ['m1', 'm2'], 'one DBIRTH per meter');
   const data = session.slice(3).filter((m) => m.type === 'DDATA');
